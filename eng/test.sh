@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need (apt packages, kernel
+# fixtures cached outside the repo), runs every test project, and ends with "N passed, N failed".
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+"$repo/eng/install-deps.sh"
+"$repo/eng/kernel-fixtures.sh" all
+export KBUILD_REQUIRE_FIXTURES=1
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+set +e
+dotnet test "$repo/Kbuild.sln" -nodeReuse:false --logger "trx;LogFilePrefix=tests" --results-directory "$results" "$@"
+status=$?
+set -e
+
+# Sum the counters of every test run (one .trx per test project).
+read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null |
+  grep -o '<Counters [^>]*>' |
+  awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
+       END { printf "%d %d %d\n", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["notExecuted"] + c["inconclusive"] }')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # build or runner failure counts as a failure
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
