@@ -64,15 +64,20 @@ kmake() {  # ver out args...
 # Every line of the fragments must hold in the final .config: tinyconfig's dependencies can drop an
 # option silently, and a fixture without the option it exists for would make tests lie.
 verify_config() {  # config-file fragment-files...
-  local config=$1 bad=() line sym; shift
+  local config=$1 line sym bad=(); shift
+  local -A want=()  # the last assignment of each symbol wins, as in Kconfig
   while IFS= read -r line; do
-    if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
-      grep -qxF "$line" "$config" || bad+=("$line (got: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$config" || echo absent))")
-    elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
-      sym=${BASH_REMATCH[1]}
-      ! grep -q "^$sym=" "$config" || bad+=("$line (got: $(grep "^$sym=" "$config"))")
+    if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then want[${BASH_REMATCH[1]}]=$line
+    elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then want[${BASH_REMATCH[1]}]=unset
     fi
   done < <(cat "$@")
+  for sym in "${!want[@]}"; do
+    if [ "${want[$sym]}" = unset ]; then
+      ! grep -q "^$sym=" "$config" || bad+=("# $sym is not set (got: $(grep "^$sym=" "$config"))")
+    else
+      grep -qxF "${want[$sym]}" "$config" || bad+=("${want[$sym]} (got: $(grep -E "^(# )?$sym[= ]" "$config" || echo absent))")
+    fi
+  done
   [ ${#bad[@]} -eq 0 ] || { printf '  config option did not take: %s\n' "${bad[@]}"; return 1; }
 }
 
@@ -113,9 +118,8 @@ fixture() {  # ver-cfg
     echo "fixture $name: ready ($out)"
   else
     start=$SECONDS
-    # In the background, not in the `if`: errexit is off inside a condition, even in a subshell.
-    ( build "$name" ) > "$log" 2>&1 &
-    if wait $!; then
+    # A fresh process: errexit is off in anything run from a condition, subshells included.
+    if "${BASH_SOURCE[0]}" __build "$name" > "$log" 2>&1; then
       echo "fixture $name: built in $((SECONDS - start)) s ($out)"
     else
       echo "fixture $name: FAILED after $((SECONDS - start)) s; last lines of $log:" >&2
@@ -132,6 +136,7 @@ main() {
   [ $# -gt 0 ] || set -- all
   for arg; do
     case $arg in
+      __build) build "$2"; exit ;;  # internal: one fixture, output to the caller's log
       all) for c in "${configs[@]}"; do for v in "${versions[@]}"; do names+=("$v-$c"); done; done ;;
       src) for v in "${versions[@]}"; do extract "$v"; done ;;
       -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
@@ -139,7 +144,9 @@ main() {
       *) die "unknown argument '$arg' (use all, src or <version>-<config> such as 6.1-A)" ;;
     esac
   done
-  for arg in "${names[@]}"; do fixture "$arg"; done
+  local failed=0
+  for arg in "${names[@]}"; do fixture "$arg" || failed=1; done
+  return $failed
 }
 
 main "$@"
