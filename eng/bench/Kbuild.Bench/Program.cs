@@ -9,6 +9,7 @@ public static class Program
     private static readonly Dictionary<string, (string Usage, Action<string[]> Run)> Commands = new()
     {
         ["sysmap"] = ("sysmap <elf> <out> <kernelVersion> [--repeat N]", SysmapCommand.Run),
+        ["symbols"] = ("symbols <object-or-archive>... [--repeat N]", SymbolsCommand.Run),
     };
 
     public static int Main(string[] args)
