@@ -54,6 +54,26 @@ public sealed class KbuildProbeTests
     }
 
     [TestMethod]
+    [DataRow("6.1")]
+    [DataRow("6.12")]
+    public void SavedCommandFileIsTheOneMakeWrote(string version)
+    {
+        var build = KernelFixtures.BuildDir(version, "A");
+        var cmdFile = Path.Combine(build, ".vmlinux.cmd");
+        var makes = File.ReadAllBytes(cmdFile);
+        var kbuild = KbuildProbe.Capture(build);
+        try
+        {
+            KernelPostLink.WriteSavedCommand(kbuild);
+            Assert.AreEqual(System.Text.Encoding.UTF8.GetString(makes), File.ReadAllText(cmdFile));
+        }
+        finally
+        {
+            File.WriteAllBytes(cmdFile, makes);
+        }
+    }
+
+    [TestMethod]
     [DataRow("6.1", new[] { "--absolute-percpu", "--base-relative" })]
     [DataRow("6.12", new[] { "--absolute-percpu" })]
     public void KallsymsOptionsFollowTheKernelsScript(string version, string[] expected)
