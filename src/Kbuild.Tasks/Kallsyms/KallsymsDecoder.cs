@@ -72,7 +72,7 @@ public static class KallsymsDecoder
             offset += length;
             if (expanded.Count == 0) throw reader.Inconsistent($"symbol {i} has an empty name");
             var bytes = expanded.ToArray();
-            symbols[i] = new NmSymbol(addresses[i], (char)bytes[0], Encoding.UTF8.GetString(bytes, 1, bytes.Length - 1));
+            symbols[i] = new NmSymbol(addresses[i], (char)bytes[0], Encoding.Latin1.GetString(bytes, 1, bytes.Length - 1));
         }
         return symbols;
     }

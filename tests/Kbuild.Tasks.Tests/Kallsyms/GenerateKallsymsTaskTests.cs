@@ -46,6 +46,28 @@ public sealed class GenerateKallsymsTaskTests
         Assert.AreEqual(0, Directory.GetFiles(Path.GetDirectoryName(output)!, "*.tmp").Length);
     }
 
+    /// <summary>The fixture vmlinux as input gives the table the kernel built from its System.map.</summary>
+    [TestMethod]
+    [DataRow("6.1", "6.1.192")]
+    [DataRow("6.12", "6.12.48")]
+    public void LinkedElfInputGivesTheSameTableAsItsSystemMap(string series, string version)
+    {
+        var build = KernelFixtures.BuildDir(series, "A");
+        var dir = Dir();
+        var options = FixtureKernel.KallsymsOptions(build);
+        var engine = new RecordingEngine();
+        var output = Path.Combine(dir, "kallsyms.S");
+        var task = new GenerateKallsyms
+        {
+            BuildEngine = engine, Input = Path.Combine(build, "vmlinux"), KernelVersion = version, OutputAssembly = output,
+            AllSymbols = options.AllSymbols, BaseRelative = options.BaseRelative, AbsolutePercpu = options.AbsolutePercpu,
+        };
+        Assert.IsTrue(task.Execute(), string.Join('\n', engine.Errors.Select(e => e.Message)));
+        var fromMap = Kbuild.Kallsyms.KallsymsGenerator.Generate(Kbuild.Kallsyms.SystemMap.Read(Path.Combine(build, "System.map")),
+            Kbuild.Kallsyms.KallsymsLayout.For(version), options, Kbuild.Kallsyms.KallsymsTarget.X86_64);
+        Assert.AreEqual(Kbuild.Kallsyms.KallsymsAssembly.ToText(fromMap), File.ReadAllText(output));
+    }
+
     [TestMethod]
     public void BadMapLineIsAnErrorWithLineNumberAndNoOutput()
     {
