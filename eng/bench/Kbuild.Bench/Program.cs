@@ -9,6 +9,8 @@ public static class Program
     private static readonly Dictionary<string, (string Usage, Action<string[]> Run)> Commands = new()
     {
         ["sysmap"] = ("sysmap <elf> <out> <kernelVersion> [--repeat N]", SysmapCommand.Run),
+        ["kallsyms"] = ("kallsyms <elf> <out.S> <kernelVersion> [--all-symbols] [--absolute-percpu] [--base-relative] [--repeat N]",
+            KallsymsCommand.Run),
     };
 
     public static int Main(string[] args)

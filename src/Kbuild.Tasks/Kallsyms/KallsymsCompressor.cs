@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Kbuild.Kallsyms;
 
 /// <summary>
@@ -70,6 +72,7 @@ internal sealed class KallsymsCompressor
         for (var k = 0; k < _bestTableLength[c]; k++) ExpandCode(_bestTable[c, k], result);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LearnSymbol(int index, int delta)
     {
         var s = _buffer.AsSpan(_start[index], _length[index]);
@@ -77,11 +80,13 @@ internal sealed class KallsymsCompressor
         for (var i = 0; i < s.Length - 1; i++) profit[s[i] | s[i + 1] << 8] += delta;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildInitialTokenTable()
     {
         for (var i = 0; i < Count; i++) LearnSymbol(i, +1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void InsertRealSymbolsInTable()
     {
         for (var i = 0; i < Count; i++)
@@ -115,6 +120,7 @@ internal sealed class KallsymsCompressor
     }
 
     /// <summary>Replaces the pair by <paramref name="code"/> in every symbol that holds it, updating the counts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CompressSymbols(byte first, byte second, byte code)
     {
         ReadOnlySpan<byte> pair = [first, second];
@@ -131,6 +137,7 @@ internal sealed class KallsymsCompressor
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReplacePair(int symbol, byte first, byte second, byte code)
     {
         var s = _buffer.AsSpan(_start[symbol], _length[symbol]);

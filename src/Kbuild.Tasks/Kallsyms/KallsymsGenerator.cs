@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
@@ -70,6 +71,7 @@ public sealed class KallsymsGenerator
         return generator.WriteTable();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadMap(IReadOnlyList<NmSymbol> map)
     {
         var entries = new List<Entry>(map.Count);
@@ -103,6 +105,7 @@ public sealed class KallsymsGenerator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool SymbolValid(Entry s)
     {
         // Placeholder addresses say nothing about text ranges: keep the superset.
@@ -145,6 +148,7 @@ public sealed class KallsymsGenerator
                name.EndsWith("_start"u8) || name.EndsWith("_end"u8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CompareSymbols(Entry a, Entry b)
     {
         if (a.Address != b.Address) return a.Address > b.Address ? 1 : -1;
@@ -239,6 +243,7 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_offsets: 32-bit offsets from the relative base (or absolute per-cpu values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private KallsymsArray Offsets()
     {
         var bytes = new byte[4 * _table.Length];
@@ -302,6 +307,7 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_names (ULEB128 length, then the compressed bytes) and a marker per 256 symbols.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (KallsymsArray Names, KallsymsArray Markers) NamesAndMarkers(KallsymsCompressor compressor)
     {
         var markers = new byte[4 * ((_table.Length + 255) / 256)];
@@ -335,14 +341,15 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_seqs_of_names: table indices sorted by name, 3 bytes big-endian each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private KallsymsArray SeqsOfNames()
     {
-        var sortKeys = Array.ConvertAll(_table, s => (ReadOnlyMemory<byte>)NameSortKey(s));
+        var keyLengths = Array.ConvertAll(_table, NameSortKeyLength);
         var order = new int[_table.Length];
         for (var i = 0; i < order.Length; i++) order[i] = i;
         Array.Sort(order, (a, b) =>
         {
-            var byName = sortKeys[a].Span.SequenceCompareTo(sortKeys[b].Span);
+            var byName = _table[a].Symbol.AsSpan(1, keyLengths[a]).SequenceCompareTo(_table[b].Symbol.AsSpan(1, keyLengths[b]));
             if (byName != 0) return byName;
             if (_table[a].Address != _table[b].Address) return _table[a].Address > _table[b].Address ? 1 : -1;
             return a - b; // keep old order
@@ -357,13 +364,11 @@ public sealed class KallsymsGenerator
         return NewArray(KallsymsArrayKind.SeqsOfNames, "kallsyms_seqs_of_names", bytes);
     }
 
-    /// <summary>The name as compare_names sees it; with --lto-clang cut at the first ".llvm.".</summary>
-    private ReadOnlyMemory<byte> NameSortKey(Entry s)
+    /// <summary>How much of the name compare_names sees; with --lto-clang it stops at the first ".llvm.".</summary>
+    private int NameSortKeyLength(Entry s)
     {
-        var name = s.Symbol.AsMemory(1);
-        if (!_options.LtoClang) return name;
-        var llvm = name.Span.IndexOf(".llvm."u8);
-        return llvm >= 0 ? name[..llvm] : name;
+        var llvm = _options.LtoClang ? s.Name.IndexOf(".llvm."u8) : -1;
+        return llvm >= 0 ? llvm : s.Name.Length;
     }
 
     private (KallsymsArray Table, KallsymsArray Index) TokenTableAndIndex(KallsymsCompressor compressor)
