@@ -15,9 +15,11 @@ public sealed class KallsymsGenerator
     /// <summary>KSYM_NAME_LEN: names of this many bytes or more are left out.</summary>
     public const int MaxNameLength = 512;
 
-    private sealed class Entry(ulong address, byte[] symbol, int startPosition)
+    private sealed class Entry(ulong address, string name, byte[] symbol, int startPosition)
     {
         public ulong Address = address;
+        /// <summary>The input's name string, reused for <see cref="KallsymsTable.Symbols"/>.</summary>
+        public readonly string NameText = name;
         /// <summary>Type letter followed by the name bytes (sym[] in the C).</summary>
         public readonly byte[] Symbol = symbol;
         public readonly int StartPosition = startPosition;
@@ -91,7 +93,7 @@ public sealed class KallsymsGenerator
             var symbol = new byte[nameLength + 1];
             symbol[0] = (byte)s.Type;
             Encoding.Latin1.GetBytes(s.Name, symbol.AsSpan(1));
-            entries.Add(new Entry(s.Address, symbol, entries.Count));
+            entries.Add(new Entry(s.Address, s.Name, symbol, entries.Count));
         }
         _table = [.. entries];
     }
@@ -203,7 +205,7 @@ public sealed class KallsymsGenerator
             if (array != null) arrays.Add(array);
         }
         var symbols = Array.ConvertAll(_table,
-            s => new NmSymbol(s.Address, (char)s.Symbol[0], Encoding.Latin1.GetString(s.Name)));
+            s => new NmSymbol(s.Address, (char)s.Symbol[0], s.NameText));
         return new KallsymsTable(_layout, _target, arrays, symbols, _textAddress,
             _baseRelative ? _relativeBase : null, _warnings);
     }
@@ -347,13 +349,7 @@ public sealed class KallsymsGenerator
         var keyLengths = Array.ConvertAll(_table, NameSortKeyLength);
         var order = new int[_table.Length];
         for (var i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, (a, b) =>
-        {
-            var byName = _table[a].Symbol.AsSpan(1, keyLengths[a]).SequenceCompareTo(_table[b].Symbol.AsSpan(1, keyLengths[b]));
-            if (byName != 0) return byName;
-            if (_table[a].Address != _table[b].Address) return _table[a].Address > _table[b].Address ? 1 : -1;
-            return a - b; // keep old order
-        });
+        Array.Sort(order, new NameOrder(_table, keyLengths));
         var bytes = new byte[3 * order.Length];
         for (var i = 0; i < order.Length; i++)
         {
@@ -362,6 +358,19 @@ public sealed class KallsymsGenerator
             bytes[3 * i + 2] = (byte)order[i];
         }
         return NewArray(KallsymsArrayKind.SeqsOfNames, "kallsyms_seqs_of_names", bytes);
+    }
+
+    /// <summary>compare_names: by (cleaned) name, then address, then table index.</summary>
+    private sealed class NameOrder(Entry[] table, int[] keyLengths) : IComparer<int>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int Compare(int a, int b)
+        {
+            var byName = table[a].Symbol.AsSpan(1, keyLengths[a]).SequenceCompareTo(table[b].Symbol.AsSpan(1, keyLengths[b]));
+            if (byName != 0) return byName;
+            if (table[a].Address != table[b].Address) return table[a].Address > table[b].Address ? 1 : -1;
+            return a - b; // keep old order
+        }
     }
 
     /// <summary>How much of the name compare_names sees; with --lto-clang it stops at the first ".llvm.".</summary>
