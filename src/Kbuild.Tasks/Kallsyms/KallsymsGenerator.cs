@@ -206,7 +206,7 @@ public sealed class KallsymsGenerator
         }
         var symbols = Array.ConvertAll(_table,
             s => new NmSymbol(s.Address, (char)s.Symbol[0], s.NameText));
-        return new KallsymsTable(_layout, _target, arrays, symbols, _textAddress,
+        return new KallsymsTable(_layout, _options, _target, arrays, symbols, _textAddress,
             _baseRelative ? _relativeBase : null, _warnings);
     }
 
