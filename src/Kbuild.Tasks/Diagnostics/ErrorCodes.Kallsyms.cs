@@ -1,0 +1,34 @@
+namespace Kbuild.Diagnostics;
+
+public static partial class ErrorCodes
+{
+    /// <summary>A kernel version string does not parse; pass it as "6.1", "6.1.192" or "6.12.48".</summary>
+    public const string KernelVersionInvalid = "KB0201";
+
+    /// <summary>No kallsyms layout for this kernel version; use one of the supported versions or add a layout.</summary>
+    public const string KallsymsVersionUnsupported = "KB0202";
+
+    /// <summary>A System.map line is not "address type name"; regenerate the map with nm -n / mksysmap.</summary>
+    public const string SystemMapLineInvalid = "KB0203";
+
+    /// <summary>An option the chosen kernel's scripts/kallsyms does not have; drop it for that version.</summary>
+    public const string KallsymsOptionUnsupported = "KB0204";
+
+    /// <summary>No symbol survived the kallsyms filters (6.1 refuses an empty table); check the map and --all-symbols.</summary>
+    public const string KallsymsNoValidSymbol = "KB0205";
+
+    /// <summary>A symbol address does not fit the 32-bit relative encoding; check the map or the --absolute-percpu setting.</summary>
+    public const string KallsymsRelativeOverflow = "KB0206";
+
+    /// <summary>Warning: a symbol name of KSYM_NAME_LEN (512) bytes or more is left out of the table, as the kernel does.</summary>
+    public const string KallsymsNameTooLong = "KB0207";
+
+    /// <summary>An array is larger than the size reserved for it; reserve more slack or relink.</summary>
+    public const string KallsymsReservationTooSmall = "KB0208";
+
+    /// <summary>The kallsyms arrays of an image are missing or inconsistent; the image was not linked with a kallsyms table.</summary>
+    public const string KallsymsTableUnreadable = "KB0209";
+
+    /// <summary>The System.map file cannot be read; check the path and permissions.</summary>
+    public const string SystemMapUnreadable = "KB0210";
+}
