@@ -1,0 +1,28 @@
+namespace Kbuild.Diagnostics;
+
+public static partial class ErrorCodes
+{
+    /// <summary>An input file cannot be opened or read (missing, a directory, no permission, I/O error): check the path and its permissions, or rebuild the file.</summary>
+    public const string FileUnreadable = "KB0001";
+
+    /// <summary>The file is not an ELF file (wrong magic number): pass an ELF object, executable or archive, or rebuild it.</summary>
+    public const string NotElf = "KB0002";
+
+    /// <summary>The ELF header is malformed or uses an unsupported encoding (class, byte order, entry sizes): the file is corrupt or not produced by a supported toolchain.</summary>
+    public const string ElfHeaderInvalid = "KB0003";
+
+    /// <summary>The ELF file is shorter than its headers say (truncated write, interrupted build): delete the file and rebuild it.</summary>
+    public const string ElfTruncated = "KB0004";
+
+    /// <summary>A section's contents or a table inside it are inconsistent (bad string offsets, wrong entry size, bad link): the file is corrupt; rebuild it.</summary>
+    public const string ElfSectionInvalid = "KB0005";
+
+    /// <summary>An address is not inside any allocated section with file contents, so it cannot be read or patched in the file.</summary>
+    public const string AddressNotInFile = "KB0006";
+
+    /// <summary>The kernel version has no System.map filter definition: use one of the supported versions listed in the message.</summary>
+    public const string SysmapVersionUnsupported = "KB0007";
+
+    /// <summary>System.map could not be written (directory missing, disk full, permission): check the output path.</summary>
+    public const string SysmapWriteFailed = "KB0008";
+}
