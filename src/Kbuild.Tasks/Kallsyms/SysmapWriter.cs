@@ -1,0 +1,76 @@
+using System.Buffers;
+using System.Text;
+using Kbuild.Diagnostics;
+using Kbuild.Elf;
+
+namespace Kbuild.Kallsyms;
+
+/// <summary>System.map from a linked ELF, as the kernel's scripts/mksysmap makes it: `nm -n` lines minus the ones
+/// the kernel series' filter deletes.</summary>
+public static class SysmapWriter
+{
+    /// <summary>The symbols System.map lists, in its order.</summary>
+    public static IReadOnlyList<NmSymbol> Symbols(ElfImage image, SysmapFilter filter)
+    {
+        int digits = NmFormat.AddressDigits(image.Class);
+        var kept = new List<NmSymbol>();
+        ForEachKeptLine(NmReader.ReadSorted(image), digits, filter, (symbol, _) => kept.Add(symbol));
+        return kept;
+    }
+
+    /// <summary>System.map's bytes for the ELF file.</summary>
+    public static byte[] Render(ElfImage image, SysmapFilter filter)
+    {
+        var output = new ArrayBufferWriter<byte>(1 << 20);
+        ForEachKeptLine(NmReader.ReadSorted(image), NmFormat.AddressDigits(image.Class), filter, (_, line) =>
+        {
+            var bytes = output.GetSpan(line.Length + 1);
+            Encoding.Latin1.GetBytes(line, bytes);
+            bytes[line.Length] = (byte)'\n';
+            output.Advance(line.Length + 1);
+        });
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes System.map for <paramref name="elfPath"/> to <paramref name="outputPath"/> through a temporary
+    /// file renamed into place, so a failure never leaves a partial System.map (an existing one stays untouched).</summary>
+    public static void Write(string elfPath, string outputPath, SysmapFilter filter)
+    {
+        byte[] contents;
+        using (var image = ElfImage.Open(elfPath))
+            contents = Render(image, filter);
+
+        var fullOutput = Path.GetFullPath(outputPath);
+        var temporary = Path.Combine(Path.GetDirectoryName(fullOutput)!, $".{Path.GetFileName(fullOutput)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(temporary, contents);
+            File.Move(temporary, fullOutput, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw new KbuildException(ErrorCodes.SysmapWriteFailed, outputPath,
+                $"cannot write System.map '{outputPath}': {e.Message}; check that its directory exists and is writable.", inner: e);
+        }
+    }
+
+    private delegate void LineAction(NmSymbol symbol, ReadOnlySpan<char> line);
+
+    private static void ForEachKeptLine(IReadOnlyList<NmSymbol> sorted, int digits, SysmapFilter filter, LineAction keep)
+    {
+        var buffer = new char[256];
+        foreach (var symbol in sorted)
+        {
+            int length = NmFormat.LineLength(symbol, digits);
+            if (length > buffer.Length) buffer = new char[length * 2];
+            var line = buffer.AsSpan(0, NmFormat.FormatLine(symbol, digits, buffer));
+            if (filter.Keeps(line)) keep(symbol, line);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
