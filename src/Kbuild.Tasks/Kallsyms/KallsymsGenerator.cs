@@ -75,7 +75,7 @@ public sealed class KallsymsGenerator
         var entries = new List<Entry>(map.Count);
         foreach (var s in map)
         {
-            var nameLength = Encoding.UTF8.GetByteCount(s.Name);
+            var nameLength = Encoding.Latin1.GetByteCount(s.Name);
             if (nameLength >= MaxNameLength)
             {
                 _warnings.Add($"Symbol {s.Name} too long for kallsyms ({nameLength} >= {MaxNameLength}); it is left out of the table, as the kernel's scripts/kallsyms does.");
@@ -88,7 +88,7 @@ public sealed class KallsymsGenerator
 
             var symbol = new byte[nameLength + 1];
             symbol[0] = (byte)s.Type;
-            Encoding.UTF8.GetBytes(s.Name, symbol.AsSpan(1));
+            Encoding.Latin1.GetBytes(s.Name, symbol.AsSpan(1));
             entries.Add(new Entry(s.Address, symbol, entries.Count));
         }
         _table = [.. entries];
@@ -199,7 +199,7 @@ public sealed class KallsymsGenerator
             if (array != null) arrays.Add(array);
         }
         var symbols = Array.ConvertAll(_table,
-            s => new NmSymbol(s.Address, (char)s.Symbol[0], Encoding.UTF8.GetString(s.Name)));
+            s => new NmSymbol(s.Address, (char)s.Symbol[0], Encoding.Latin1.GetString(s.Name)));
         return new KallsymsTable(_layout, _target, arrays, symbols, _textAddress,
             _baseRelative ? _relativeBase : null, _warnings);
     }
@@ -265,7 +265,7 @@ public sealed class KallsymsGenerator
             if (overflow && !_options.PlaceholderAddresses)
                 throw new KbuildException(ErrorCodes.KallsymsRelativeOverflow, _mapFile,
                     $"kallsyms failure: {(s.PercpuAbsolute ? "absolute" : "relative")} symbol value {s.Address:x} " +
-                    $"of '{Encoding.UTF8.GetString(s.Name)}' out of range in relative mode (relative base {_relativeBase:x}). " +
+                    $"of '{Encoding.Latin1.GetString(s.Name)}' out of range in relative mode (relative base {_relativeBase:x}). " +
                     "The table stores 32-bit offsets; check the map's addresses and the AbsolutePercpu setting.");
             WriteUInt32(bytes.AsSpan(4 * i), unchecked((uint)offset));
         }

@@ -1,17 +1,21 @@
 using System.Globalization;
+using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 
 namespace Kbuild.Kallsyms;
 
-/// <summary>Reads System.map / <c>nm -n</c> text: one "hexaddress type name" per line.</summary>
+/// <summary>
+/// Reads System.map / <c>nm -n</c> text: one "hexaddress type name" per line. Names are Latin-1 strings
+/// (one char per byte), as the ELF reader gives them, so any byte sequence round-trips exactly.
+/// </summary>
 public static class SystemMap
 {
     public static IReadOnlyList<NmSymbol> Read(string path)
     {
         try
         {
-            using var reader = new StreamReader(path);
+            using var reader = new StreamReader(path, Encoding.Latin1);
             return Parse(reader, path);
         }
         catch (IOException e)

@@ -1,0 +1,45 @@
+using Kbuild.Elf;
+using Kbuild.Kallsyms;
+
+namespace Kbuild.Tests.Kallsyms;
+
+/// <summary>The fixture kernels' own maps and the table objects their link-vmlinux.sh assembled.</summary>
+[TestClass]
+public sealed class KallsymsRealMapTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    private string WorkDir() => Directory.CreateTempSubdirectory($"kallsyms-real-{TestContext.TestName}-").FullName;
+
+    [TestMethod]
+    [DataRow("6.1", false)]
+    [DataRow("6.1", true)]
+    [DataRow("6.12", false)]
+    [DataRow("6.12", true)]
+    public void SystemMapMatchesKernelTool(string version, bool allSymbols)
+    {
+        var build = KernelFixtures.BuildDir(version, "A");
+        var options = FixtureKernel.KallsymsOptions(build) with { AllSymbols = allSymbols };
+        KallsymsParityTests.AssertSameAsKernel(version, Path.Combine(build, "System.map"), options, WorkDir());
+    }
+
+    /// <summary>The last kallsyms step of the kernel's own build: same map in, same .rodata and relocations out.</summary>
+    [TestMethod]
+    [DataRow("6.1", ".tmp_vmlinux.kallsyms2.syms", ".tmp_vmlinux.kallsyms2.o")]
+    [DataRow("6.12", ".tmp_vmlinux2.syms", ".tmp_vmlinux2.kallsyms.o")]
+    public void MatchesTheTableObjectTheKernelBuilt(string version, string map, string kernelObject)
+    {
+        var build = KernelFixtures.BuildDir(version, "A");
+        var dir = WorkDir();
+        var table = KallsymsGenerator.Generate(SystemMap.Read(Path.Combine(build, map)), KallsymsLayout.For(version),
+            FixtureKernel.KallsymsOptions(build), KallsymsTarget.X86_64);
+        var ours = KernelKallsymsTool.Assemble(KallsymsAssembly.ToText(table), ElfClass.Elf64, table.TextAddress, dir, "ours");
+        var kernelObjectCopy = Path.Combine(dir, "kernel.o");
+        File.Copy(Path.Combine(build, kernelObject), kernelObjectCopy);
+        Tool.RunChecked("objcopy", ["-O", "binary", "--only-section=.rodata", kernelObjectCopy, kernelObjectCopy + ".rodata"]);
+        CollectionAssert.AreEqual(File.ReadAllBytes(kernelObjectCopy + ".rodata"), ours.Rodata);
+        var kernelRelocations = string.Join('\n', Tool.RunChecked("readelf", ["-rW", kernelObjectCopy]).Split('\n')
+            .Where(l => !l.StartsWith("File:")));
+        Assert.AreEqual(kernelRelocations, ours.Relocations);
+    }
+}

@@ -1,0 +1,83 @@
+using Kbuild.Elf;
+
+namespace Kbuild.Tests.Kallsyms;
+
+/// <summary>
+/// The oracle: the kernel's own scripts/kallsyms compiled from the installed kernel source, and the
+/// assembler/linker steps link-vmlinux.sh applies to its output.
+/// </summary>
+internal static class KernelKallsymsTool
+{
+    private static readonly Dictionary<string, string> Compiled = [];
+    private static readonly Lock CompileLock = new();
+
+    /// <summary>The kernel's scripts/ directory: the fixture source tree, else the quick extract in /tmp/ksrc.</summary>
+    public static string ScriptsDir(string version)
+    {
+        var fixture = Path.Combine(KernelFixtures.Root, "src", $"linux-{version}", "scripts");
+        if (File.Exists(Path.Combine(fixture, "kallsyms.c"))) return fixture;
+        var extract = $"/tmp/ksrc/linux-source-{version}/scripts";
+        if (File.Exists(Path.Combine(extract, "kallsyms.c"))) return extract;
+        return Path.Combine(KernelFixtures.SourceDir(version), "scripts"); // inconclusive/fails with the fixture hint
+    }
+
+    public static string Executable(string version)
+    {
+        lock (CompileLock)
+        {
+            if (Compiled.TryGetValue(version, out var exe)) return exe;
+            var scripts = ScriptsDir(version);
+            var dir = Directory.CreateTempSubdirectory("kallsyms-oracle-").FullName;
+            exe = Path.Combine(dir, $"kallsyms-{version}");
+            Tool.RunChecked("gcc", ["-O2", "-I", Path.Combine(scripts, "include"), "-o", exe, Path.Combine(scripts, "kallsyms.c")]);
+            Compiled[version] = exe;
+            return exe;
+        }
+    }
+
+    /// <summary>The .S text scripts/kallsyms writes for a map, or its failure.</summary>
+    public static Tool.Result Run(string version, IEnumerable<string> flags, string mapPath) =>
+        Tool.Run(Executable(version), [.. flags, mapPath]);
+
+    /// <summary>The command line link-vmlinux.sh would pass for these options (6.12 has no --base-relative).</summary>
+    public static IEnumerable<string> Flags(string version, Kbuild.Kallsyms.KallsymsOptions o)
+    {
+        if (o.AllSymbols) yield return "--all-symbols";
+        if (o.AbsolutePercpu) yield return "--absolute-percpu";
+        if (o.BaseRelative && !Kbuild.Kallsyms.KallsymsLayout.For(version).AlwaysBaseRelative) yield return "--base-relative";
+        if (o.LtoClang) yield return "--lto-clang";
+    }
+
+    public sealed record Assembled(byte[] Rodata, string Relocations, byte[] LinkedRodata);
+
+    /// <summary>
+    /// gcc -c the source (with an asm/bitsperlong.h for the kernel's #include), then read .rodata and its
+    /// relocations; also link it with _text at <paramref name="textAddress"/> to get the relocated bytes.
+    /// </summary>
+    public static Assembled Assemble(string source, ElfClass elfClass, ulong textAddress, string workDir, string name)
+    {
+        var include = Path.Combine(workDir, "include", "asm");
+        Directory.CreateDirectory(include);
+        File.WriteAllText(Path.Combine(include, "bitsperlong.h"),
+            $"#define BITS_PER_LONG {(elfClass == ElfClass.Elf64 ? 64 : 32)}\n");
+        var s = Path.Combine(workDir, name + ".S");
+        var o = Path.Combine(workDir, name + ".o");
+        var elf = Path.Combine(workDir, name + ".elf");
+        File.WriteAllText(s, source);
+        var m32 = elfClass == ElfClass.Elf32;
+        Tool.RunChecked("gcc", [.. m32 ? new[] { "-m32" } : [], "-I", Path.Combine(workDir, "include"), "-c", s, "-o", o]);
+        Tool.RunChecked("ld", [.. m32 ? new[] { "-m", "elf_i386" } : [], "--defsym", $"_text=0x{textAddress:x}",
+            "-e", "0", "-o", elf, o]);
+        var relocations = Tool.RunChecked("readelf", ["-rW", o]);
+        // Drop the header line that names the file; keep offsets, types, symbols and addends.
+        relocations = string.Join('\n', relocations.Split('\n').Where(l => !l.StartsWith("File:")));
+        return new Assembled(SectionBytes(o, workDir), relocations, SectionBytes(elf, workDir));
+    }
+
+    private static byte[] SectionBytes(string file, string workDir)
+    {
+        var bin = Path.Combine(workDir, Path.GetFileName(file) + ".rodata");
+        Tool.RunChecked("objcopy", ["-O", "binary", "--only-section=.rodata", file, bin]);
+        return File.ReadAllBytes(bin);
+    }
+}
