@@ -84,6 +84,7 @@ public sealed class SyntheticKernel : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <VmlinuxObject Include="start.o;data.o" />
+                <VmlinuxObject Include="$(ExtraObjects)" Condition="'$(ExtraObjects)' != ''" />
                 <VmlinuxLibrary Include="lib/lib.a" />
               </ItemGroup>
               {extraProjectBody}
