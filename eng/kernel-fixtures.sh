@@ -1,3 +1,152 @@
 #!/usr/bin/env bash
-# Kernel fixtures (placeholder until the fixture script lands).
-exit 0
+# Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
+#
+#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B ...]   (default: all)
+#
+# Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
+#   src/linux-<ver>      kernel source extracted from /usr/src/linux-source-<ver>.tar.xz (Debian)
+#   build/<ver>-<cfg>    O= build dir after `make vmlinux` (config B also `make bzImage`)
+#   log/<ver>-<cfg>.log  full make output
+# Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config.
+# Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
+# an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
+# fixture; on failure the log's tail.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
+recipe=1   # bump to rebuild every fixture when the recipe below changes
+versions=(6.1 6.12)
+configs=(A B)
+
+die() { echo "kernel-fixtures: $*" >&2; exit 1; }
+
+fragments() {  # config letter -> fragment files, in merge order
+  case $1 in
+    A) echo "$repo/eng/kconfig/A.config" ;;
+    B) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
+    *) die "unknown config '$1' (known: ${configs[*]})" ;;
+  esac
+}
+
+targets() {
+  case $1 in
+    A) echo vmlinux ;;
+    B) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
+  esac
+}
+
+fingerprint() {  # ver cfg
+  { echo "recipe=$recipe ver=$1 cfg=$2"; cat $(fragments "$2"); } | sha256sum | cut -d' ' -f1
+}
+
+extract() {  # ver
+  local ver=$1 dir=$F/src/linux-$1 tarball=/usr/src/linux-source-$1.tar.xz
+  [ -f "$dir/.kbuild-extracted" ] && return 0
+  mkdir -p "$F/src"
+  exec 8>"$F/src/.linux-$ver.lock"
+  flock 8
+  [ -f "$dir/.kbuild-extracted" ] && { exec 8>&-; return 0; }
+  [ -f "$tarball" ] || die "$tarball is missing: install it with eng/install-deps.sh (package linux-source-$ver)"
+  rm -rf "$dir" "$F/src/.extract-$ver"
+  mkdir -p "$F/src/.extract-$ver"
+  tar -xJf "$tarball" -C "$F/src/.extract-$ver"
+  mv "$F/src/.extract-$ver/linux-source-$ver" "$dir"
+  rmdir "$F/src/.extract-$ver"
+  touch "$dir/.kbuild-extracted"
+  exec 8>&-
+}
+
+kmake() {  # ver out args...
+  local ver=$1 out=$2; shift 2
+  nice -n 5 make -C "$F/src/linux-$ver" O="$out" -j"$(nproc)" "$@"
+}
+
+# Every line of the fragments must hold in the final .config: tinyconfig's dependencies can drop an
+# option silently, and a fixture without the option it exists for would make tests lie.
+verify_config() {  # config-file fragment-files...
+  local config=$1 line sym bad=(); shift
+  local -A want=()  # the last assignment of each symbol wins, as in Kconfig
+  while IFS= read -r line; do
+    if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then want[${BASH_REMATCH[1]}]=$line
+    elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then want[${BASH_REMATCH[1]}]=unset
+    fi
+  done < <(cat "$@")
+  for sym in "${!want[@]}"; do
+    if [ "${want[$sym]}" = unset ]; then
+      ! grep -q "^$sym=" "$config" || bad+=("# $sym is not set (got: $(grep "^$sym=" "$config"))")
+    else
+      grep -qxF "${want[$sym]}" "$config" || bad+=("${want[$sym]} (got: $(grep -E "^(# )?$sym[= ]" "$config" || echo absent))")
+    fi
+  done
+  [ ${#bad[@]} -eq 0 ] || { printf '  config option did not take: %s\n' "${bad[@]}"; return 1; }
+}
+
+configure() {  # ver cfg out
+  local ver=$1 cfg=$2 out=$3
+  kmake "$ver" "$out" tinyconfig
+  cat $(fragments "$cfg") >> "$out/.config"
+  kmake "$ver" "$out" olddefconfig
+  verify_config "$out/.config" $(fragments "$cfg")
+}
+
+build() {  # fixture (ver-cfg); runs with output going to the log
+  local ver=${1%-*} cfg=${1##*-} out=$F/build/$1 want
+  want=$(fingerprint "$ver" "$cfg")
+  extract "$ver"
+  mkdir -p "$out"
+  rm -f "$out/.kbuild-fixture"
+  if [ "$(cat "$out/.kbuild-fixture-config" 2>/dev/null)" != "$want" ]; then
+    configure "$ver" "$cfg" "$out"
+    echo "$want" > "$out/.kbuild-fixture-config"
+  fi
+  kmake "$ver" "$out" $(targets "$cfg")
+  for f in vmlinux System.map vmlinux.a include/config/auto.conf; do
+    [ -e "$out/$f" ] || { echo "missing $out/$f after make"; return 1; }
+  done
+  echo "$want" > "$out/.kbuild-fixture"
+}
+
+fixture() {  # ver-cfg
+  local name=$1 ver=${1%-*} cfg=${1##*-} out=$F/build/$1 log=$F/log/$1.log start
+  [[ " ${versions[*]} " == *" $ver "* ]] || die "unknown kernel version in '$name' (known: ${versions[*]})"
+  fragments "$cfg" >/dev/null
+  mkdir -p "$F/log" "$F/build"
+  # One builder per fixture at a time (tests or other shells may call this script concurrently).
+  exec 9>"$F/build/.$name.lock"
+  flock 9
+  if [ "$(cat "$out/.kbuild-fixture" 2>/dev/null)" = "$(fingerprint "$ver" "$cfg")" ]; then
+    echo "fixture $name: ready ($out)"
+  else
+    start=$SECONDS
+    # A fresh process: errexit is off in anything run from a condition, subshells included.
+    if "${BASH_SOURCE[0]}" __build "$name" > "$log" 2>&1; then
+      echo "fixture $name: built in $((SECONDS - start)) s ($out)"
+    else
+      echo "fixture $name: FAILED after $((SECONDS - start)) s; last lines of $log:" >&2
+      tail -n 40 "$log" >&2
+      exec 9>&-
+      return 1
+    fi
+  fi
+  exec 9>&-
+}
+
+main() {
+  local names=() arg v c
+  [ $# -gt 0 ] || set -- all
+  for arg; do
+    case $arg in
+      __build) build "$2"; exit ;;  # internal: one fixture, output to the caller's log
+      all) for c in "${configs[@]}"; do for v in "${versions[@]}"; do names+=("$v-$c"); done; done ;;
+      src) for v in "${versions[@]}"; do extract "$v"; done ;;
+      -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+      *-*) names+=("$arg") ;;
+      *) die "unknown argument '$arg' (use all, src or <version>-<config> such as 6.1-A)" ;;
+    esac
+  done
+  local failed=0
+  for arg in "${names[@]}"; do fixture "$arg" || failed=1; done
+  return $failed
+}
+
+main "$@"

@@ -12,7 +12,7 @@
 #
 # Usage: build-with-kernel-tools.sh [OUTDIR]        (default: obj/kernel-tools)
 # Environment: CC LD NM AR (gcc ld nm ar), KALLSYMS_ALL (1: --all-symbols),
-#   KALLSYMS_EXTRA_PASS, KERNEL_SRC (a tree with scripts/kallsyms.c; default:
+#   KALLSYMS_ABSOLUTE_PERCPU (0: 1 adds --absolute-percpu), KALLSYMS_EXTRA_PASS, KERNEL_SRC (a tree with scripts/kallsyms.c; default:
 #   $KBUILD_FIXTURES/src/linux-6.12, else extracted from
 #   /usr/src/linux-source-6.12.tar.xz into OUTDIR/ksrc).
 set -eu
@@ -24,6 +24,7 @@ LD=${LD:-ld}
 NM=${NM:-nm}
 AR=${AR:-ar}
 KALLSYMS_ALL=${KALLSYMS_ALL:-1}
+KALLSYMS_ABSOLUTE_PERCPU=${KALLSYMS_ABSOLUTE_PERCPU:-0}
 
 # Same flags as kernel.kproj (LdFlags, LdFlagsVmlinux) and compile.targets (cflags).
 ldflags="-m elf_x86_64 -z noexecstack --build-id=sha1 --orphan-handling=warn --script=$here/minikernel.lds"
@@ -32,6 +33,10 @@ kallsymopt=
 if [ "$KALLSYMS_ALL" = 1 ]; then
 	cflags="$cflags -DCONFIG_KALLSYMS_ALL"
 	kallsymopt=--all-symbols
+fi
+if [ "$KALLSYMS_ABSOLUTE_PERCPU" = 1 ]; then
+	cflags="$cflags -DCONFIG_KALLSYMS_ABSOLUTE_PERCPU"
+	kallsymopt="$kallsymopt --absolute-percpu"
 fi
 
 info() { printf '  %-7s %s\n' "$1" "$2"; }

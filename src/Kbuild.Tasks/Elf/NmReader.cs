@@ -30,27 +30,40 @@ public static class NmOrder
     /// <summary>Returns a new array sorted like `nm -n`; the input is in symbol table order.</summary>
     public static NmSymbol[] Sort(IReadOnlyList<NmSymbol> tableOrder)
     {
-        var keys = new SortKey[tableOrder.Count];
-        for (int i = 0; i < keys.Length; i++)
+        // Sorting primitive keys with an index array is several times faster than a comparer; runs of equal
+        // keys (few and short) are then ordered by name and table index.
+        int count = tableOrder.Count, undefinedCount = 0;
+        for (int i = 0; i < count; i++)
+            if (NmClassifier.IsUndefinedClass(tableOrder[i].Type)) undefinedCount++;
+        var keys = new ulong[count];
+        var order = new int[count];
+        int nextUndefined = 0, nextDefined = undefinedCount;
+        for (int i = 0; i < count; i++)
         {
             var s = tableOrder[i];
-            keys[i] = new SortKey(NmClassifier.IsUndefinedClass(s.Type) ? 0UL : s.Address,
-                !NmClassifier.IsUndefinedClass(s.Type), s.Name, i);
+            int slot = NmClassifier.IsUndefinedClass(s.Type) ? nextUndefined++ : nextDefined++;
+            keys[slot] = slot < undefinedCount ? 0 : s.Address;
+            order[slot] = i;
         }
-        Array.Sort(keys);
-        var sorted = new NmSymbol[keys.Length];
-        for (int i = 0; i < keys.Length; i++) sorted[i] = tableOrder[keys[i].TableIndex];
-        return sorted;
-    }
+        Array.Sort(keys, order, undefinedCount, count - undefinedCount);
 
-    private readonly record struct SortKey(ulong Value, bool Defined, string Name, int TableIndex) : IComparable<SortKey>
-    {
-        public int CompareTo(SortKey other)
+        var byNameThenTableOrder = Comparer<int>.Create((a, b) =>
         {
-            if (Defined != other.Defined) return Defined ? 1 : -1;
-            if (Value != other.Value) return Value < other.Value ? -1 : 1;
-            int byName = string.CompareOrdinal(Name, other.Name);
-            return byName != 0 ? byName : TableIndex.CompareTo(other.TableIndex);
+            int byName = string.CompareOrdinal(tableOrder[a].Name, tableOrder[b].Name);
+            return byName != 0 ? byName : a.CompareTo(b);
+        });
+        for (int runStart = 0; runStart < count;)
+        {
+            int runEnd = runStart + 1;
+            bool undefinedRun = runStart < undefinedCount;
+            int limit = undefinedRun ? undefinedCount : count;
+            while (runEnd < limit && keys[runEnd] == keys[runStart]) runEnd++;
+            if (runEnd - runStart > 1) Array.Sort(order, runStart, runEnd - runStart, byNameThenTableOrder);
+            runStart = runEnd;
         }
+
+        var sorted = new NmSymbol[count];
+        for (int i = 0; i < count; i++) sorted[i] = tableOrder[order[i]];
+        return sorted;
     }
 }

@@ -9,11 +9,11 @@ namespace Kbuild.Kallsyms;
 /// holding the script's own patterns verbatim (POSIX basic regular expressions matched against the whole nm line,
 /// exactly as grep -v / sed /.../d apply them). Adding a kernel series means copying its script's patterns here.
 /// </summary>
-public sealed class SysmapFilter
+public sealed partial class SysmapFilter
 {
     /// <summary>6.1: scripts/mksysmap is `$NM -n $1 | grep -v -e ... > $2`.</summary>
     public static readonly SysmapFilter Linux6_1 = new("6.1",
-        [@" [aNUw] ", @" \$", @" \.L", @" __crc_", @" __kstrtab_", @" __kstrtabns_", @" L0$"]);
+        [@" [aNUw] ", @" \$", @" \.L", @" __crc_", @" __kstrtab_", @" __kstrtabns_", @" L0$"], Linux6_1Deleted());
 
     /// <summary>6.12: scripts/mksysmap is a sed script run as `nm -n vmlinux | sed -f scripts/mksysmap`.</summary>
     public static readonly SysmapFilter Linux6_12 = new("6.12",
@@ -22,19 +22,35 @@ public sealed class SysmapFilter
         @" __[[:alnum:]]*Thunk_", @" __kcfi_typeid_", @" __kvm_nvhe___kcfi_typeid_", @" __pi___kcfi_typeid_", @" __crc_",
         @" __kstrtab_", @" __kstrtabns_", @"_from_arm$", @"_from_thumb$", @"_veneer$", @" L0$", @" _SDA_BASE_$",
         @" _SDA2_BASE_$", @"\.long_branch\.", @"\.plt_branch\.",
-    ]);
+    ], Linux6_12Deleted());
+
+    // The built-in filters' patterns translated at build time (no start-up cost for compiling a regex);
+    // a test checks each equals the translation of its patterns.
+    [GeneratedRegex(@"(?:\ [aNUw]\ )|(?:\ \$)|(?:\ \.L)|(?:\ __crc_)|(?:\ __kstrtab_)|(?:\ __kstrtabns_)|(?:\ L0\z)", RegexOptions.CultureInvariant)]
+    private static partial Regex Linux6_1Deleted();
+
+    [GeneratedRegex(@"(?:\ [aNUw]\ )|(?:\ \$)|(?:\ \.L)|(?:\ __efistub_)|(?:\ __pi_\$)|(?:\ __pi_\.L)|(?:\ __kvm_nvhe_\$)|(?:\ __kvm_nvhe_\.L)|(?:\ __[a-zA-Z0-9]*Thunk_)|(?:\ __kcfi_typeid_)|(?:\ __kvm_nvhe___kcfi_typeid_)|(?:\ __pi___kcfi_typeid_)|(?:\ __crc_)|(?:\ __kstrtab_)|(?:\ __kstrtabns_)|(?:_from_arm\z)|(?:_from_thumb\z)|(?:_veneer\z)|(?:\ L0\z)|(?:\ _SDA_BASE_\z)|(?:\ _SDA2_BASE_\z)|(?:\.long_branch\.)|(?:\.plt_branch\.)", RegexOptions.CultureInvariant)]
+    private static partial Regex Linux6_12Deleted();
 
     public static IReadOnlyList<SysmapFilter> Supported { get; } = [Linux6_1, Linux6_12];
 
     private readonly Regex _deleted;
 
-    public SysmapFilter(string kernelSeries, IReadOnlyList<string> deletedLinePatterns)
+    /// <summary>A filter from the patterns of a kernel's scripts/mksysmap; <paramref name="translated"/> is the
+    /// build-time form of <see cref="ToNetPattern"/> for built-in filters (compiled at run time when omitted).</summary>
+    public SysmapFilter(string kernelSeries, IReadOnlyList<string> deletedLinePatterns, Regex? translated = null)
     {
         KernelSeries = kernelSeries;
         DeletedLinePatterns = deletedLinePatterns;
-        _deleted = new Regex(string.Join('|', deletedLinePatterns.Select(p => "(?:" + PosixBasicToNet(p) + ")")),
-            RegexOptions.CultureInvariant | RegexOptions.Compiled);
+        _deleted = translated ?? new Regex(ToNetPattern(deletedLinePatterns), RegexOptions.CultureInvariant | RegexOptions.Compiled);
     }
+
+    /// <summary>The .NET regular expression deleting what any of the patterns deletes.</summary>
+    public static string ToNetPattern(IEnumerable<string> deletedLinePatterns) =>
+        string.Join('|', deletedLinePatterns.Select(p => "(?:" + PosixBasicToNet(p) + ")"));
+
+    /// <summary>The .NET pattern this filter matches lines with.</summary>
+    public string NetPattern => _deleted.ToString();
 
     /// <summary>"6.1", "6.12": the major.minor this filter is for.</summary>
     public string KernelSeries { get; }

@@ -105,6 +105,25 @@ public sealed class SysmapTests
     }
 
     [TestMethod]
+    public void BuiltInFiltersAreTheTranslationOfTheirPatterns()
+    {
+        foreach (var filter in SysmapFilter.Supported)
+            Assert.AreEqual(SysmapFilter.ToNetPattern(filter.DeletedLinePatterns), filter.NetPattern, filter.KernelSeries);
+    }
+
+    [TestMethod]
+    public void RuntimeFilterFromPatternsMatchesSed()
+    {
+        var filter = new SysmapFilter("test", [@" __[[:alnum:]]*Thunk_", @"_veneer$", @"^0*1 ", @" x\.y"]);
+        const string input = "0000000000000001 T a\n0000000000000002 T __abcThunk_x\n0000000000000002 T __a_Thunk_x\n" +
+            "0000000000000003 t f_veneer\n0000000000000003 t f_veneer_x\n0000000000000004 t x.y\n0000000000000004 t xzy\n";
+        var expected = Tool.RunChecked("sed", ["-e", @"/ __[[:alnum:]]*Thunk_/d", "-e", "/_veneer$/d", "-e", "/^0*1 /d", "-e", @"/ x\.y/d"],
+            stdin: input);
+        var ours = string.Concat(input.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => filter.Keeps(l)).Select(l => l + "\n"));
+        Assert.AreEqual(expected, ours);
+    }
+
+    [TestMethod]
     public void FilterIsChosenByKernelSeries()
     {
         Assert.AreSame(SysmapFilter.Linux6_1, SysmapFilter.ForKernel("6.1.192"));

@@ -1,0 +1,108 @@
+using System.Text;
+using Kbuild.Diagnostics;
+
+namespace Kbuild.KernelTree;
+
+/// <summary>
+/// Asks a kernel build directory how it links vmlinux, by running the kernel's own
+/// <c>make vmlinux</c> with <c>cmd_link_vmlinux</c> overridden on the command line. A command-line
+/// variable wins over scripts/Makefile.vmlinux's definition, and its recipe runs where link-vmlinux.sh
+/// would: after every input of the link is built, in the build directory, with kbuild's exported
+/// variables. The capture command (1) builds init/version-timestamp.o as link-vmlinux.sh does first,
+/// (2) records its arguments — <c>$&lt;</c>, <c>$(LD)</c>, <c>$(KBUILD_LDFLAGS)</c>,
+/// <c>$(LDFLAGS_vmlinux)</c>, <c>$(ARCH_POSTLINK)</c>, <c>$(MAKE)</c> — and the environment, (3) writes
+/// the .vmlinux.d make's if_changed_dep reads. vmlinux itself is not touched, and .vmlinux.cmd is put
+/// back afterwards, so probing never makes a later plain make relink.
+/// </summary>
+public static class KbuildProbe
+{
+    private const string CaptureScript = """
+        # kbuild-sdk capture of cmd_link_vmlinux: OUT LINK-SCRIPT LD KBUILD_LDFLAGS LDFLAGS_vmlinux ARCH_POSTLINK MAKE
+        set -e
+        out=$1; shift
+        ${MAKE} -f "${srctree}/scripts/Makefile.build" obj=init init/version-timestamp.o
+        { printf '%s\0' "$#" "$@"; env -0; } > "$out.tmp"
+        mv "$out.tmp" "$out"
+        echo "vmlinux: $1" > .vmlinux.d
+        """;
+
+    /// <summary>
+    /// Builds everything vmlinux is linked from (the kernel's make, up to but not including the link)
+    /// and returns the link settings. <paramref name="makeArguments"/> go to make as given (e.g.
+    /// <c>LLVM=1</c>, <c>CC=clang</c>): pass the same ones as for the kernel's other make runs.
+    /// </summary>
+    public static KbuildValues Capture(string buildDir, IEnumerable<string>? makeArguments = null, int jobs = 0)
+    {
+        buildDir = Path.GetFullPath(buildDir);
+        var config = KernelConfig.Load(buildDir);
+        var version = KernelVersion.Read(buildDir).EnsureSupported(buildDir);
+        if (!File.Exists(Path.Combine(buildDir, "Makefile")))
+            throw new KbuildException(ErrorCodes.KernelBuildDirNotConfigured, buildDir,
+                $"'{buildDir}' has no Makefile: set KernelBuildDir to the kernel's O= build directory (or the source tree for in-tree builds).");
+
+        var work = Directory.CreateTempSubdirectory("kbuild-probe-");
+        var savedCmdFile = Path.Combine(buildDir, ".vmlinux.cmd");
+        var savedCmd = File.Exists(savedCmdFile) ? File.ReadAllBytes(savedCmdFile) : null;
+        try
+        {
+            var script = Path.Combine(work.FullName, "capture.sh");
+            File.WriteAllText(script, CaptureScript.ReplaceLineEndings("\n") + "\n");
+            var capture = Path.Combine(work.FullName, "kbuild-values");
+            var args = new List<string> { "-C", buildDir, $"-j{(jobs > 0 ? jobs : System.Environment.ProcessorCount)}" };
+            args.AddRange(makeArguments ?? []);
+            args.Add($"cmd_link_vmlinux=sh {Quote(script)} {Quote(capture)} \"$<\" \"$(LD)\" \"$(KBUILD_LDFLAGS)\" \"$(LDFLAGS_vmlinux)\" \"$(ARCH_POSTLINK)\" \"$(MAKE)\"");
+            args.Add("vmlinux");
+            var make = KernelCommand.Run("make", args, buildDir);
+            if (make.ExitCode != 0)
+                throw new KbuildException(ErrorCodes.KernelMakeFailed, buildDir,
+                    $"the kernel's make failed in '{buildDir}' (exit code {make.ExitCode}) before the vmlinux link: " +
+                    $"fix the error below (run 'make -C {buildDir} vmlinux' to see all of it).\n{make.Tail()}");
+            if (!File.Exists(capture))
+                throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
+                    $"the kernel's make in '{buildDir}' succeeded but never ran cmd_link_vmlinux (scripts/Makefile.vmlinux), " +
+                    $"so kernel {version} is not linked the way this SDK supports.");
+            var values = Parse(File.ReadAllBytes(capture), buildDir, version, config);
+            if (values.Architecture == "um")
+                throw new KbuildException(ErrorCodes.UnsupportedKernelArchitecture, buildDir,
+                    "User-mode Linux (ARCH=um) links vmlinux with the C compiler, not ld: build it with the kernel's own link.");
+            return values;
+        }
+        finally
+        {
+            RestoreCommandFile(savedCmdFile, savedCmd);
+            File.Delete(Path.Combine(buildDir, ".vmlinux.d"));
+            work.Delete(recursive: true);
+        }
+    }
+
+    // argc, the arguments, then env -0 entries; all NUL-terminated.
+    internal static KbuildValues Parse(byte[] capture, string buildDir, KernelVersion version, KernelConfig config)
+    {
+        var fields = Encoding.UTF8.GetString(capture).Split('\0');
+        var argc = int.Parse(fields[0]);
+        var a = fields.AsSpan(1, argc);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in fields.AsSpan(1 + argc))
+        {
+            var eq = entry.IndexOf('=');
+            if (eq > 0) env[entry[..eq]] = entry[(eq + 1)..];
+        }
+        return new KbuildValues(buildDir, version, config, linkScript: a[0], linker: a[1], kbuildLdflags: a[2],
+            ldflagsVmlinux: a[3], archPostlink: a[4], make: a[5], env);
+    }
+
+    private static void RestoreCommandFile(string path, byte[]? saved)
+    {
+        if (saved == null)
+        {
+            File.Delete(path);
+            return;
+        }
+        var temp = path + ".kbuild-tmp";
+        File.WriteAllBytes(temp, saved);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    // make passes the recipe to /bin/sh: single-quote paths (temp dirs have no quotes, but be exact).
+    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

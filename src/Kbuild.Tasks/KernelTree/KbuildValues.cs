@@ -1,0 +1,143 @@
+using System.Text.RegularExpressions;
+
+namespace Kbuild.KernelTree;
+
+/// <summary>
+/// Everything the kernel's scripts/link-vmlinux.sh uses to link vmlinux, as the kernel's own make
+/// passed it (see <see cref="KbuildProbe"/>): the arguments of <c>cmd_link_vmlinux</c> and make's
+/// exported environment. Paths are absolute; the link runs in <see cref="BuildDir"/>.
+/// </summary>
+public sealed partial class KbuildValues
+{
+    public KbuildValues(string buildDir, KernelVersion version, KernelConfig config, string linkScript,
+        string linker, string kbuildLdflags, string ldflagsVmlinux, string archPostlink, string make,
+        IReadOnlyDictionary<string, string> environment)
+    {
+        BuildDir = Path.GetFullPath(buildDir);
+        Version = version;
+        Config = config;
+        LinkScript = linkScript;
+        Linker = linker;
+        KbuildLdflags = kbuildLdflags;
+        LdflagsVmlinux = ldflagsVmlinux;
+        ArchPostlink = archPostlink;
+        Make = make;
+        Environment = environment;
+    }
+
+    public string BuildDir { get; }
+    public KernelVersion Version { get; }
+    public KernelConfig Config { get; }
+
+    /// <summary><c>$&lt;</c> of the vmlinux rule: the source tree's scripts/link-vmlinux.sh.</summary>
+    public string LinkScript { get; }
+
+    /// <summary><c>$(LD)</c>, e.g. "ld" or "ld.lld" (a command, resolved through PATH).</summary>
+    public string Linker { get; }
+
+    /// <summary><c>$(KBUILD_LDFLAGS)</c> and <c>$(LDFLAGS_vmlinux)</c> as make passed them (unsplit).</summary>
+    public string KbuildLdflags { get; }
+    public string LdflagsVmlinux { get; }
+
+    /// <summary><c>$(ARCH_POSTLINK)</c>: arch/$(SRCARCH)/Makefile.postlink when the arch has one, else "".</summary>
+    public string ArchPostlink { get; }
+
+    /// <summary><c>$(MAKE)</c>.</summary>
+    public string Make { get; }
+
+    /// <summary>The environment make ran cmd_link_vmlinux with (all exported kbuild variables).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    public string Get(string variable) => Environment.GetValueOrDefault(variable, "");
+
+    public string SourceDir => Path.GetFullPath(Get("srctree") is { Length: > 0 } s ? s : ".", BuildDir);
+    public string Architecture => Get("SRCARCH");
+    public string Compiler => Get("CC");
+    public string Nm => Get("NM");
+    public string Objcopy => Get("OBJCOPY");
+
+    /// <summary>The preprocessed linker script, <c>$(objtree)/$(KBUILD_LDS)</c>.</summary>
+    public string LinkerScript => InBuildDir(Get("KBUILD_LDS"));
+
+    public bool KallsymsEnabled => Config.IsEnabled("KALLSYMS");
+
+    /// <summary>link-vmlinux.sh: LTO and IBT kernels link the already-processed vmlinux.o instead of
+    /// vmlinux.a plus the libraries.</summary>
+    public bool LinksVmlinuxO => Config.IsEnabled("LTO_CLANG") || Config.IsEnabled("X86_KERNEL_IBT");
+
+    /// <summary>Linked inside <c>--whole-archive</c>: vmlinux.a (or vmlinux.o), .vmlinux.export.o with
+    /// modules, init/version-timestamp.o.</summary>
+    public IReadOnlyList<string> WholeArchiveInputs
+    {
+        get
+        {
+            var inputs = new List<string> { InBuildDir(LinksVmlinuxO ? "vmlinux.o" : "vmlinux.a") };
+            if (Config.IsEnabled("MODULES")) inputs.Add(InBuildDir(".vmlinux.export.o"));
+            inputs.Add(InBuildDir("init/version-timestamp.o"));
+            return inputs;
+        }
+    }
+
+    /// <summary><c>$(KBUILD_VMLINUX_LIBS)</c>, linked inside <c>--start-group</c> (none with vmlinux.o).</summary>
+    public IReadOnlyList<string> Libraries =>
+        LinksVmlinuxO ? [] : Words(Get("KBUILD_VMLINUX_LIBS")).Select(InBuildDir).ToList();
+
+    /// <summary>The flags of the final link: KBUILD_LDFLAGS, LDFLAGS_vmlinux, <c>--script=</c>, and
+    /// <c>-Map=vmlinux.map</c> with CONFIG_VMLINUX_MAP (link-vmlinux.sh splits them on blanks).</summary>
+    public IReadOnlyList<string> LinkerFlags
+    {
+        get
+        {
+            var flags = Words(KbuildLdflags).Concat(Words(LdflagsVmlinux)).Append($"--script={LinkerScript}").ToList();
+            if (Config.IsEnabled("VMLINUX_MAP")) flags.Add($"-Map={InBuildDir("vmlinux.map")}");
+            return flags;
+        }
+    }
+
+    /// <summary>The options link-vmlinux.sh of this kernel passes to scripts/kallsyms, read from the
+    /// script itself (<c>is_enabled CONFIG_X … kallsymopt="${kallsymopt} --option"</c>).</summary>
+    public IReadOnlyList<string> KallsymsOptions =>
+        KallsymsOptionPattern().Matches(File.ReadAllText(LinkScript))
+            .Where(m => Config.IsEnabled(m.Groups["config"].Value))
+            .Select(m => m.Groups["option"].Value).ToList();
+
+    /// <summary>The compiler and flags link-vmlinux.sh assembles the kallsyms .S with; append
+    /// <c>-c -o X.o X.S</c> and run in <see cref="BuildDir"/>.</summary>
+    public IReadOnlyList<string> AssemblerCommand =>
+        new[] { "CC", "NOSTDINC_FLAGS", "LINUXINCLUDE", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", "KBUILD_AFLAGS_KERNEL" }
+            .SelectMany(v => Words(Get(v))).ToList();
+
+    /// <summary>
+    /// The vmlinux command make compares with the one saved in .vmlinux.cmd (if_changed): the
+    /// expansion of scripts/Makefile.vmlinux's <c>cmd_link_vmlinux</c>
+    /// (<c>$&lt; "$(LD)" "$(KBUILD_LDFLAGS)" "$(LDFLAGS_vmlinux)"; $(if $(ARCH_POSTLINK), $(MAKE) -f $(ARCH_POSTLINK) $@, true)</c>).
+    /// </summary>
+    public string SavedLinkCommand =>
+        $"{LinkScript} \"{Linker}\" \"{KbuildLdflags}\" \"{LdflagsVmlinux}\"; " +
+        (ArchPostlink.Length > 0 ? $"{Make} -f {ArchPostlink} vmlinux" : "true");
+
+    /// <summary>The environment to run kernel tools with after make has exited: make's own, minus the
+    /// job-server connection and command-line overrides that belonged to that make.</summary>
+    public IReadOnlyDictionary<string, string> ToolEnvironment
+    {
+        get
+        {
+            var env = new Dictionary<string, string>(Environment, StringComparer.Ordinal);
+            foreach (var v in new[] { "MAKELEVEL", "MAKEOVERRIDES", "MFLAGS", "MAKE_TERMOUT", "MAKE_TERMERR" }) env.Remove(v);
+            if (env.TryGetValue("MAKEFLAGS", out var flags))
+            {
+                var own = flags.Split(" -- ", 2)[0];  // what follows " -- " are command-line variables
+                env["MAKEFLAGS"] = string.Join(' ', own.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                    .Where(w => !w.StartsWith("--jobserver", StringComparison.Ordinal) && !w.StartsWith("-j", StringComparison.Ordinal)));
+            }
+            return env;
+        }
+    }
+
+    internal string InBuildDir(string path) => Path.GetFullPath(path, BuildDir);
+
+    internal static string[] Words(string s) => s.Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
+
+    [GeneratedRegex(@"is_enabled\s+(?<config>CONFIG_\w+)\s*;\s*then\s+kallsymopt=""\$\{kallsymopt\}\s+(?<option>--[\w-]+)""")]
+    private static partial Regex KallsymsOptionPattern();
+}
