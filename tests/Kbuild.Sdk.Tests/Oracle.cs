@@ -18,16 +18,18 @@ public static class Oracle
     /// The build's System.map equals the kernel's mksysmap output, and the kallsyms table in vmlinux decodes
     /// to exactly the System.map symbols kallsyms keeps (6.12 with --all-symbols: all but u/n and absolute).
     /// </summary>
-    public static void AssertConsistent(SyntheticKernel kernel)
+    public static void AssertConsistent(SyntheticKernel kernel) => AssertConsistent(kernel.Vmlinux, kernel.SystemMap);
+
+    public static void AssertConsistent(string vmlinux, string systemMap)
     {
-        var expectedMap = KernelSystemMap(kernel.Vmlinux);
-        Assert.AreEqual(expectedMap, File.ReadAllText(kernel.SystemMap), "System.map differs from nm -n | sed -f mksysmap");
+        var expectedMap = KernelSystemMap(vmlinux);
+        Assert.AreEqual(expectedMap, File.ReadAllText(systemMap), "System.map differs from nm -n | sed -f mksysmap");
 
         var kept = SystemMap.Parse(new StringReader(expectedMap), "System.map")
             .Where(s => s.Type is not ('u' or 'n' or 'a' or 'A'))
             .Select(Line).Order(StringComparer.Ordinal).ToList();
         List<string> decoded;
-        using (var image = ElfImage.Open(kernel.Vmlinux))
+        using (var image = ElfImage.Open(vmlinux))
             decoded = KallsymsDecoder.Decode(image).Select(Line).Order(StringComparer.Ordinal).ToList();
         CollectionAssert.AreEqual(kept, decoded, "the kallsyms table does not list the System.map symbols");
     }
