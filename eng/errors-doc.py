@@ -9,7 +9,7 @@ entries = []
 for path in sorted(glob.glob(os.path.join(root, "src/Kbuild.Tasks/Diagnostics/ErrorCodes*.cs"))):
     for doc, name, code in pattern.findall(open(path, encoding="utf-8").read()):
         text = " ".join(line.strip()[3:].strip() for line in doc.strip().splitlines())
-        text = re.sub(r"</?summary>", "", text).strip()
+        text = re.sub(r"</?summary>", "", text).strip().replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         text = re.sub(r'<see cref="([^"]+)"\s*/>', r"`\1`", text)
         entries.append((code, name, text))
 

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text;
+using Kbuild.Archives;
+using Kbuild.Diagnostics;
+using Kbuild.Elf;
+
+namespace Kbuild.Kallsyms;
+
+/// <summary>Extra room per array: a percentage of the reservation table's size, and at least a number of bytes.</summary>
+public readonly record struct ReservationSlack(int Percent, int MinimumBytes)
+{
+    public static ReservationSlack None => new(0, 0);
+}
+
+/// <summary>One array of a reservation: what the superset table needs and what is reserved for it.</summary>
+public readonly record struct ReservedArray(string SymbolName, int Used, int Reserved);
+
+/// <summary>
+/// The pass-1 kallsyms table of the single link: a table for the superset of the final symbols (every
+/// symbol defined by a link input plus every name the linker script assigns, at placeholder addresses),
+/// each array padded with slack. Assembled and linked once; the real table is patched into the room
+/// afterwards. Each array's reserved size is recorded as its ELF symbol size (<c>.size</c>), so the
+/// linked image itself says how much room each array has.
+/// </summary>
+public sealed class Reservation
+{
+    /// <summary>Arrays whose size does not depend on the symbols get no slack.</summary>
+    private static readonly HashSet<KallsymsArrayKind> FixedSize =
+        [KallsymsArrayKind.NumSyms, KallsymsArrayKind.RelativeBase, KallsymsArrayKind.TokenIndex];
+
+    private Reservation(KallsymsTable table, IReadOnlyList<ReservedArray> arrays)
+    {
+        Table = table;
+        Arrays = arrays;
+    }
+
+    /// <summary>The table built from the superset (what the linked image holds until it is patched).</summary>
+    public KallsymsTable Table { get; }
+
+    /// <summary>Used and reserved bytes per array, in emission order.</summary>
+    public IReadOnlyList<ReservedArray> Arrays { get; }
+
+    public int TotalUsed => Arrays.Sum(a => a.Used);
+    public int TotalReserved => Arrays.Sum(a => a.Reserved);
+
+    /// <summary>
+    /// The superset of the final System.map before the link: every symbol a link input defines (as nm
+    /// lists it), every <c>__start_SEC</c>/<c>__stop_SEC</c> an input references (ld defines those), and
+    /// every name the linker script assigns, minus the lines the kernel's mksysmap deletes. Addresses are
+    /// the objects' own values: placeholders only.
+    /// </summary>
+    public static IReadOnlyList<NmSymbol> Superset(IReadOnlyList<LinkInputSymbols> inputs, IEnumerable<string> scriptNames,
+        SysmapFilter filter)
+    {
+        var elfClass = CommonClass(inputs);
+        var digits = NmFormat.AddressDigits(elfClass);
+        var symbols = new List<NmSymbol>();
+        var defined = new HashSet<string>(StringComparer.Ordinal);
+        var linkerDefined = new List<string>();
+        foreach (var input in inputs)
+        {
+            foreach (var s in input.Symbols)
+            {
+                if (s.Type is 'U' or 'w' or 'v')
+                {
+                    if (s.Name.StartsWith("__start_", StringComparison.Ordinal) || s.Name.StartsWith("__stop_", StringComparison.Ordinal))
+                        linkerDefined.Add(s.Name);
+                    continue;
+                }
+                // A common symbol's nm value is its size; in the image it is a .bss symbol.
+                symbols.Add(s.Type == 'C' ? s with { Type = 'B', Address = 0 } : s);
+                defined.Add(s.Name);
+            }
+        }
+        foreach (var name in linkerDefined.Concat(scriptNames))
+            if (defined.Add(name))
+                symbols.Add(new NmSymbol(0, 'T', name));
+        return symbols.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
+    }
+
+    private static ElfClass CommonClass(IReadOnlyList<LinkInputSymbols> inputs)
+    {
+        if (inputs.Count == 0) return ElfClass.Elf64;
+        var majority = inputs.GroupBy(i => i.Class).OrderByDescending(g => g.Count()).First().Key;
+        if (inputs.FirstOrDefault(i => i.Class != majority) is { } odd)
+            throw new KbuildException(ErrorCodes.LinkInputsMixedClasses, odd.Object.DisplayName,
+                $"this object is {(odd.Class == ElfClass.Elf32 ? "32" : "64")}-bit ELF but the other link inputs are " +
+                $"{(majority == ElfClass.Elf32 ? "32" : "64")}-bit; rebuild it for the kernel's architecture (e.g. without -m32).");
+        return majority;
+    }
+
+    /// <summary>
+    /// Reserves room for the table of <paramref name="symbols"/> (addresses are placeholders: nothing is
+    /// dropped for its address). The kallsyms_* labels themselves are added, since a kernel that keeps
+    /// them (6.12 with all symbols) lists them in its final table.
+    /// </summary>
+    public static Reservation Create(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
+        KallsymsTarget target, ReservationSlack slack)
+    {
+        var placeholderOptions = options with { PlaceholderAddresses = true };
+        var table = KallsymsGenerator.Generate(symbols, layout, placeholderOptions, target);
+        var known = symbols.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var labels = table.Arrays.Where(a => !known.Contains(a.SymbolName))
+            .Select(a => new NmSymbol(0, 'R', a.SymbolName)).ToList();
+        if (labels.Count > 0)
+            table = KallsymsGenerator.Generate([.. symbols, .. labels], layout, placeholderOptions, target);
+        return FromTable(table, slack);
+    }
+
+    /// <summary>
+    /// Reserves room for an exact table (the relink after an overflow: the final symbols are known).
+    /// </summary>
+    public static Reservation FromTable(KallsymsTable table, ReservationSlack slack) =>
+        new(table, table.Arrays.Select(a => new ReservedArray(a.SymbolName, a.Size, Reserve(a, slack))).ToList());
+
+    private static int Reserve(KallsymsArray array, ReservationSlack slack)
+    {
+        if (FixedSize.Contains(array.Kind)) return array.Size;
+        var extra = Math.Max((int)Math.Ceiling(array.Size * (slack.Percent / 100.0)), slack.MinimumBytes);
+        return KallsymsTable.AlignUp(array.Size + extra, array.Alignment);
+    }
+
+    /// <summary>The reservation as assembler source: the table, zero padding, and a .size per array.</summary>
+    public string ToAssembly()
+    {
+        var reserved = Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved);
+        var text = new StringBuilder(KallsymsAssembly.ToText(Table, reserved));
+        text.Append("/* reserved room per array, read back from the linked image's symbol sizes */\n");
+        foreach (var a in Arrays)
+            text.Append(CultureInfo.InvariantCulture, $"\t.size {a.SymbolName}, {a.Reserved}\n");
+        return text.ToString();
+    }
+
+    /// <summary>"reserved 123456 bytes for 1234 symbols (table 100000 bytes): kallsyms_names 50000/60000, …"</summary>
+    public string Describe() =>
+        $"kallsyms reservation: {TotalReserved} bytes for up to {Table.Symbols.Count} symbols " +
+        $"(the superset table uses {TotalUsed}); " +
+        string.Join(", ", Arrays.Select(a => $"{a.SymbolName} {a.Used}/{a.Reserved}"));
+}

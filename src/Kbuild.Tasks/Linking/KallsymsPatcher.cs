@@ -1,0 +1,176 @@
+using System.Buffers.Binary;
+using Kbuild.Diagnostics;
+using Kbuild.Elf;
+using Kbuild.Kallsyms;
+
+namespace Kbuild.Linking;
+
+/// <summary>Where one array of the real table goes in the linked image, and the room the reservation left it.</summary>
+public sealed record ArrayRoom(KallsymsArray Array, ulong Address, long FileOffset, int Reserved)
+{
+    public bool Fits => Array.Size <= Reserved;
+}
+
+/// <summary>The real table matched against the rooms of a linked image.</summary>
+public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IReadOnlyList<ArrayRoom> Rooms)
+{
+    public bool Fits => Rooms.All(r => r.Fits);
+
+    public string Describe() =>
+        $"kallsyms: {Table.Symbols.Count} symbols, table {Rooms.Sum(r => r.Array.Size)} of {Rooms.Sum(r => r.Reserved)} reserved bytes (" +
+        string.Join(", ", Rooms.Select(r => $"{r.Array.SymbolName} {r.Array.Size}/{r.Reserved}")) + ")";
+
+    public string DescribeOverflow() =>
+        string.Join(", ", Rooms.Where(r => !r.Fits).Select(r => $"{r.Array.SymbolName} needs {r.Array.Size} bytes, {r.Reserved} reserved"));
+}
+
+/// <summary>
+/// Writes the real kallsyms table into a vmlinux linked with a reservation: each array at the file offset
+/// of its kallsyms_* symbol, the rest of its room zeroed; relocations that point into the table get the
+/// addend that reproduces the patched value (x86 --emit-relocs keeps them in .rela.rodata and the boot
+/// code or the relocs tool would otherwise restore the pass-1 value; -pie kernels apply .rela.dyn).
+/// The result is decoded again and compared with the table before it replaces the output.
+/// </summary>
+public static class KallsymsPatcher
+{
+    /// <summary>Finds each array's room: the address of its label and the reserved size (its ELF symbol size).</summary>
+    public static KallsymsPatchPlan Plan(ElfImage image, KallsymsTable table)
+    {
+        var labels = image.ReadSymbols()
+            .Where(s => !s.IsUndefined && s.Name.StartsWith("kallsyms_", StringComparison.Ordinal))
+            .GroupBy(s => s.Name)
+            .ToDictionary(g => g.Key, g => g.First());
+        var rooms = new List<ArrayRoom>();
+        foreach (var array in table.Arrays)
+        {
+            if (!labels.TryGetValue(array.SymbolName, out var label) || label.Size == 0)
+                throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
+                    $"{array.SymbolName} is {(label.Name == null ? "not defined" : "defined without a reserved size")} in the linked image, " +
+                    "so it was not linked with a kallsyms reservation object. Link it with the object KbuildReserveKallsyms " +
+                    "writes (and check that the kernel version and kallsyms options match the reservation's).");
+            var reserved = checked((int)label.Size);
+            var offset = image.FileOffsetOf(label.Value);
+            if (image.FileOffsetOf(label.Value + label.Size - 1) != offset + reserved - 1)
+                throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
+                    $"the room of {array.SymbolName} (0x{label.Value:x}, {reserved} bytes) is not contiguous in one section; " +
+                    "the linker script must place .rodata of the kallsyms object in one output section.");
+            rooms.Add(new ArrayRoom(array, label.Value, offset, reserved));
+        }
+        return new KallsymsPatchPlan(image.Path, table, rooms);
+    }
+
+    /// <summary>
+    /// Writes a patched copy of <paramref name="plan"/>'s image to <paramref name="outputPath"/> (through a
+    /// temporary file, renamed only once verified). The input image is not modified.
+    /// </summary>
+    public static void Patch(KallsymsPatchPlan plan, string outputPath, Func<ElfImage, IReadOnlyList<NmSymbol>> decode)
+    {
+        if (!plan.Fits)
+            throw new KbuildException(ErrorCodes.KallsymsReservationTooSmall, plan.ImagePath,
+                $"the kallsyms table does not fit its reservation: {plan.DescribeOverflow()}. Relink with a larger reservation.");
+
+        IReadOnlyList<(long FileOffset, long Addend, bool Wide)> addends;
+        bool littleEndian;
+        using (var image = ElfImage.Open(plan.ImagePath))
+        {
+            littleEndian = image.IsLittleEndian;
+            addends = RelocationAddends(image, plan);
+        }
+
+        AtomicOutput.Write(outputPath, temp =>
+        {
+            File.Copy(plan.ImagePath, temp, overwrite: true);
+            using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
+            {
+                foreach (var room in plan.Rooms)
+                {
+                    var bytes = new byte[room.Reserved];
+                    room.Array.Bytes.CopyTo(bytes, 0);
+                    file.Position = room.FileOffset;
+                    file.Write(bytes);
+                }
+                foreach (var (fileOffset, addend, wide) in addends)
+                {
+                    var field = new byte[wide ? 8 : 4];
+                    if (wide && littleEndian) BinaryPrimitives.WriteInt64LittleEndian(field, addend);
+                    else if (wide) BinaryPrimitives.WriteInt64BigEndian(field, addend);
+                    else if (littleEndian) BinaryPrimitives.WriteInt32LittleEndian(field, checked((int)addend));
+                    else BinaryPrimitives.WriteInt32BigEndian(field, checked((int)addend));
+                    file.Position = fileOffset;
+                    file.Write(field);
+                }
+            }
+            Verify(temp, plan, decode);
+        });
+    }
+
+    /// <summary>
+    /// For every RELA entry whose target lies in a room: the file offset of its addend and the addend that
+    /// makes "symbol + addend" equal the patched pointer there (0 in the zeroed rest of a room).
+    /// </summary>
+    private static List<(long, long, bool)> RelocationAddends(ElfImage image, KallsymsPatchPlan plan)
+    {
+        var result = new List<(long, long, bool)>();
+        var wide = image.Class == ElfClass.Elf64;
+        var pointerSize = wide ? 8 : 4;
+        var symtab = image.Sections.FirstOrDefault(s => s.Type == ElfSection.SHT_SYMTAB);
+        Dictionary<int, ElfSymbol>? symbols = null;
+        // Only relocations that apply to a section holding a room (.rela.rodata with --emit-relocs), or to the
+        // whole image (.rela.dyn, sh_info 0): a kernel's .rela.text alone can be tens of megabytes.
+        var tableSections = image.Sections
+            .Where(s => s.IsAllocated && plan.Rooms.Any(r => r.Address >= s.Address && r.Address - s.Address < s.Size))
+            .Select(s => (uint)s.Index).ToHashSet();
+        foreach (var section in image.Sections.Where(s => s.Type == ElfSection.SHT_RELA && (s.Info == 0 || tableSections.Contains(s.Info))))
+        {
+            var relocations = image.ReadRelocations(section);
+            for (var i = 0; i < relocations.Count; i++)
+            {
+                var r = relocations[i];
+                var room = plan.Rooms.FirstOrDefault(x => r.Offset >= x.Address && r.Offset - x.Address < (ulong)x.Reserved);
+                if (room == null) continue;
+
+                ulong symbolValue = 0;
+                if (r.SymbolIndex != 0)
+                {
+                    if (symtab == null || section.Link != symtab.Index)
+                        throw new KbuildException(ErrorCodes.KallsymsRelocationUnsupported, image.Path,
+                            $"relocation {i} of {section.Name} targets {room.Array.SymbolName} through a symbol table other than .symtab; " +
+                            "the patcher cannot update it. Link without run-time symbol relocations on .rodata.");
+                    symbols ??= image.ReadSymbols().ToDictionary(s => s.TableIndex);
+                    symbolValue = symbols[(int)r.SymbolIndex].Value;
+                }
+                var position = (int)(r.Offset - room.Address);
+                var value = position + pointerSize <= room.Array.Size
+                    ? ReadPointer(room.Array.Bytes.AsSpan(position), wide, image.IsLittleEndian)
+                    : 0;
+                var addendOffset = (long)section.Offset + i * (wide ? 24L : 12L) + (wide ? 16 : 8);
+                result.Add((addendOffset, unchecked((long)(value - symbolValue)), wide));
+            }
+        }
+        return result;
+    }
+
+    private static ulong ReadPointer(ReadOnlySpan<byte> bytes, bool wide, bool littleEndian) =>
+        wide
+            ? littleEndian ? BinaryPrimitives.ReadUInt64LittleEndian(bytes) : BinaryPrimitives.ReadUInt64BigEndian(bytes)
+            : littleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(bytes) : BinaryPrimitives.ReadUInt32BigEndian(bytes);
+
+    private static void Verify(string patchedPath, KallsymsPatchPlan plan, Func<ElfImage, IReadOnlyList<NmSymbol>> decode)
+    {
+        IReadOnlyList<NmSymbol> decoded;
+        using (var patched = ElfImage.Open(patchedPath))
+            decoded = decode(patched);
+        var expected = plan.Table.Symbols;
+        for (var i = 0; i < Math.Max(decoded.Count, expected.Count); i++)
+        {
+            var got = i < decoded.Count ? decoded[i] : (NmSymbol?)null;
+            var want = i < expected.Count ? expected[i] : (NmSymbol?)null;
+            if (got != want)
+                throw new KbuildException(ErrorCodes.KallsymsVerifyFailed, plan.ImagePath,
+                    $"the patched kallsyms table does not decode to the final symbols: entry {i} is {Show(got)}, expected {Show(want)} " +
+                    $"({decoded.Count} decoded, {expected.Count} expected). The output was not written; please report this with the image.");
+        }
+    }
+
+    private static string Show(NmSymbol? s) => s is { } x ? $"{x.Address:x} {x.Type} {x.Name}" : "nothing";
+}

@@ -1,0 +1,76 @@
+using Kbuild.Archives;
+using Kbuild.Elf;
+using Kbuild.Kallsyms;
+using Kbuild.Linking;
+using Microsoft.Build.Framework;
+
+namespace Kbuild.Tasks;
+
+/// <summary>
+/// Pass 1 of the single link: the kallsyms reservation object. From the link inputs and the linker script
+/// (the superset of the final symbols), or, for the relink after an overflow, from a linked image's real
+/// symbols. Writes OutputFile's .S beside it and assembles it with Cc.
+/// </summary>
+public sealed class ReserveKallsyms : KbuildTask
+{
+    public ITaskItem[] Objects { get; set; } = [];
+    public ITaskItem[] Libraries { get; set; } = [];
+    public string? LinkerScript { get; set; }
+
+    /// <summary>Reserve exactly for this linked image's symbols instead of the link inputs' superset.</summary>
+    public string? FromImage { get; set; }
+
+    [Required] public string KernelVersion { get; set; } = "";
+    public bool AllSymbols { get; set; }
+    public bool AbsolutePercpu { get; set; }
+    public bool BaseRelative { get; set; } = true;
+    public bool LtoClang { get; set; }
+    public int SlackPercent { get; set; }
+    public int SlackMinBytes { get; set; }
+    public string Cc { get; set; } = "gcc";
+    public string? AFlags { get; set; }
+
+    /// <summary>The reservation object (the .S goes beside it).</summary>
+    [Required] public string OutputFile { get; set; } = "";
+
+    /// <summary>Bytes reserved for the whole table.</summary>
+    [Output] public int ReservedBytes { get; private set; }
+
+    protected override void Run()
+    {
+        var layout = KallsymsLayout.For(KernelVersion);
+        var options = new KallsymsOptions { AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, LtoClang = LtoClang };
+        var filter = SysmapFilter.ForKernel(KernelVersion);
+        var slack = new ReservationSlack(SlackPercent, SlackMinBytes);
+
+        Reservation reservation;
+        if (FromImage is { Length: > 0 })
+        {
+            using var image = ElfImage.Open(FromImage);
+            var table = KallsymsGenerator.Generate(SysmapWriter.Symbols(image, filter), layout, options,
+                new KallsymsTarget(image.Class, image.IsLittleEndian), FromImage);
+            reservation = Reservation.FromTable(table, slack);
+        }
+        else
+        {
+            var inputs = Objects.Concat(Libraries).Select(i => i.ItemSpec).ToList();
+            var symbols = LinkInputs.ReadSymbols(inputs);
+            var scriptNames = LinkerScript is { Length: > 0 } ? LinkerScriptNames.Read(LinkerScript) : [];
+            var superset = Reservation.Superset(symbols, scriptNames, filter);
+            reservation = Reservation.Create(superset, layout, options, TargetOf(symbols), slack);
+        }
+
+        var source = Path.ChangeExtension(OutputFile, ".S");
+        AtomicOutput.WriteAllText(source, reservation.ToAssembly());
+        KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile);
+        ReservedBytes = reservation.TotalReserved;
+        Log.LogMessage(MessageImportance.High, reservation.Describe());
+    }
+
+    private static KallsymsTarget TargetOf(IReadOnlyList<LinkInputSymbols> inputs)
+    {
+        if (inputs.Count == 0) return KallsymsTarget.X86_64;
+        using var first = inputs[0].Object.Open();
+        return new KallsymsTarget(first.Class, first.IsLittleEndian);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Build.Evaluation;
+using Microsoft.Build.Execution;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Logging;
+
+namespace Kbuild.Sdk.Tests;
+
+/// <summary>What one build did, from its own events.</summary>
+public sealed class BuildOutcome
+{
+    public bool Succeeded { get; set; }
+    public List<string> ExecutedTasks { get; } = [];
+    public List<string> UpToDateTargets { get; } = [];
+    public List<BuildErrorEventArgs> Errors { get; } = [];
+    public List<BuildWarningEventArgs> Warnings { get; } = [];
+    public StringBuilder Log { get; } = new();
+
+    public bool RanTask(string task) => ExecutedTasks.Contains(task);
+    public bool SkippedAsUpToDate(string target) => UpToDateTargets.Contains(target);
+    public IEnumerable<string> ErrorCodes => Errors.Select(e => e.Code);
+    public override string ToString() => Log.ToString();
+}
+
+/// <summary>Builds a project in-proc through the located MSBuild, or out-of-proc with `dotnet build`.</summary>
+public static class BuildRunner
+{
+    private static readonly object Gate = new();
+    private static int _builds;
+
+    public static BuildOutcome Build(string project, string target = "Build", IDictionary<string, string>? properties = null)
+    {
+        lock (Gate)
+        {
+            var globals = (properties ?? new Dictionary<string, string>()).ToDictionary(p => p.Key, p => (string?)p.Value);
+            var outcome = new BuildOutcome();
+            var binlog = Path.Combine(Path.GetDirectoryName(project)!, $"build-{Interlocked.Increment(ref _builds)}.binlog");
+            var logger = new BinaryLogger { Parameters = binlog };
+            using var collection = new ProjectCollection(globals!);
+            var parameters = new BuildParameters(collection)
+            {
+                Loggers = [logger],
+                EnableNodeReuse = false,
+                MaxNodeCount = 1,
+            };
+            var request = new BuildRequestData(project, globals, null, [target], null);
+            var result = BuildManager.DefaultBuildManager.Build(parameters, request);
+            outcome.Succeeded = result.OverallResult == BuildResultCode.Success;
+            Collect(binlog, outcome);
+            return outcome;
+        }
+    }
+
+    /// <summary>`dotnet build` in a child process (for killing a build midway); returns exit code and output.</summary>
+    public static (int ExitCode, string Output) DotnetBuild(string project, params string[] extraArgs)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "build", project, "-nodeReuse:false", "-v:n", "-clp:NoSummary" }.Concat(extraArgs)) psi.ArgumentList.Add(a);
+        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>Collects the events of a binary log (a logger class of our own would have to implement
+    /// Microsoft.Build's ILogger, which test discovery cannot load before the Locator has run).</summary>
+    private static void Collect(string binlog, BuildOutcome outcome)
+    {
+        var replay = new BinaryLogReplayEventSource();
+        replay.AnyEventRaised += (_, e) =>
+        {
+            switch (e)
+            {
+                case TaskStartedEventArgs t:
+                    outcome.ExecutedTasks.Add(t.TaskName);
+                    break;
+                case TargetSkippedEventArgs s when s.SkipReason == TargetSkipReason.OutputsUpToDate:
+                    outcome.UpToDateTargets.Add(s.TargetName);
+                    break;
+                case BuildErrorEventArgs err:
+                    outcome.Errors.Add(err);
+                    outcome.Log.AppendLine($"{err.File}({err.LineNumber}): error {err.Code}: {err.Message}");
+                    return;
+                case BuildWarningEventArgs w:
+                    outcome.Warnings.Add(w);
+                    outcome.Log.AppendLine($"{w.File}: warning {w.Code}: {w.Message}");
+                    return;
+            }
+            if (e is BuildMessageEventArgs { Importance: MessageImportance.High } or TargetStartedEventArgs or TargetSkippedEventArgs)
+                outcome.Log.AppendLine(e.Message);
+        };
+        replay.Replay(binlog);
+    }
+}

@@ -1,0 +1,51 @@
+using Kbuild.Tests;
+
+namespace Kbuild.Sdk.Tests;
+
+/// <summary>The packed SDK, resolved by NuGet from a folder feed, builds a project outside the repository.</summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class PackageTests
+{
+    [TestMethod]
+    public void PackedSdk_BuildsAProjectOutsideTheRepository()
+    {
+        using var kernel = new SyntheticKernel();
+        var feed = Path.Combine(kernel.Dir, "feed");
+        Tool.RunChecked("dotnet", ["pack", Path.Combine(SyntheticKernel.RepoRoot, "src", "Kbuild.Sdk"), "-nodeReuse:false",
+            $"-p:PackageOutputPath={feed}/"]);
+        var version = File.ReadAllText(Path.Combine(SyntheticKernel.RepoRoot, "Directory.Build.props"))
+            .Split("<KbuildVersion>")[1].Split('<')[0];
+        Assert.IsTrue(File.Exists(Path.Combine(feed, $"Kbuild.Sdk.{version}.nupkg")));
+
+        // A private packages folder, so no earlier Kbuild.Sdk of the same version in ~/.nuget shadows this one.
+        kernel.Write("nuget.config", $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config><add key="globalPackagesFolder" value="packages" /></config>
+              <packageSources><clear /><add key="local" value="{feed}" /></packageSources>
+            </configuration>
+            """);
+        kernel.Write("kernel.kproj", $"""
+            <Project Sdk="Kbuild.Sdk/{version}">
+              <PropertyGroup>
+                <VmlinuxLinkerScript>kernel.lds</VmlinuxLinkerScript>
+                <LdFlags>-m elf_x86_64 -z noexecstack</LdFlags>
+                <KallsymsAllSymbols>true</KallsymsAllSymbols>
+              </PropertyGroup>
+              <ItemGroup>
+                <VmlinuxObject Include="start.o;data.o" />
+                <VmlinuxLibrary Include="lib/lib.a" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var (exitCode, output) = BuildRunner.DotnetBuild(kernel.Project);
+
+        Assert.AreEqual(0, exitCode, output);
+        Assert.IsTrue(Directory.Exists(Path.Combine(kernel.Dir, "packages", "kbuild.sdk", version, "tasks")), output);
+        Oracle.AssertConsistent(kernel);
+        var (_, noOp) = BuildRunner.DotnetBuild(kernel.Project);
+        StringAssert.Contains(noOp, "Skipping target \"_KbuildLinkCore\" because all output files are up-to-date");
+    }
+}
