@@ -45,6 +45,7 @@ public sealed class KernelPostLink : KbuildTask
         File.SetLastWriteTimeUtc(vmlinux, now);
         if (SystemMap is { Length: > 0 } map && File.Exists(map)) File.SetLastWriteTimeUtc(map, now);
         File.WriteAllText(Stamp, kbuild.Release + "\n");
+        File.SetLastWriteTimeUtc(Stamp, now);  // not the file system's clock, which can lag DateTime.UtcNow
         Log.LogMessage(MessageImportance.High, adopted
             ? $"{vmlinux}: kernel post-link steps done; make accepts it as its own vmlinux"
             : $"{vmlinux}: tables sorted (not the build directory's vmlinux, so no arch postlink and no .vmlinux.cmd)");
