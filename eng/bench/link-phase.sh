@@ -61,7 +61,7 @@ time_runs() { # label, command...
   done | median
 }
 
-dotnet_build() { dotnet build "$1" -nodeReuse:false -v:q; }
+dotnet_build() { dotnet build "$@" -nodeReuse:false -v:q; }
 dotnet_build "$work/kernel.kproj" >/dev/null  # builds the task assembly, warms up; leaves obj/kallsyms.reserve.o
 
 bare_ld() { (cd "$build" && $ld $kbuild_ldflags $ldflags_vmlinux --script=arch/x86/kernel/vmlinux.lds -o "$work/bare-vmlinux" \
@@ -69,11 +69,15 @@ bare_ld() { (cd "$build" && $ld $kbuild_ldflags $ldflags_vmlinux --script=arch/x
 
 t_ld=$(time_runs "bare ld" bare_ld)
 t_full=$(BEFORE="rm -rf '$work/obj' '$work/out'" time_runs "link phase" dotnet_build "$work/kernel.kproj")
+# As from the package: the task assembly loaded in-proc instead of through TaskHostFactory.
+in_proc=(-p:KbuildTasksFromSource=false "-p:KbuildTasksAssembly=$repo/src/Kbuild.Tasks/bin/Release/net10.0/Kbuild.Tasks.dll")
+t_inproc=$(BEFORE="rm -rf '$work/obj' '$work/out'" time_runs "link phase, in-proc" dotnet_build "$work/kernel.kproj" "${in_proc[@]}")
 t_noop=$(time_runs "no-op" dotnet_build "$work/kernel.kproj")
 t_empty=$(time_runs "empty" dotnet_build "$work/empty/empty.proj")
 
 printf 'kernel build dir:                 %s (Linux %s)\n' "$build" "$version"
 printf 'bare ld (one final link):         %6.3f s\n' "$t_ld"
 printf 'dotnet build, clean link phase:   %6.3f s   (%.1fx bare ld)\n' "$t_full" "$(echo "$t_full / $t_ld" | bc -l)"
+printf 'same, tasks in-proc (as packaged): %6.3f s   (%.1fx bare ld)\n' "$t_inproc" "$(echo "$t_inproc / $t_ld" | bc -l)"
 printf 'dotnet build, no-op:              %6.3f s\n' "$t_noop"
 printf 'dotnet build, empty project:      %6.3f s   (no-op is %.2fx empty)\n' "$t_empty" "$(echo "$t_noop / $t_empty" | bc -l)"

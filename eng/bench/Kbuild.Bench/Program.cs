@@ -10,6 +10,8 @@ public static class Program
     {
         ["sysmap"] = ("sysmap <elf> <out> <kernelVersion> [--repeat N]", SysmapCommand.Run),
         ["symbols"] = ("symbols <object-or-archive>... [--repeat N]", SymbolsCommand.Run),
+        ["kallsyms"] = ("kallsyms <elf> <out.S> <kernelVersion> [--all-symbols] [--absolute-percpu] [--base-relative] [--repeat N]",
+            KallsymsCommand.Run),
     };
 
     public static int Main(string[] args)
