@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using System.Buffers;
 using System.Text;
 using Kbuild.Diagnostics;
@@ -40,16 +41,12 @@ public static class SysmapWriter
         using (var image = ElfImage.Open(elfPath))
             contents = Render(image, filter);
 
-        var fullOutput = Path.GetFullPath(outputPath);
-        var temporary = Path.Combine(Path.GetDirectoryName(fullOutput)!, $".{Path.GetFileName(fullOutput)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            File.WriteAllBytes(temporary, contents);
-            File.Move(temporary, fullOutput, overwrite: true);
+            AtomicOutput.WriteAllBytes(outputPath, contents);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temporary);
             throw new KbuildException(ErrorCodes.SysmapWriteFailed, outputPath,
                 $"cannot write System.map '{outputPath}': {e.Message}; check that its directory exists and is writable.", inner: e);
         }
@@ -67,10 +64,5 @@ public static class SysmapWriter
             var line = buffer.AsSpan(0, NmFormat.FormatLine(symbol, digits, buffer));
             if (filter.Keeps(line)) keep(symbol, line);
         }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

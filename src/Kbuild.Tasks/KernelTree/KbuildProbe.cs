@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using System.Text;
 using Kbuild.Diagnostics;
 
@@ -70,7 +71,7 @@ public static class KbuildProbe
                     "User-mode Linux (ARCH=um) links vmlinux with the C compiler, not ld: build it with the kernel's own link.");
             RestoreCommandFile(savedCmdFile, savedCmd);
             if (values.MakeWouldRelink) BuildVersionTimestamp(values);
-            if (saveTo != null) Linking.AtomicOutput.WriteAllBytes(saveTo, captured);
+            if (saveTo != null) AtomicOutput.WriteAllBytes(saveTo, captured);
             return values;
         }
         finally
@@ -129,9 +130,7 @@ public static class KbuildProbe
             File.Delete(path);
             return;
         }
-        var temp = path + ".kbuild-tmp";
-        File.WriteAllBytes(temp, saved);
-        File.Move(temp, path, overwrite: true);
+        AtomicOutput.WriteAllBytes(path, saved);
     }
 
     // make passes the recipe to /bin/sh: single-quote paths (temp dirs have no quotes, but be exact).

@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
 
@@ -50,21 +51,21 @@ public static partial class KernelPostLink
     {
         var depFile = Path.Combine(kbuild.BuildDir, ".vmlinux.d");
         var cmdFile = Path.Combine(kbuild.BuildDir, ".vmlinux.cmd");
-        var temp = cmdFile + ".kbuild-tmp";
         File.WriteAllText(depFile, $"vmlinux: {kbuild.LinkScript}\n");
         try
         {
-            var r = KernelCommand.Run(kbuild.InBuildDir("scripts/basic/fixdep"), [".vmlinux.d", "vmlinux", kbuild.EscapedSavedLinkCommand],
-                kbuild.BuildDir, kbuild.ToolEnvironment, stdoutFile: temp);
-            if (r.ExitCode != 0)
-                throw new KbuildException(ErrorCodes.KernelPostLinkFailed, cmdFile,
-                    $"scripts/basic/fixdep failed (exit code {r.ExitCode}) writing {cmdFile}: {r.Tail()}");
-            File.Move(temp, cmdFile, overwrite: true);
+            AtomicOutput.Write(cmdFile, temp =>
+            {
+                var r = KernelCommand.Run(kbuild.InBuildDir("scripts/basic/fixdep"), [".vmlinux.d", "vmlinux", kbuild.EscapedSavedLinkCommand],
+                    kbuild.BuildDir, kbuild.ToolEnvironment, stdoutFile: temp);
+                if (r.ExitCode != 0)
+                    throw new KbuildException(ErrorCodes.KernelPostLinkFailed, cmdFile,
+                        $"scripts/basic/fixdep failed (exit code {r.ExitCode}) writing {cmdFile}: {r.Tail()}");
+            });
         }
         finally
         {
             File.Delete(depFile);
-            File.Delete(temp);
         }
     }
 

@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using System.Diagnostics;
 using Kbuild.Diagnostics;
 

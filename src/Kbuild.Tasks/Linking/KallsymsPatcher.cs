@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using System.Buffers.Binary;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;

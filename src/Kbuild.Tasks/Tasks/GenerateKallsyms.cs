@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Kallsyms;
@@ -9,21 +10,13 @@ namespace Kbuild.Tasks;
 /// scripts/kallsyms as a task: reads the symbols of a linked ELF (as mksysmap lists them) or a System.map
 /// and writes the table as assembler source for the kernel version's layout. The .S appears only when the whole table was generated.
 /// </summary>
-public sealed class GenerateKallsyms : KbuildTask
+public sealed class GenerateKallsyms : KallsymsTask
 {
-    /// <summary>Kernel release, e.g. "6.1.192" or "6.12.48": selects the table layout and filters.</summary>
-    [Required] public string KernelVersion { get; set; } = "";
-
     /// <summary>A linked ELF (vmlinux, .tmp_vmlinux1) or a symbol map in System.map format.</summary>
     [Required] public string Input { get; set; } = "";
 
     /// <summary>The .S to write.</summary>
     [Required] public string OutputAssembly { get; set; } = "";
-
-    public bool AllSymbols { get; set; }
-    public bool AbsolutePercpu { get; set; }
-    public bool BaseRelative { get; set; }
-    public bool LtoClang { get; set; }
 
     /// <summary>32 or 64 (the kernel's BITS_PER_LONG); for a map input only, an ELF input brings its own.</summary>
     public int Bits { get; set; } = 64;
@@ -35,15 +28,10 @@ public sealed class GenerateKallsyms : KbuildTask
         if (Bits is not (32 or 64))
             throw new KbuildException(ErrorCodes.KallsymsOptionUnsupported, null,
                 $"Bits must be 32 or 64 (the kernel's BITS_PER_LONG), not {Bits}.");
-        var layout = KallsymsLayout.For(Kallsyms.KernelVersion.Parse(KernelVersion));
-        var options = new KallsymsOptions
-        {
-            AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, LtoClang = LtoClang,
-        };
         var (symbols, target) = ReadSymbols();
-        var table = KallsymsGenerator.Generate(symbols, layout, options, target, Input);
+        var table = KallsymsGenerator.Generate(symbols, Layout, Options, target, Input);
         foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Input, warning);
-        WriteAtomically(OutputAssembly, writer => KallsymsAssembly.Write(table, writer));
+        AtomicOutput.WriteAllText(OutputAssembly, KallsymsAssembly.ToText(table));
         Log.LogMessage(MessageImportance.Low, $"kallsyms: {table.Symbols.Count} symbols from {Input} -> {OutputAssembly}");
     }
 
@@ -56,7 +44,7 @@ public sealed class GenerateKallsyms : KbuildTask
         if (IsElf(Input))
         {
             using var image = ElfImage.Open(Input);
-            return (SysmapWriter.Symbols(image, SysmapFilter.ForKernel(KernelVersion)),
+            return (SysmapWriter.Symbols(image, Filter),
                 new KallsymsTarget(image.Class, image.IsLittleEndian));
         }
         return (SystemMap.Read(Input), new KallsymsTarget(Bits == 64 ? ElfClass.Elf64 : ElfClass.Elf32, !BigEndian));
@@ -73,23 +61,6 @@ public sealed class GenerateKallsyms : KbuildTask
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false; // SystemMap.Read reports the unreadable file
-        }
-    }
-
-    /// <summary>Writes next to the destination, then renames over it, so readers never see half a file.</summary>
-    private static void WriteAtomically(string path, Action<TextWriter> write)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + $".{Environment.ProcessId}.tmp";
-        try
-        {
-            using (var writer = new StreamWriter(temporary)) write(writer);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
         }
     }
 }

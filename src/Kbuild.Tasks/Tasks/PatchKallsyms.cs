@@ -11,28 +11,22 @@ namespace Kbuild.Tasks;
 /// verified, and written to OutputFile (the input image is never modified). When the table does not fit
 /// and ContinueOnOverflow is set, warns and sets Overflowed so the build can relink; otherwise fails.
 /// </summary>
-public sealed class PatchKallsyms : KbuildTask
+public sealed class PatchKallsyms : KallsymsTask
 {
     /// <summary>The linked, unpatched image.</summary>
     [Required] public string Image { get; set; } = "";
     [Required] public string OutputFile { get; set; } = "";
-    [Required] public string KernelVersion { get; set; } = "";
-    public bool AllSymbols { get; set; }
-    public bool AbsolutePercpu { get; set; }
-    public bool BaseRelative { get; set; } = true;
-    public bool LtoClang { get; set; }
     public bool ContinueOnOverflow { get; set; }
 
     [Output] public bool Overflowed { get; private set; }
 
     protected override void Run()
     {
-        var layout = KallsymsLayout.For(KernelVersion);
-        var options = new KallsymsOptions { AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, LtoClang = LtoClang };
+        var (layout, options) = (Layout, Options);
         KallsymsPatchPlan plan;
         using (var image = ElfImage.Open(Image))
         {
-            var symbols = SysmapWriter.Symbols(image, SysmapFilter.ForKernel(KernelVersion));
+            var symbols = SysmapWriter.Symbols(image, Filter);
             var table = KallsymsGenerator.Generate(symbols, layout, options, new KallsymsTarget(image.Class, image.IsLittleEndian), Image);
             foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Image, warning);
             plan = KallsymsPatcher.Plan(image, table);

@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using Kbuild.Archives;
 using Kbuild.Elf;
 using Kbuild.Kallsyms;
@@ -11,7 +12,7 @@ namespace Kbuild.Tasks;
 /// (the superset of the final symbols), or, for the relink after an overflow, from a linked image's real
 /// symbols. Writes OutputFile's .S beside it and assembles it with Cc.
 /// </summary>
-public sealed class ReserveKallsyms : KbuildTask
+public sealed class ReserveKallsyms : KallsymsTask
 {
     public ITaskItem[] Objects { get; set; } = [];
     public ITaskItem[] Libraries { get; set; } = [];
@@ -20,11 +21,6 @@ public sealed class ReserveKallsyms : KbuildTask
     /// <summary>Reserve exactly for this linked image's symbols instead of the link inputs' superset.</summary>
     public string? FromImage { get; set; }
 
-    [Required] public string KernelVersion { get; set; } = "";
-    public bool AllSymbols { get; set; }
-    public bool AbsolutePercpu { get; set; }
-    public bool BaseRelative { get; set; } = true;
-    public bool LtoClang { get; set; }
     public int SlackPercent { get; set; }
     public int SlackMinBytes { get; set; }
     public string Cc { get; set; } = "gcc";
@@ -38,9 +34,8 @@ public sealed class ReserveKallsyms : KbuildTask
 
     protected override void Run()
     {
-        var layout = KallsymsLayout.For(KernelVersion);
-        var options = new KallsymsOptions { AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, LtoClang = LtoClang };
-        var filter = SysmapFilter.ForKernel(KernelVersion);
+        var (layout, options) = (Layout, Options);
+        var filter = Filter;
         var slack = new ReservationSlack(SlackPercent, SlackMinBytes);
 
         Reservation reservation;

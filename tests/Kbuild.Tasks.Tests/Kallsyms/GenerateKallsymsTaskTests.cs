@@ -8,24 +8,9 @@ namespace Kbuild.Tests.Kallsyms;
 [TestClass]
 public sealed class GenerateKallsymsTaskTests
 {
-    private sealed class RecordingEngine : IBuildEngine
+    private static (GenerateKallsyms Task, RecordingBuildEngine Engine, string Output) NewTask(string map, string version = "6.12.48")
     {
-        public List<BuildErrorEventArgs> Errors { get; } = [];
-        public List<BuildWarningEventArgs> Warnings { get; } = [];
-        public bool ContinueOnError => false;
-        public int LineNumberOfTaskNode => 0;
-        public int ColumnNumberOfTaskNode => 0;
-        public string ProjectFileOfTaskNode => "test.proj";
-        public void LogErrorEvent(BuildErrorEventArgs e) => Errors.Add(e);
-        public void LogWarningEvent(BuildWarningEventArgs e) => Warnings.Add(e);
-        public void LogMessageEvent(BuildMessageEventArgs e) { }
-        public void LogCustomEvent(CustomBuildEventArgs e) { }
-        public bool BuildProjectFile(string projectFileName, string[] targetNames, IDictionary globalProperties, IDictionary targetOutputs) => false;
-    }
-
-    private static (GenerateKallsyms Task, RecordingEngine Engine, string Output) NewTask(string map, string version = "6.12.48")
-    {
-        var engine = new RecordingEngine();
+        var engine = new RecordingBuildEngine();
         var output = Path.Combine(Path.GetDirectoryName(map)!, "out", "kallsyms.S");
         return (new GenerateKallsyms { BuildEngine = engine, Input = map, KernelVersion = version, OutputAssembly = output, AllSymbols = true },
             engine, output);
@@ -55,7 +40,7 @@ public sealed class GenerateKallsymsTaskTests
         var build = KernelFixtures.BuildDir(series, "A");
         var dir = Dir();
         var options = FixtureKernel.KallsymsOptions(build);
-        var engine = new RecordingEngine();
+        var engine = new RecordingBuildEngine();
         var output = Path.Combine(dir, "kallsyms.S");
         var task = new GenerateKallsyms
         {

@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using Kbuild.Diagnostics;
 using Kbuild.Linking;
 

@@ -168,9 +168,10 @@ public sealed class SysmapTests
         Assert.IsFalse(unknownVersion.Execute());
         Assert.AreEqual("previous contents\n", File.ReadAllText(output));
 
-        var noDirectory = new RecordingBuildEngine();
-        var task2 = new MkSysmap { BuildEngine = noDirectory, Vmlinux = good, OutputFile = tree.PathOf("no/such/dir/System.map"), KernelVersion = "6.1" };
+        // Output directories are created; one that cannot exist (its parent is a file) is a clear error.
+        var unwritable = new RecordingBuildEngine();
+        var task2 = new MkSysmap { BuildEngine = unwritable, Vmlinux = good, OutputFile = Path.Combine(good, "System.map"), KernelVersion = "6.1" };
         Assert.IsFalse(task2.Execute());
-        Assert.AreEqual(ErrorCodes.SysmapWriteFailed, noDirectory.Errors.Single().Code);
+        Assert.AreEqual(ErrorCodes.SysmapWriteFailed, unwritable.Errors.Single().Code);
     }
 }

@@ -1,4 +1,4 @@
-namespace Kbuild.Linking;
+namespace Kbuild.IO;
 
 /// <summary>
 /// Writes an output so readers only ever see the previous complete file or the new complete file:

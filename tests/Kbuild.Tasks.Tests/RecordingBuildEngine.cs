@@ -1,12 +1,13 @@
 using System.Collections;
 using Microsoft.Build.Framework;
 
-namespace Kbuild.Tests.Sysmap;
+namespace Kbuild.Tests;
 
-/// <summary>A minimal build engine that records what a task logs.</summary>
+/// <summary>A minimal build engine that records what a task logs, for running tasks without MSBuild.</summary>
 public sealed class RecordingBuildEngine : IBuildEngine
 {
     public List<BuildErrorEventArgs> Errors { get; } = [];
+    public List<BuildWarningEventArgs> Warnings { get; } = [];
     public List<string> Messages { get; } = [];
 
     public bool ContinueOnError => false;
@@ -15,7 +16,11 @@ public sealed class RecordingBuildEngine : IBuildEngine
     public string ProjectFileOfTaskNode => "test.proj";
 
     public void LogErrorEvent(BuildErrorEventArgs e) => Errors.Add(e);
-    public void LogWarningEvent(BuildWarningEventArgs e) => Messages.Add("warning " + e.Message);
+    public void LogWarningEvent(BuildWarningEventArgs e)
+    {
+        Warnings.Add(e);
+        Messages.Add("warning " + e.Message);
+    }
     public void LogMessageEvent(BuildMessageEventArgs e) => Messages.Add(e.Message ?? "");
     public void LogCustomEvent(CustomBuildEventArgs e) => Messages.Add(e.Message ?? "");
 

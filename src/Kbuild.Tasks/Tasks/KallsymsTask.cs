@@ -1,0 +1,35 @@
+using Kbuild.Kallsyms;
+using Microsoft.Build.Framework;
+
+namespace Kbuild.Tasks;
+
+/// <summary>
+/// The parameters every kallsyms task shares: the kernel version (which picks the table layout and the
+/// System.map filter) and the scripts/kallsyms switches the kernel's config turns on.
+/// </summary>
+public abstract class KallsymsTask : KbuildTask
+{
+    /// <summary>Kernel release or series, e.g. "6.1.192" or "6.12".</summary>
+    [Required] public string KernelVersion { get; set; } = "";
+
+    /// <summary>--all-symbols (CONFIG_KALLSYMS_ALL).</summary>
+    public bool AllSymbols { get; set; }
+
+    /// <summary>--absolute-percpu (CONFIG_KALLSYMS_ABSOLUTE_PERCPU).</summary>
+    public bool AbsolutePercpu { get; set; }
+
+    /// <summary>--base-relative (CONFIG_KALLSYMS_BASE_RELATIVE, the default on 64-bit; 6.12 always is).</summary>
+    public bool BaseRelative { get; set; } = true;
+
+    /// <summary>--lto-clang (CONFIG_LTO_CLANG, 6.1 only).</summary>
+    public bool LtoClang { get; set; }
+
+    protected KallsymsLayout Layout => KallsymsLayout.For(KernelVersion);
+
+    protected SysmapFilter Filter => SysmapFilter.ForKernel(KernelVersion);
+
+    protected KallsymsOptions Options => new()
+    {
+        AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, LtoClang = LtoClang,
+    };
+}
