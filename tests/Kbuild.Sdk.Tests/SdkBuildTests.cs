@@ -29,6 +29,20 @@ public sealed class SdkBuildTests
     }
 
     [TestMethod]
+    public void WithoutKallsyms_LinksOnceWithNoTable()
+    {
+        using var kernel = new SyntheticKernel();
+        var outcome = BuildOk(kernel, new Dictionary<string, string> { ["KallsymsEnabled"] = "false" });
+
+        Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), outcome.ToString());
+        Assert.IsFalse(outcome.RanTask("ReserveKallsyms"), outcome.ToString());
+        Assert.IsFalse(outcome.RanTask("PatchKallsyms"), outcome.ToString());
+        var nm = Tool.RunChecked("nm", [kernel.Vmlinux]);
+        Assert.DoesNotContain("kallsyms_", nm, "a kernel without CONFIG_KALLSYMS gets no table");
+        Assert.AreEqual(Oracle.KernelSystemMap(kernel.Vmlinux), File.ReadAllText(kernel.SystemMap));
+    }
+
+    [TestMethod]
     public void NoOpBuild_RunsNeitherLinkerNorPatch()
     {
         using var kernel = new SyntheticKernel();

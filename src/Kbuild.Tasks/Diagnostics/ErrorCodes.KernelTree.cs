@@ -9,10 +9,6 @@ public static partial class ErrorCodes
     /// <summary>The kernel version has no kallsyms layout here: use a supported kernel or add one.</summary>
     public const string UnsupportedKernelVersion = "KB0402";
 
-    /// <summary>The kernel is configured without CONFIG_KALLSYMS: it needs no symbol table, so the
-    /// single-pass link is a plain link (a warning, not an error).</summary>
-    public const string KernelWithoutKallsyms = "KB0403";
-
     /// <summary>The kernel's make failed while building what vmlinux is linked from: fix the build
     /// error make printed (run the same make by hand to see all of it).</summary>
     public const string KernelMakeFailed = "KB0404";
