@@ -12,7 +12,9 @@ export KBUILD_REQUIRE_FIXTURES=1
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 set +e
-dotnet test "$repo/Kbuild.sln" -nodeReuse:false --logger "trx;LogFilePrefix=tests" --results-directory "$results" "$@"
+# -m:1: one test project at a time; both run the kernel's make in the shared fixture build dirs,
+# and two makes in one build dir at once would race.
+dotnet test "$repo/Kbuild.sln" -m:1 -nodeReuse:false --logger "trx;LogFilePrefix=tests" --results-directory "$results" "$@"
 status=$?
 set -e
 
