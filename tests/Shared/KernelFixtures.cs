@@ -16,9 +16,10 @@ public static class KernelFixtures
     /// <summary>Kernel source tree for "6.1" or "6.12" (extracted from Debian's linux-source-X package).</summary>
     public static string SourceDir(string version) => Require(Path.Combine(Root, "src", $"linux-{version}"), version);
 
-    /// <summary>Out-of-tree build directory (O=) of a kernel linked by the kernel's own make, e.g. ("6.1", "A").</summary>
+    /// <summary>Out-of-tree build directory (O=) of a kernel linked by the kernel's own make, e.g. ("6.1", "A");
+    /// complete only once eng/kernel-fixtures.sh wrote its .kbuild-fixture stamp.</summary>
     public static string BuildDir(string version, string config) =>
-        Require(Path.Combine(Root, "build", $"{version}-{config}"), $"{version}-{config}", "vmlinux");
+        Require(Path.Combine(Root, "build", $"{version}-{config}"), $"{version}-{config}", ".kbuild-fixture");
 
     private static string Require(string dir, string fixture, string? mustContain = null)
     {

@@ -113,7 +113,7 @@ public sealed partial class KbuildValues
     /// (<c>$&lt; "$(LD)" "$(KBUILD_LDFLAGS)" "$(LDFLAGS_vmlinux)"; $(if $(ARCH_POSTLINK), $(MAKE) -f $(ARCH_POSTLINK) $@, true)</c>).
     /// </summary>
     public string SavedLinkCommand =>
-        $"{LinkScript} \"{Linker}\" \"{KbuildLdflags}\" \"{LdflagsVmlinux}\"; " +
+        $"{LinkScript} \"{Linker}\" \"{KbuildLdflags}\" \"{LdflagsVmlinux}\";  " +  // ";  ": the continuation line and $(if)'s leading blank
         (ArchPostlink.Length > 0 ? $"{Make} -f {ArchPostlink} vmlinux" : "true");
 
     /// <summary>The environment to run kernel tools with after make has exited: make's own, minus the

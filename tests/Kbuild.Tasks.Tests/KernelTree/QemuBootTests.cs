@@ -28,6 +28,23 @@ public sealed class QemuBootTests
         CollectionAssert.AreEquivalent(expected, booted.ToList());
     }
 
+    [TestMethod]
+    [DataRow("6.1")]
+    [DataRow("6.12")]
+    public void KaslrBzImageReportsSystemMapShiftedByOneOffset(string version)
+    {
+        var build = KernelFixtures.BuildDir(version, "B");
+        var booted = QemuBoot.Kallsyms(Path.Combine(build, "arch", "x86", "boot", "bzImage"));
+        var map = ReadSystemMap(Path.Combine(build, "System.map")).ToHashSet();
+
+        var delta = booted.Single(s => s.Name == "_text").Address - map.Single(s => s.Name == "_text").Address;
+        Assert.AreNotEqual(0UL, delta, "KASLR should have moved the kernel");
+        Assert.AreEqual(0UL, delta % 0x200000, "KASLR moves by whole 2 MiB pages");
+        // Per-cpu symbols (absolute-percpu) keep their offsets; everything else moved by delta.
+        var strays = booted.Where(s => !map.Contains(s with { Address = s.Address - delta }) && !map.Contains(s)).ToList();
+        Assert.IsEmpty(strays, string.Join('\n', strays.Take(10)));
+    }
+
     // scripts/kallsyms.c (6.1) ignored_symbols[]: the table's own labels.
     private static readonly HashSet<string> TableSymbols61 =
     [

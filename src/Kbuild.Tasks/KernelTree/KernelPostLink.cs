@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using Kbuild.Diagnostics;
+
+namespace Kbuild.KernelTree;
+
+/// <summary>
+/// What the kernel does to vmlinux after its final link, run with the kernel's own tools, and the
+/// bookkeeping that lets a later plain <c>make</c> accept a vmlinux we linked. Order, as in
+/// link-vmlinux.sh and Makefile.vmlinux: final link, (System.map), <see cref="SortTables"/>,
+/// <see cref="RunArchPostlink"/>, and last <see cref="WriteSavedCommand"/> (make writes .vmlinux.cmd
+/// only after the whole cmd_link_vmlinux succeeded).
+/// </summary>
+public static partial class KernelPostLink
+{
+    /// <summary>
+    /// CONFIG_BUILDTIME_TABLE_SORT: sorts __ex_table (and the ORC tables) in place by running the
+    /// <c>sorttable()</c> function of this kernel's link-vmlinux.sh (6.1: <c>scripts/sorttable vmlinux</c>;
+    /// 6.12 first writes <c>nm -S</c> for it). A kernel that needs it crashes on a fault without it.
+    /// </summary>
+    public static void SortTables(KbuildValues kbuild, string vmlinux)
+    {
+        if (!kbuild.Config.IsEnabled("BUILDTIME_TABLE_SORT")) return;
+        var script = File.ReadAllText(kbuild.LinkScript);
+        var function = ShellFunction("sorttable").Match(script);
+        if (!function.Success)
+            throw new KbuildException(ErrorCodes.KernelPostLinkFailed, kbuild.LinkScript,
+                "this link-vmlinux.sh has no sorttable() function, so the exception tables of vmlinux cannot be sorted the kernel's way.");
+        Run(kbuild, "sh", ["-e", "-c", function.Value + "\nsorttable \"$1\"", "sh", Path.GetFullPath(vmlinux)], "sorttable");
+    }
+
+    /// <summary>
+    /// <c>$(MAKE) -f $(ARCH_POSTLINK) vmlinux</c> in the build directory when the arch has a
+    /// Makefile.postlink (x86 on 6.12: writes arch/x86/boot/compressed/vmlinux.relocs for KASLR and
+    /// strips the .rela sections). It works on the file named vmlinux in the build directory.
+    /// </summary>
+    public static void RunArchPostlink(KbuildValues kbuild)
+    {
+        if (kbuild.ArchPostlink.Length == 0) return;
+        Run(kbuild, kbuild.Make, ["-f", kbuild.ArchPostlink, "vmlinux"], Path.GetFileName(kbuild.ArchPostlink));
+    }
+
+    /// <summary>
+    /// Writes .vmlinux.cmd as make's if_changed_dep would after the kernel's own link — the kernel's
+    /// scripts/basic/fixdep turns <see cref="KbuildValues.SavedLinkCommand"/> and the .vmlinux.d
+    /// link-vmlinux.sh leaves into <c>cmd_vmlinux :=</c> (6.1) / <c>savedcmd_vmlinux :=</c> (6.12) plus
+    /// its CONFIG dependencies — so a later <c>make vmlinux</c>/<c>make bzImage</c> sees the same
+    /// command and, vmlinux being newer than its inputs, does not relink.
+    /// </summary>
+    public static void WriteSavedCommand(KbuildValues kbuild)
+    {
+        var depFile = Path.Combine(kbuild.BuildDir, ".vmlinux.d");
+        var cmdFile = Path.Combine(kbuild.BuildDir, ".vmlinux.cmd");
+        var temp = cmdFile + ".kbuild-tmp";
+        File.WriteAllText(depFile, $"vmlinux: {kbuild.LinkScript}\n");
+        try
+        {
+            // make-cmd: $ doubled and # spelled $(pound), as Kbuild.include escapes the saved command.
+            var escaped = kbuild.SavedLinkCommand.Replace("$", "$$", StringComparison.Ordinal).Replace("#", "$(pound)", StringComparison.Ordinal);
+            var r = KernelCommand.Run(kbuild.InBuildDir("scripts/basic/fixdep"), [".vmlinux.d", "vmlinux", escaped],
+                kbuild.BuildDir, kbuild.ToolEnvironment, stdoutFile: temp);
+            if (r.ExitCode != 0)
+                throw new KbuildException(ErrorCodes.KernelPostLinkFailed, cmdFile,
+                    $"scripts/basic/fixdep failed (exit code {r.ExitCode}) writing {cmdFile}: {r.Tail()}");
+            File.Move(temp, cmdFile, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(depFile);
+            File.Delete(temp);
+        }
+    }
+
+    private static void Run(KbuildValues kbuild, string tool, IEnumerable<string> args, string step)
+    {
+        var r = KernelCommand.Run(tool, args, kbuild.BuildDir, kbuild.ToolEnvironment);
+        if (r.ExitCode != 0)
+            throw new KbuildException(ErrorCodes.KernelPostLinkFailed, Path.Combine(kbuild.BuildDir, "vmlinux"),
+                $"the kernel's post-link step '{step}' failed (exit code {r.ExitCode}); vmlinux is not usable:\n{r.Tail()}");
+    }
+
+    // "name()\n{ ... \n}" as link-vmlinux.sh writes its functions.
+    private static Regex ShellFunction(string name) =>
+        new($@"^{Regex.Escape(name)}\(\)\s*\n\{{.*?^\}}", RegexOptions.Multiline | RegexOptions.Singleline);
+}
