@@ -1,79 +1,163 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): the link phase of a real kernel, side by side on the same inputs.
-#   1. one bare `ld` of the final link (same objects, flags, script and kallsyms object)
-#   2. our whole link phase: `dotnet build` of a kernel.kproj after a clean (reserve, link, patch, System.map)
-#   3. the kernel's own scripts/link-vmlinux.sh-style work is not rerun here (see REFERENCE §3 for it)
-#   4. a no-op `dotnet build` of that kproj vs a no-op build of an empty MSBuild project
-# Prints each median (of RUNS, default 5) and the ratios.
-# Usage: eng/bench/link-phase.sh [KERNEL_BUILD_DIR]   (default: $KBUILD_FIXTURES/build/6.1-A)
+# Benchmark (not a test): the kernel's vmlinux link phase against ours on the same kernel build directory,
+# alternating RUNS repetitions of each case in one run so machine load hits both alike.
+#
+#   eng/bench/link-phase.sh [--touch SOURCE] BUILD_DIR...      e.g. ~/.cache/kbuild-sdk/build/6.1-A
+#   env: RUNS (default 5), RESULTS (directory kept with logs and raw times; default a temp dir),
+#        TASKS=package|source (package: the task assembly loaded in-proc as from the NuGet package, the
+#        default; source: the in-repo TaskHostFactory mode, one task-host process per task)
+#
+# Cases (each timed with /usr/bin/time: wall, user+sys CPU of the process tree that was waited for, peak RSS
+# of the largest single process):
+#   kernel   the kernel's link phase: scripts/link-vmlinux.sh with the arguments and the exported environment
+#            make runs it with (captured by Kbuild.Bench probe = KbuildProbe, the make step of kernel-tree mode),
+#            plus ARCH_POSTLINK on 6.12 — in a shadow of the build dir (a directory of symlinks to every entry
+#            of it except the link's outputs), so the fixture's own vmlinux and System.map are never written.
+#   ours     `dotnet build kernel.kproj` after deleting its outputs: reservation, link, patch+verify, System.map
+#            (the make step is not part of it; the kproj lists the same objects, libraries, script and flags).
+#   floor    one bare final `ld` of the same inputs and flags with our reservation table.
+#   noop     `dotnet build kernel.kproj` with nothing changed vs `make vmlinux` in the build dir with nothing
+#            changed (make reads the whole tree's dependency files; nothing is written).
+#   touch    with --touch SOURCE (relative to the source tree): after touching it, the whole path of each:
+#            kernel = `make vmlinux`; ours = the make step (make vmlinux with cmd_link_vmlinux overridden, i.e.
+#            Kbuild.Bench probe) + `dotnet build`. This relinks the build dir's vmlinux, so it is refused
+#            unless the build dir is a benchmark fixture (name ending in -debug) or BENCH_ALLOW_RELINK=1.
+# Also checks that the kernel's System.map of the shadow link equals the fixture's, and that ours has the kernel's
+# symbols, types and order (addresses after the kallsyms table differ by the reservation's slack).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-build=$(cd "${1:-${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}/build/6.1-A}" && pwd)
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
 runs=${RUNS:-5}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+tasks=${TASKS:-package}
+touch_source=
+if [ "${1:-}" = --touch ]; then touch_source=$2; shift 2; fi
+[ $# -gt 0 ] || { sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 2; }
+[ -x /usr/bin/time ] || { echo "link-phase.sh: /usr/bin/time missing (eng/install-deps.sh installs it)" >&2; exit 1; }
+results=${RESULTS:-$(mktemp -d)}
+mkdir -p "$results"
 
-# The kernel's own link values: LD and both flag sets from .vmlinux.cmd, the libraries from .vmlinux.o.cmd.
-cmd=$(head -1 "$build/.vmlinux.cmd")
-ld=$(sed -E 's/^[^"]*"([^"]*)".*/\1/' <<<"$cmd")
-kbuild_ldflags=$(sed -E 's/^[^"]*"[^"]*" "([^"]*)".*/\1/' <<<"$cmd")
-ldflags_vmlinux=$(sed -E 's/^[^"]*"[^"]*" "[^"]*" "([^"]*)".*/\1/' <<<"$cmd")
-libs=$(sed -nE 's/.*--start-group (.*) --end-group.*/\1/p' "$build/.vmlinux.o.cmd")
-version=$(sed -nE 's/^VERSION = //p' "$build/source/Makefile" 2>/dev/null || true).$(sed -nE 's/^PATCHLEVEL = //p' "$build/source/Makefile" 2>/dev/null || true)
-[ "$version" != "." ] || version=$(make -s -C "$build" kernelversion 2>/dev/null | cut -d. -f1,2)
-conf() { grep -q "^CONFIG_$1=y" "$build/include/config/auto.conf" && echo true || echo false; }
+dotnet build "$repo/eng/bench/Kbuild.Bench" -c Release -nodeReuse:false -v:q -nologo >/dev/null
+bench="$repo/eng/bench/Kbuild.Bench/bin/Release/net10.0/Kbuild.Bench"
+tasks_dll="$repo/src/Kbuild.Tasks/bin/Release/net10.0/Kbuild.Tasks.dll"
+case $tasks in
+  package) msbuild_tasks=(-p:KbuildTasksFromSource=false "-p:KbuildTasksAssembly=$tasks_dll") ;;
+  source) msbuild_tasks=() ;;
+  *) echo "link-phase.sh: TASKS must be package or source" >&2; exit 2 ;;
+esac
 
-objects=""
-for o in vmlinux.a init/version-timestamp.o; do objects="$objects<VmlinuxObject Include=\"$build/$o\" />"; done
-[ -f "$build/.vmlinux.export.o" ] && objects="$objects<VmlinuxObject Include=\"$build/.vmlinux.export.o\" />"
-libraries=""
-for l in $libs; do libraries="$libraries<VmlinuxLibrary Include=\"$build/$l\" />"; done
+read_nul() { local -n into=$1; into=(); while IFS= read -r -d '' e; do into+=("$e"); done < "$2"; }
 
-cat > "$work/kernel.kproj" <<KPROJ
-<Project>
-  <Import Project="$repo/src/Kbuild.Sdk/Sdk/Sdk.props" />
-  <PropertyGroup>
-    <KernelVersion>$version</KernelVersion>
-    <VmlinuxLinkerScript>$build/arch/x86/kernel/vmlinux.lds</VmlinuxLinkerScript>
-    <Ld>$ld</Ld>
-    <LdFlags>$kbuild_ldflags</LdFlags>
-    <LdFlagsVmlinux>$ldflags_vmlinux</LdFlagsVmlinux>
-    <KallsymsAllSymbols>$(conf KALLSYMS_ALL)</KallsymsAllSymbols>
-    <KallsymsAbsolutePercpu>$(conf KALLSYMS_ABSOLUTE_PERCPU)</KallsymsAbsolutePercpu>
-    <KallsymsBaseRelative>$(conf KALLSYMS_BASE_RELATIVE)</KallsymsBaseRelative>
-  </PropertyGroup>
-  <ItemGroup>$objects$libraries</ItemGroup>
-  <Import Project="$repo/src/Kbuild.Sdk/Sdk/Sdk.targets" />
-</Project>
-KPROJ
-mkdir -p "$work/empty"
-echo '<Project><Target Name="Build" /></Project>' > "$work/empty/empty.proj"
+timed() {  # case log command... : appends "case wall user sys rss_kib" to $work/times
+  local case=$1 log=$2; shift 2
+  if ! /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" > "$log" 2>&1; then
+    echo "link-phase.sh: '$case' failed; last lines of $log:" >&2; tail -n 30 "$log" >&2; exit 1
+  fi
+  echo "$case $(cat "$work/t")" >> "$work/times"
+}
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-time_runs() { # label, command...
-  local label=$1; shift
-  for _ in $(seq "$runs"); do
-    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
-    local t0; t0=$(now); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    echo "$(now) - $t0" | bc
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { awk -v c="$1" -v k="$2" '$1 == c { print $k }' "$work/times" | median; }  # case column -> median
+cpu() { awk -v c="$1" '$1 == c { print $3 + $4 }' "$work/times" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 && a != "-" ? "%.2f" : "-"), a / b }'; }
+
+bench_kernel() {
+  local build name
+  build=$(cd "$1" && pwd); name=$(basename "$build")
+  work="$results/$name"
+  rm -rf "$work"; mkdir -p "$work/logs"
+  echo "== $name: probing $build (the kernel's make with cmd_link_vmlinux overridden)"
+  "$bench" probe "$build" "$work" > "$work/logs/probe.log"
+
+  local env=() kernel_link=() postlink=() floor=() build_ours=()
+  read_nul env "$work/tool.env"; read_nul kernel_link "$work/kernel-link.args"
+  read_nul postlink "$work/postlink.args"; read_nul floor "$work/floor.args"
+  build_ours=(dotnet build "$work/kernel.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${msbuild_tasks[@]}")
+
+  # The shadow build dir the kernel's link runs in: every entry of the real one except the link's outputs.
+  mkdir "$work/kernel"
+  local entry
+  for entry in "$build"/* "$build"/.[!.]*; do
+    case ${entry##*/} in vmlinux|System.map|vmlinux.map|.tmp_*|.btf.*|.vmlinux.cmd|.vmlinux.d) continue ;; esac
+    ln -s "$entry" "$work/kernel/${entry##*/}"
+  done
+  kernel_phase() {
+    cd "$work/kernel"
+    env -i "${env[@]}" "${kernel_link[@]}"
+    [ ${#postlink[@]} -eq 0 ] || env -i "${env[@]}" "${postlink[@]}"
+  }
+  floor_link() { mkdir -p "$work/floor"; (cd "$build" && "${floor[@]}"); }
+  ours_clean() { rm -rf "$work/obj" "$work/ours"; "${build_ours[@]}"; }
+
+  # Warm-up (page cache, the task assembly, the tools), outside the measurements.
+  "${build_ours[@]}" > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
+  (kernel_phase) > "$work/logs/warmup-kernel.log" 2>&1
+  local i
+  for ((i = 1; i <= runs; i++)); do
+    echo "   run $i/$runs"
+    timed kernel "$work/logs/kernel.$i.log" bash -c "$(declare -f kernel_phase); $(declare -p env kernel_link postlink work); kernel_phase"
+    timed ours "$work/logs/ours.$i.log" bash -c "$(declare -f ours_clean); $(declare -p build_ours work); ours_clean"
+    timed floor "$work/logs/floor.$i.log" bash -c "$(declare -f floor_link); $(declare -p floor build work); floor_link"
+    timed noop-ours "$work/logs/noop-ours.$i.log" "${build_ours[@]}"
+    timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
+  done
+
+  if [ -n "$touch_source" ]; then
+    case $name in *-debug) ;; *) [ "${BENCH_ALLOW_RELINK:-}" = 1 ] || { echo "link-phase.sh: --touch relinks $build/vmlinux; use a benchmark fixture (*-debug) or BENCH_ALLOW_RELINK=1" >&2; exit 1; } ;; esac
+    local src; src=$(readlink -f "$build/source")/$touch_source
+    [ -f "$src" ] || { echo "link-phase.sh: no $src" >&2; exit 1; }
+    for ((i = 1; i <= runs; i++)); do
+      echo "   touch run $i/$runs"
+      touch "$src"; timed touch-kernel "$work/logs/touch-kernel.$i.log" make -C "$build" vmlinux
+      touch "$src"; timed touch-ours "$work/logs/touch-ours.$i.log" bash -c "'$bench' probe '$build' '$work/probe-touch' && $(printf '%q ' "${build_ours[@]}")"
+    done
+    make -C "$build" -s vmlinux  # leaves the fixture linked by its own make again
+  fi
+
+  # Same results: the shadow link is the fixture's link; ours is the kernel's.
+  local same_kernel same_ours
+  cmp -s "$work/kernel/System.map" "$build/System.map" && same_kernel=identical || same_kernel=DIFFERENT
+  # Addresses after the table differ by design (the reservation holds slack): compare types and names.
+  cmp -s <(cut -d' ' -f2- "$work/ours/System.map") <(cut -d' ' -f2- "$work/kernel/System.map") \
+    && same_ours="same types and names in the same order" || same_ours=DIFFERENT
+  report "$name" "$build" "$same_kernel" "$same_ours" | tee "$work/report.md"
+}
+
+step() {  # target name -> median ms over the clean runs of ours
+  local t
+  for t in "$work"/logs/ours.*.log; do
+    awk -v n="$1" '/^Target Performance Summary:/ { on = 1; next } /^Task Performance Summary:/ { on = 0 }
+                   on && $3 == n { print $1 }' "$t"
   done | median
 }
 
-dotnet_build() { dotnet build "$1" -nodeReuse:false -v:q; }
-dotnet_build "$work/kernel.kproj" >/dev/null  # builds the task assembly, warms up; leaves obj/kallsyms.reserve.o
+report() {  # name build same_kernel same_ours
+  local k o f nm nk
+  k=$(col kernel 2); o=$(col ours 2); f=$(col floor 2); nm=$(col noop-make 2); nk=$(col noop-ours 2)
+  echo
+  echo "### $1 (Linux $(awk -F'"' '/UTS_RELEASE/ { print $2 }' "$2/include/generated/utsrelease.h"), $(grep -c . "$work/kernel/System.map") System.map lines, vmlinux $(($(stat -c %s "$work/ours/vmlinux") / 1048576)) MiB, median of $runs, tasks: $tasks)"
+  echo
+  echo "| case | wall s | CPU s (user+sys) | peak RSS MiB |"
+  echo "|---|---:|---:|---:|"
+  local c label
+  for c in kernel ours floor noop-make noop-ours touch-kernel touch-ours; do
+    grep -q "^$c " "$work/times" || continue
+    case $c in
+      kernel) label="link phase: kernel (link-vmlinux.sh)" ;; ours) label="link phase: ours (dotnet build)" ;;
+      floor) label="floor: one bare ld" ;; noop-make) label="no-op: make vmlinux" ;; noop-ours) label="no-op: dotnet build" ;;
+      touch-kernel) label="touched $touch_source: make vmlinux" ;; touch-ours) label="touched $touch_source: make step + dotnet build" ;;
+    esac
+    echo "| $label | $(col "$c" 2) | $(cpu "$c") | $(( $(col "$c" 5 | cut -d. -f1) / 1024 )) |"
+  done
+  echo
+  echo "Ratios (wall): ours/kernel $(ratio "$o" "$k"), ours/floor $(ratio "$o" "$f"), no-op ours/make $(ratio "$nk" "$nm")$(
+    grep -q '^touch-ours ' "$work/times" && echo ", touched ours/kernel $(ratio "$(col touch-ours 2)" "$(col touch-kernel 2)")")."
+  echo "Same output: kernel link in the shadow dir vs the fixture's System.map: $3; ours vs kernel System.map: $4."
+  echo
+  echo "Our steps (MSBuild target times, median ms): reservation $(step KbuildReserveKallsyms), link $(step _KbuildLinkCore)," \
+       "patch+verify $(step _KbuildPatchKallsyms), System.map $(step KbuildSystemMap), inputs check/hash $(step KbuildPrepareForLink)."
+  echo
+  echo "Reservation: $(grep -ho 'kallsyms: [0-9]* symbols, table.*' "$work/logs/ours.1.log")"
+}
 
-bare_ld() { (cd "$build" && $ld $kbuild_ldflags $ldflags_vmlinux --script=arch/x86/kernel/vmlinux.lds -o "$work/bare-vmlinux" \
-  --whole-archive vmlinux.a init/version-timestamp.o --no-whole-archive --start-group $libs --end-group "$work/obj/kallsyms.reserve.o"); }
-
-t_ld=$(time_runs "bare ld" bare_ld)
-t_full=$(BEFORE="rm -rf '$work/obj' '$work/out'" time_runs "link phase" dotnet_build "$work/kernel.kproj")
-t_noop=$(time_runs "no-op" dotnet_build "$work/kernel.kproj")
-t_empty=$(time_runs "empty" dotnet_build "$work/empty/empty.proj")
-
-printf 'kernel build dir:                 %s (Linux %s)\n' "$build" "$version"
-printf 'bare ld (one final link):         %6.3f s\n' "$t_ld"
-printf 'dotnet build, clean link phase:   %6.3f s   (%.1fx bare ld)\n' "$t_full" "$(echo "$t_full / $t_ld" | bc -l)"
-printf 'dotnet build, no-op:              %6.3f s\n' "$t_noop"
-printf 'dotnet build, empty project:      %6.3f s   (no-op is %.2fx empty)\n' "$t_empty" "$(echo "$t_noop / $t_empty" | bc -l)"
+for dir; do bench_kernel "$dir"; done
+echo; echo "results and logs: $results"

@@ -10,6 +10,7 @@ public static class Program
     {
         ["sysmap"] = ("sysmap <elf> <out> <kernelVersion> [--repeat N]", SysmapCommand.Run),
         ["symbols"] = ("symbols <object-or-archive>... [--repeat N]", SymbolsCommand.Run),
+        ["probe"] = ("probe <kernel-build-dir> <out-dir>", ProbeCommand.Run),
     };
 
     public static int Main(string[] args)
