@@ -16,18 +16,24 @@
 #   ours     `dotnet build kernel.kproj` after deleting its outputs: reservation, link, patch+verify, System.map
 #            (the make step is not part of it; the kproj lists the same objects, libraries, script and flags).
 #   floor    one bare final `ld` of the same inputs and flags with our reservation table.
+#   dev      the developer loop: ours with KbuildStripDebug=true (strip), then also with Ld=$LLD (default ld.lld-16)
+#            (strip+lld), and the floors
+#            for it: one bare `ld --strip-debug`, one bare $LLD (GNU ld-only flags dropped as the SDK drops them).
 #   noop     `dotnet build kernel.kproj` with nothing changed vs `make vmlinux` in the build dir with nothing
 #            changed (make reads the whole tree's dependency files; nothing is written).
 #   touch    with --touch SOURCE (relative to the source tree): after touching it, the whole path of each:
 #            kernel = `make vmlinux`; ours = the make step (make vmlinux with cmd_link_vmlinux overridden, i.e.
 #            Kbuild.Bench probe) + `dotnet build`. This relinks the build dir's vmlinux, so it is refused
-#            unless the build dir is a benchmark fixture (name ending in -debug) or BENCH_ALLOW_RELINK=1.
+#            unless the build dir is a benchmark fixture (name ending in -debug) or BENCH_ALLOW_RELINK=1. The
+#            source tree is shared by every build dir of that version: touch a file the test fixtures do not
+#            compile (e.g. drivers/net/ethernet/intel/e1000/e1000_param.c, in defconfig, not in tinyconfig).
 # Also checks that the kernel's System.map of the shadow link equals the fixture's, and that ours has the kernel's
 # symbols, types and order (addresses after the kallsyms table differ by the reservation's slack).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
 runs=${RUNS:-5}
+lld=${LLD:-ld.lld-16}
 tasks=${TASKS:-package}
 touch_source=
 if [ "${1:-}" = --touch ]; then touch_source=$2; shift 2; fi
@@ -72,6 +78,10 @@ bench_kernel() {
   read_nul env "$work/tool.env"; read_nul kernel_link "$work/kernel-link.args"
   read_nul postlink "$work/postlink.args"; read_nul floor "$work/floor.args"
   build_ours=(dotnet build "$work/kernel.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${msbuild_tasks[@]}")
+  local build_strip=("${build_ours[@]}" -p:KbuildStripDebug=true "-p:VmlinuxOutputPath=$work/strip/vmlinux" -p:IntermediateOutputPath=strip-obj/)
+  local build_dev=("${build_ours[@]}" -p:KbuildStripDebug=true "-p:Ld=$lld" "-p:VmlinuxOutputPath=$work/dev/vmlinux" -p:IntermediateOutputPath=dev-obj/)
+  local floor_strip=("${floor[@]}" --strip-debug) floor_lld=("$lld") arg
+  for arg in "${floor[@]:1}"; do case $arg in --no-warn-rwx-segments|--warn-rwx-segments|--no-warn-execstack) ;; *) floor_lld+=("$arg") ;; esac; done
 
   # The shadow build dir the kernel's link runs in: every entry of the real one except the link's outputs.
   mkdir "$work/kernel"
@@ -87,6 +97,8 @@ bench_kernel() {
   }
   floor_link() { mkdir -p "$work/floor"; (cd "$build" && "${floor[@]}"); }
   ours_clean() { rm -rf "$work/obj" "$work/ours"; "${build_ours[@]}"; }
+  dev_clean() { rm -rf "$work/dev-obj" "$work/dev"; "${build_dev[@]}"; }
+  strip_clean() { rm -rf "$work/strip-obj" "$work/strip"; "${build_strip[@]}"; }
 
   # Warm-up (page cache, the task assembly, the tools), outside the measurements.
   "${build_ours[@]}" > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
@@ -97,6 +109,10 @@ bench_kernel() {
     timed kernel "$work/logs/kernel.$i.log" bash -c "$(declare -f kernel_phase); $(declare -p env kernel_link postlink work); kernel_phase"
     timed ours "$work/logs/ours.$i.log" bash -c "$(declare -f ours_clean); $(declare -p build_ours work); ours_clean"
     timed floor "$work/logs/floor.$i.log" bash -c "$(declare -f floor_link); $(declare -p floor build work); floor_link"
+    timed strip "$work/logs/strip.$i.log" bash -c "$(declare -f strip_clean); $(declare -p build_strip work); strip_clean"
+    timed dev "$work/logs/dev.$i.log" bash -c "$(declare -f dev_clean); $(declare -p build_dev work); dev_clean"
+    timed floor-strip "$work/logs/floor-strip.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_strip[@]}")); $(declare -p build work); floor_link"
+    timed floor-lld "$work/logs/floor-lld.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_lld[@]}")); $(declare -p build work); floor_link"
     timed noop-ours "$work/logs/noop-ours.$i.log" "${build_ours[@]}"
     timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
   done
@@ -139,11 +155,13 @@ report() {  # name build same_kernel same_ours
   echo "| case | wall s | CPU s (user+sys) | peak RSS MiB |"
   echo "|---|---:|---:|---:|"
   local c label
-  for c in kernel ours floor noop-make noop-ours touch-kernel touch-ours; do
+  for c in kernel ours floor strip dev floor-strip floor-lld noop-make noop-ours touch-kernel touch-ours; do
     grep -q "^$c " "$work/times" || continue
     case $c in
       kernel) label="link phase: kernel (link-vmlinux.sh)" ;; ours) label="link phase: ours (dotnet build)" ;;
-      floor) label="floor: one bare ld" ;; noop-make) label="no-op: make vmlinux" ;; noop-ours) label="no-op: dotnet build" ;;
+      floor) label="floor: one bare ld" ;; strip) label="dev loop: ours, KbuildStripDebug" ;;
+      dev) label="dev loop: ours, KbuildStripDebug + $lld" ;;
+      floor-strip) label="floor: one bare ld --strip-debug" ;; floor-lld) label="floor: one bare $lld" ;; noop-make) label="no-op: make vmlinux" ;; noop-ours) label="no-op: dotnet build" ;;
       touch-kernel) label="touched $touch_source: make vmlinux" ;; touch-ours) label="touched $touch_source: make step + dotnet build" ;;
     esac
     echo "| $label | $(col "$c" 2) | $(cpu "$c") | $(( $(col "$c" 5 | cut -d. -f1) / 1024 )) |"
@@ -151,6 +169,10 @@ report() {  # name build same_kernel same_ours
   echo
   echo "Ratios (wall): ours/kernel $(ratio "$o" "$k"), ours/floor $(ratio "$o" "$f"), no-op ours/make $(ratio "$nk" "$nm")$(
     grep -q '^touch-ours ' "$work/times" && echo ", touched ours/kernel $(ratio "$(col touch-ours 2)" "$(col touch-kernel 2)")")."
+  echo "Developer loop (wall): strip/ours $(ratio "$(col strip 2)" "$o"), strip+lld/ours $(ratio "$(col dev 2)" "$o"), strip+lld/kernel $(ratio "$(col dev 2)" "$k");" \
+       "vmlinux $(($(stat -c %s "$work/ours/vmlinux") / 1024)) KiB full, $(($(stat -c %s "$work/strip/vmlinux") / 1024)) KiB stripped;" \
+       "System.map stripped vs full: $(cmp -s "$work/strip/System.map" "$work/ours/System.map" && echo identical || echo DIFFERENT);" \
+       "with $lld: $(diff <(cut -d' ' -f2- "$work/dev/System.map") <(cut -d' ' -f2- "$work/ours/System.map") | grep -c '^[<>]' || true) lines differ in type or name (a different linker makes a different image)."
   echo "Same output: kernel link in the shadow dir vs the fixture's System.map: $3; ours vs kernel System.map: $4."
   echo
   echo "Our steps (MSBuild target times, median ms): reservation $(step KbuildReserveKallsyms), link $(step _KbuildLinkCore)," \
