@@ -121,6 +121,19 @@ public sealed class SdkBuildTests
     }
 
     [TestMethod]
+    public void PostLinkTargets_RunOnThePatchedImageBeforeItIsPublished()
+    {
+        using var kernel = new SyntheticKernel();
+
+        BuildOk(kernel, new Dictionary<string, string> { ["KbuildPostLinkTargets"] = "TestPostLink" });
+
+        var vmlinux = File.ReadAllBytes(kernel.Vmlinux);
+        Assert.AreEqual("POSTLINK", System.Text.Encoding.ASCII.GetString(vmlinux[^8..]));
+        Assert.IsFalse(File.Exists(Path.Combine(kernel.Dir, "out", ".vmlinux.staged")));
+        Oracle.AssertConsistent(kernel);
+    }
+
+    [TestMethod]
     public void Clean_RemovesWhatTheBuildWrote()
     {
         using var kernel = new SyntheticKernel();

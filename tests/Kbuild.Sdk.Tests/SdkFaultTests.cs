@@ -91,6 +91,7 @@ public sealed class SdkFaultTests
     [DataRow("KbuildReserveKallsyms")]
     [DataRow("_KbuildLinkCore")]
     [DataRow("_KbuildPatchKallsyms")]
+    [DataRow("TestPostLink")]
     [DataRow("during-ld")]
     public void KilledBuild_NeverLeavesAnUnpatchedVmlinux_AndTheNextBuildRecovers(string killPoint)
     {
@@ -109,7 +110,7 @@ public sealed class SdkFaultTests
         }
         else
         {
-            args = [$"-p:TestKillAfter={killPoint}"];
+            args = [$"-p:TestKillAfter={killPoint}", "-p:KbuildPostLinkTargets=TestPostLink"];
         }
         var (exitCode, output) = BuildRunner.DotnetBuild(kernel.Project, args);
         Assert.AreNotEqual(0, exitCode, output);

@@ -89,7 +89,10 @@ public sealed class SyntheticKernel : IDisposable
               </ItemGroup>
               {extraProjectBody}
               <Import Project="{RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
-              <!-- Test hook: kill the build process right after a target. -->
+              <!-- Test hooks: a post-link step that leaves a mark; killing the build process right after a target. -->
+              <Target Name="TestPostLink">
+                <Exec Command="printf POSTLINK >> '$(VmlinuxStagingPath)'" />
+              </Target>
               <Target Name="_TestKill" AfterTargets="$(TestKillAfter)" Condition="'$(TestKillAfter)' != ''">
                 <Exec Command="kill -9 $PPID" />
               </Target>

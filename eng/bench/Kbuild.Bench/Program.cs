@@ -12,6 +12,8 @@ public static class Program
         ["symbols"] = ("symbols <object-or-archive>... [--repeat N]", SymbolsCommand.Run),
         ["reserve"] = ("reserve <kernel-version> <linker-script> <out.o> <input>... [--all-symbols] [--repeat N]", ReserveCommand.Run),
         ["probe"] = ("probe <kernel-build-dir> <out-dir>", ProbeCommand.Run),
+        ["kallsyms"] = ("kallsyms <elf> <out.S> <kernelVersion> [--all-symbols] [--absolute-percpu] [--base-relative] [--repeat N]",
+            KallsymsCommand.Run),
     };
 
     public static int Main(string[] args)

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Kbuild.Kallsyms;
 
 /// <summary>
@@ -70,18 +73,22 @@ internal sealed class KallsymsCompressor
         for (var k = 0; k < _bestTableLength[c]; k++) ExpandCode(_bestTable[c, k], result);
     }
 
+    /// <summary>learn_symbol (+1) / forget_symbol (-1): count every adjacent byte pair of the symbol.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LearnSymbol(int index, int delta)
     {
         var s = _buffer.AsSpan(_start[index], _length[index]);
-        var profit = _tokenProfit;
-        for (var i = 0; i < s.Length - 1; i++) profit[s[i] | s[i + 1] << 8] += delta;
+        ref var profit = ref MemoryMarshal.GetArrayDataReference(_tokenProfit); // a pair index is always < 0x10000
+        for (var i = 0; i < s.Length - 1; i++) Unsafe.Add(ref profit, s[i] | s[i + 1] << 8) += delta;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildInitialTokenTable()
     {
         for (var i = 0; i < Count; i++) LearnSymbol(i, +1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void InsertRealSymbolsInTable()
     {
         for (var i = 0; i < Count; i++)
@@ -115,6 +122,7 @@ internal sealed class KallsymsCompressor
     }
 
     /// <summary>Replaces the pair by <paramref name="code"/> in every symbol that holds it, updating the counts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CompressSymbols(byte first, byte second, byte code)
     {
         ReadOnlySpan<byte> pair = [first, second];
@@ -125,27 +133,32 @@ internal sealed class KallsymsCompressor
             if (found < 0) return;
             var symbol = OwnerOf(position + found);
             LearnSymbol(symbol, -1);
-            ReplacePair(symbol, first, second, code);
-            LearnSymbol(symbol, +1);
+            ReplacePairAndLearn(symbol, first, second, code);
             position = symbol + 1 < Count ? _start[symbol + 1] : _buffer.Length;
         }
     }
 
-    private void ReplacePair(int symbol, byte first, byte second, byte code)
+    /// <summary>Replaces the pair left to right, without overlaps, and counts the pairs of the result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ReplacePairAndLearn(int symbol, byte first, byte second, byte code)
     {
         var s = _buffer.AsSpan(_start[symbol], _length[symbol]);
+        ref var profit = ref MemoryMarshal.GetArrayDataReference(_tokenProfit);
         int read = 0, write = 0;
         while (read < s.Length)
         {
+            byte next;
             if (read + 1 < s.Length && s[read] == first && s[read + 1] == second)
             {
-                s[write++] = code;
+                next = code;
                 read += 2;
             }
             else
             {
-                s[write++] = s[read++];
+                next = s[read++];
             }
+            if (write > 0) Unsafe.Add(ref profit, s[write - 1] | next << 8)++;
+            s[write++] = next;
         }
         s[write..].Clear();
         _length[symbol] = write;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
@@ -14,9 +15,11 @@ public sealed class KallsymsGenerator
     /// <summary>KSYM_NAME_LEN: names of this many bytes or more are left out.</summary>
     public const int MaxNameLength = 512;
 
-    private sealed class Entry(ulong address, byte[] symbol, int startPosition)
+    private sealed class Entry(ulong address, string name, byte[] symbol, int startPosition)
     {
         public ulong Address = address;
+        /// <summary>The input's name string, reused for <see cref="KallsymsTable.Symbols"/>.</summary>
+        public readonly string NameText = name;
         /// <summary>Type letter followed by the name bytes (sym[] in the C).</summary>
         public readonly byte[] Symbol = symbol;
         public readonly int StartPosition = startPosition;
@@ -70,6 +73,7 @@ public sealed class KallsymsGenerator
         return generator.WriteTable();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadMap(IReadOnlyList<NmSymbol> map)
     {
         var entries = new List<Entry>(map.Count);
@@ -89,7 +93,7 @@ public sealed class KallsymsGenerator
             var symbol = new byte[nameLength + 1];
             symbol[0] = (byte)s.Type;
             Encoding.Latin1.GetBytes(s.Name, symbol.AsSpan(1));
-            entries.Add(new Entry(s.Address, symbol, entries.Count));
+            entries.Add(new Entry(s.Address, s.Name, symbol, entries.Count));
         }
         _table = [.. entries];
     }
@@ -103,6 +107,7 @@ public sealed class KallsymsGenerator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool SymbolValid(Entry s)
     {
         // Placeholder addresses say nothing about text ranges: keep the superset.
@@ -145,6 +150,7 @@ public sealed class KallsymsGenerator
                name.EndsWith("_start"u8) || name.EndsWith("_end"u8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CompareSymbols(Entry a, Entry b)
     {
         if (a.Address != b.Address) return a.Address > b.Address ? 1 : -1;
@@ -199,8 +205,8 @@ public sealed class KallsymsGenerator
             if (array != null) arrays.Add(array);
         }
         var symbols = Array.ConvertAll(_table,
-            s => new NmSymbol(s.Address, (char)s.Symbol[0], Encoding.Latin1.GetString(s.Name)));
-        return new KallsymsTable(_layout, _target, arrays, symbols, _textAddress,
+            s => new NmSymbol(s.Address, (char)s.Symbol[0], s.NameText));
+        return new KallsymsTable(_layout, _options, _target, arrays, symbols, _textAddress,
             _baseRelative ? _relativeBase : null, _warnings);
     }
 
@@ -239,6 +245,7 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_offsets: 32-bit offsets from the relative base (or absolute per-cpu values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private KallsymsArray Offsets()
     {
         var bytes = new byte[4 * _table.Length];
@@ -302,6 +309,7 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_names (ULEB128 length, then the compressed bytes) and a marker per 256 symbols.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (KallsymsArray Names, KallsymsArray Markers) NamesAndMarkers(KallsymsCompressor compressor)
     {
         var markers = new byte[4 * ((_table.Length + 255) / 256)];
@@ -335,18 +343,13 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_seqs_of_names: table indices sorted by name, 3 bytes big-endian each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private KallsymsArray SeqsOfNames()
     {
-        var sortKeys = Array.ConvertAll(_table, s => (ReadOnlyMemory<byte>)NameSortKey(s));
+        var keyLengths = Array.ConvertAll(_table, NameSortKeyLength);
         var order = new int[_table.Length];
         for (var i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, (a, b) =>
-        {
-            var byName = sortKeys[a].Span.SequenceCompareTo(sortKeys[b].Span);
-            if (byName != 0) return byName;
-            if (_table[a].Address != _table[b].Address) return _table[a].Address > _table[b].Address ? 1 : -1;
-            return a - b; // keep old order
-        });
+        Array.Sort(order, new NameOrder(_table, keyLengths));
         var bytes = new byte[3 * order.Length];
         for (var i = 0; i < order.Length; i++)
         {
@@ -357,13 +360,24 @@ public sealed class KallsymsGenerator
         return NewArray(KallsymsArrayKind.SeqsOfNames, "kallsyms_seqs_of_names", bytes);
     }
 
-    /// <summary>The name as compare_names sees it; with --lto-clang cut at the first ".llvm.".</summary>
-    private ReadOnlyMemory<byte> NameSortKey(Entry s)
+    /// <summary>compare_names: by (cleaned) name, then address, then table index.</summary>
+    private sealed class NameOrder(Entry[] table, int[] keyLengths) : IComparer<int>
     {
-        var name = s.Symbol.AsMemory(1);
-        if (!_options.LtoClang) return name;
-        var llvm = name.Span.IndexOf(".llvm."u8);
-        return llvm >= 0 ? name[..llvm] : name;
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int Compare(int a, int b)
+        {
+            var byName = table[a].Symbol.AsSpan(1, keyLengths[a]).SequenceCompareTo(table[b].Symbol.AsSpan(1, keyLengths[b]));
+            if (byName != 0) return byName;
+            if (table[a].Address != table[b].Address) return table[a].Address > table[b].Address ? 1 : -1;
+            return a - b; // keep old order
+        }
+    }
+
+    /// <summary>How much of the name compare_names sees; with --lto-clang it stops at the first ".llvm.".</summary>
+    private int NameSortKeyLength(Entry s)
+    {
+        var llvm = _options.LtoClang ? s.Name.IndexOf(".llvm."u8) : -1;
+        return llvm >= 0 ? llvm : s.Name.Length;
     }
 
     private (KallsymsArray Table, KallsymsArray Index) TokenTableAndIndex(KallsymsCompressor compressor)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kbuild.Diagnostics;
 
 namespace Kbuild.Kallsyms;
@@ -22,16 +23,17 @@ public enum KallsymsArrayKind
 /// kernel's mksysmap already removed is not repeated here.
 /// </summary>
 public sealed record KallsymsIgnoreRules(
-    IReadOnlyList<string> Names,
-    IReadOnlyList<string> Prefixes,
-    IReadOnlyList<string> Suffixes,
-    IReadOnlyList<string> Substrings,
+    string[] Names,
+    string[] Prefixes,
+    string[] Suffixes,
+    string[] Substrings,
     string Types)
 {
     /// <summary>Absolute symbols that are kept although absolute symbols are otherwise dropped.</summary>
-    public static readonly IReadOnlyList<string> KeptAbsoluteNames =
+    public static readonly string[] KeptAbsoluteNames =
         ["__kernel_syscall_via_break", "__kernel_syscall_via_epc", "__kernel_sigtramp", "__gp"];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool IsIgnored(string name, char type)
     {
         foreach (var n in Names) if (name == n) return true;

@@ -21,10 +21,12 @@ public sealed record KallsymsArray(
 /// </summary>
 public sealed class KallsymsTable
 {
-    internal KallsymsTable(KallsymsLayout layout, KallsymsTarget target, IReadOnlyList<KallsymsArray> arrays,
-        IReadOnlyList<NmSymbol> symbols, ulong textAddress, ulong? relativeBase, IReadOnlyList<string> warnings)
+    internal KallsymsTable(KallsymsLayout layout, KallsymsOptions options, KallsymsTarget target,
+        IReadOnlyList<KallsymsArray> arrays, IReadOnlyList<NmSymbol> symbols, ulong textAddress, ulong? relativeBase,
+        IReadOnlyList<string> warnings)
     {
         Layout = layout;
+        Options = options;
         Target = target;
         Arrays = arrays;
         Symbols = symbols;
@@ -34,6 +36,7 @@ public sealed class KallsymsTable
     }
 
     public KallsymsLayout Layout { get; }
+    public KallsymsOptions Options { get; }
     public KallsymsTarget Target { get; }
 
     /// <summary>The arrays in emission order.</summary>

@@ -115,7 +115,12 @@ public static class KallsymsPatcher
         var pointerSize = wide ? 8 : 4;
         var symtab = image.Sections.FirstOrDefault(s => s.Type == ElfSection.SHT_SYMTAB);
         Dictionary<int, ElfSymbol>? symbols = null;
-        foreach (var section in image.Sections.Where(s => s.Type == ElfSection.SHT_RELA))
+        // Only relocations that apply to a section holding a room (.rela.rodata with --emit-relocs), or to the
+        // whole image (.rela.dyn, sh_info 0): a kernel's .rela.text alone can be tens of megabytes.
+        var tableSections = image.Sections
+            .Where(s => s.IsAllocated && plan.Rooms.Any(r => r.Address >= s.Address && r.Address - s.Address < s.Size))
+            .Select(s => (uint)s.Index).ToHashSet();
+        foreach (var section in image.Sections.Where(s => s.Type == ElfSection.SHT_RELA && (s.Info == 0 || tableSections.Contains(s.Info))))
         {
             var relocations = image.ReadRelocations(section);
             for (var i = 0; i < relocations.Count; i++)

@@ -20,6 +20,7 @@ public sealed class PatchKallsyms : KbuildTask
     public bool AllSymbols { get; set; }
     public bool AbsolutePercpu { get; set; }
     public bool BaseRelative { get; set; } = true;
+    public bool LtoClang { get; set; }
     public bool ContinueOnOverflow { get; set; }
 
     [Output] public bool Overflowed { get; private set; }
@@ -27,7 +28,7 @@ public sealed class PatchKallsyms : KbuildTask
     protected override void Run()
     {
         var layout = KallsymsLayout.For(KernelVersion);
-        var options = new KallsymsOptions { AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative };
+        var options = new KallsymsOptions { AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, LtoClang = LtoClang };
         KallsymsPatchPlan plan;
         using (var image = ElfImage.Open(Image))
         {

@@ -24,6 +24,7 @@ public sealed class ReserveKallsyms : KbuildTask
     public bool AllSymbols { get; set; }
     public bool AbsolutePercpu { get; set; }
     public bool BaseRelative { get; set; } = true;
+    public bool LtoClang { get; set; }
     public int SlackPercent { get; set; }
     public int SlackMinBytes { get; set; }
     public string Cc { get; set; } = "gcc";
@@ -38,7 +39,7 @@ public sealed class ReserveKallsyms : KbuildTask
     protected override void Run()
     {
         var layout = KallsymsLayout.For(KernelVersion);
-        var options = new KallsymsOptions { AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative };
+        var options = new KallsymsOptions { AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, LtoClang = LtoClang };
         var filter = SysmapFilter.ForKernel(KernelVersion);
         var slack = new ReservationSlack(SlackPercent, SlackMinBytes);
 

@@ -52,11 +52,13 @@ public sealed class KallsymsDecoderTests
 
     /// <summary>The kernel-built vmlinux holds exactly its System.map filtered by the kallsyms rules, in table order.</summary>
     [TestMethod]
-    [DataRow("6.1")]
-    [DataRow("6.12")]
-    public void DecodesTheKernelBuiltVmlinux(string version)
+    [DataRow("6.1", "A")]
+    [DataRow("6.1", "B")]
+    [DataRow("6.12", "A")]
+    [DataRow("6.12", "B")]
+    public void DecodesTheKernelBuiltVmlinux(string version, string config)
     {
-        var build = KernelFixtures.BuildDir(version, "A");
+        var build = KernelFixtures.BuildDir(version, config);
         var options = FixtureKernel.KallsymsOptions(build);
         var expected = KallsymsGenerator.Generate(SystemMap.Read(Path.Combine(build, "System.map")),
             KallsymsLayout.For(version), options, KallsymsTarget.X86_64).Symbols;

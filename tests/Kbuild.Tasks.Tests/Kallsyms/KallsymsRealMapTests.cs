@@ -11,25 +11,31 @@ public sealed class KallsymsRealMapTests
 
     private string WorkDir() => Directory.CreateTempSubdirectory($"kallsyms-real-{TestContext.TestName}-").FullName;
 
+    public static IEnumerable<object[]> Fixtures =>
+        from version in new[] { "6.1", "6.12" }
+        from config in new[] { "A", "B" }
+        from allSymbols in new[] { false, true }
+        select new object[] { version, config, allSymbols };
+
+    /// <summary>A: tinyconfig with KALLSYMS_ALL; B: SMP with ABSOLUTE_PERCPU and without KALLSYMS_ALL.</summary>
     [TestMethod]
-    [DataRow("6.1", false)]
-    [DataRow("6.1", true)]
-    [DataRow("6.12", false)]
-    [DataRow("6.12", true)]
-    public void SystemMapMatchesKernelTool(string version, bool allSymbols)
+    [DynamicData(nameof(Fixtures))]
+    public void SystemMapMatchesKernelTool(string version, string config, bool allSymbols)
     {
-        var build = KernelFixtures.BuildDir(version, "A");
+        var build = KernelFixtures.BuildDir(version, config);
         var options = FixtureKernel.KallsymsOptions(build) with { AllSymbols = allSymbols };
         KallsymsParityTests.AssertSameAsKernel(version, Path.Combine(build, "System.map"), options, WorkDir());
     }
 
     /// <summary>The last kallsyms step of the kernel's own build: same map in, same .rodata and relocations out.</summary>
     [TestMethod]
-    [DataRow("6.1", ".tmp_vmlinux.kallsyms2.syms", ".tmp_vmlinux.kallsyms2.o")]
-    [DataRow("6.12", ".tmp_vmlinux2.syms", ".tmp_vmlinux2.kallsyms.o")]
-    public void MatchesTheTableObjectTheKernelBuilt(string version, string map, string kernelObject)
+    [DataRow("6.1", "A", ".tmp_vmlinux.kallsyms2.syms", ".tmp_vmlinux.kallsyms2.o")]
+    [DataRow("6.1", "B", ".tmp_vmlinux.kallsyms2.syms", ".tmp_vmlinux.kallsyms2.o")]
+    [DataRow("6.12", "A", ".tmp_vmlinux2.syms", ".tmp_vmlinux2.kallsyms.o")]
+    [DataRow("6.12", "B", ".tmp_vmlinux2.syms", ".tmp_vmlinux2.kallsyms.o")]
+    public void MatchesTheTableObjectTheKernelBuilt(string version, string config, string map, string kernelObject)
     {
-        var build = KernelFixtures.BuildDir(version, "A");
+        var build = KernelFixtures.BuildDir(version, config);
         var dir = WorkDir();
         var table = KallsymsGenerator.Generate(SystemMap.Read(Path.Combine(build, map)), KallsymsLayout.For(version),
             FixtureKernel.KallsymsOptions(build), KallsymsTarget.X86_64);

@@ -1,0 +1,18 @@
+namespace Kbuild.Diagnostics;
+
+// Codes the SDK's targets report with MSBuild's <Error> task (src/Kbuild.Sdk/Sdk/Sdk.targets); declared here
+// so the catalogue (docs/errors.md) and its test know them.
+public static partial class ErrorCodes
+{
+    /// <summary>VmlinuxLinkerScript is not set: set it to the preprocessed linker script (arch/&lt;arch&gt;/kernel/vmlinux.lds).</summary>
+    public const string SdkLinkerScriptNotSet = "KB0501";
+
+    /// <summary>VmlinuxLinkerScript names a file that does not exist: build it first or fix the property.</summary>
+    public const string SdkLinkerScriptMissing = "KB0502";
+
+    /// <summary>The project has no VmlinuxObject items: add the objects and archives to link.</summary>
+    public const string SdkNoObjects = "KB0503";
+
+    /// <summary>A VmlinuxObject or VmlinuxLibrary item names a file that does not exist: build it first or fix the item.</summary>
+    public const string SdkLinkInputMissing = "KB0504";
+}
