@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
 #
-#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-debug ...]   (default: all)
+#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-K | 6.12-K | 6.1-debug ...]   (default: all)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
 #   src/linux-<ver>      kernel source extracted from /usr/src/linux-source-<ver>.tar.xz (Debian)
 #   build/<ver>-<cfg>    O= build dir after `make vmlinux` (config B also `make bzImage`)
 #   log/<ver>-<cfg>.log  full make output
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
+# K = B's config in a build dir of its own, which kernel-tree mode tests link into in place (its vmlinux,
+# System.map and bzImage are ours, so no test may use K as the kernel's reference).
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
@@ -17,7 +19,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12)
-configs=(A B)          # built by `all`
+configs=(A B K)        # built by `all`
 extra_configs=(debug)  # built only when named
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }
@@ -25,7 +27,7 @@ die() { echo "kernel-fixtures: $*" >&2; exit 1; }
 fragments() {  # config letter -> fragment files, in merge order
   case $1 in
     A) echo "$repo/eng/kconfig/A.config" ;;
-    B) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
+    B|K) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
     *) die "unknown config '$1' (known: ${configs[*]} ${extra_configs[*]})" ;;
   esac
@@ -41,7 +43,7 @@ base_config() {  # config letter -> the make target the fragments are merged int
 targets() {
   case $1 in
     A) echo vmlinux ;;
-    B) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
+    B|K) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
     *) echo vmlinux ;;
   esac
 }

@@ -8,19 +8,20 @@ namespace Kbuild.KernelTree;
 /// <c>make vmlinux</c> with <c>cmd_link_vmlinux</c> overridden on the command line. A command-line
 /// variable wins over scripts/Makefile.vmlinux's definition, and its recipe runs where link-vmlinux.sh
 /// would: after every input of the link is built, in the build directory, with kbuild's exported
-/// variables. The capture command (1) builds init/version-timestamp.o as link-vmlinux.sh does first,
-/// (2) records its arguments — <c>$&lt;</c>, <c>$(LD)</c>, <c>$(KBUILD_LDFLAGS)</c>,
-/// <c>$(LDFLAGS_vmlinux)</c>, <c>$(ARCH_POSTLINK)</c>, <c>$(MAKE)</c> — and the environment, (3) writes
-/// the .vmlinux.d make's if_changed_dep reads. vmlinux itself is not touched, and .vmlinux.cmd is put
-/// back afterwards, so probing never makes a later plain make relink.
+/// variables. The capture command records its arguments — <c>$&lt;</c>, <c>$(LD)</c>,
+/// <c>$(KBUILD_LDFLAGS)</c>, <c>$(LDFLAGS_vmlinux)</c>, <c>$(ARCH_POSTLINK)</c>, <c>$(MAKE)</c>,
+/// <c>$(newer-prereqs)</c> — and the environment, and writes the .vmlinux.d make's if_changed_dep reads.
+/// vmlinux itself is not touched, and .vmlinux.cmd is put back afterwards, so probing never makes a later
+/// plain make relink. When make would have linked (<see cref="KbuildValues.MakeWouldRelink"/>), the probe
+/// then builds init/version-timestamp.o as link-vmlinux.sh does first; otherwise it leaves it alone, so
+/// the link inputs keep their timestamps and an up-to-date vmlinux stays up to date.
 /// </summary>
 public static class KbuildProbe
 {
     private const string CaptureScript = """
-        # kbuild-sdk capture of cmd_link_vmlinux: OUT LINK-SCRIPT LD KBUILD_LDFLAGS LDFLAGS_vmlinux ARCH_POSTLINK MAKE
+        # kbuild-sdk capture of cmd_link_vmlinux: OUT LINK-SCRIPT LD KBUILD_LDFLAGS LDFLAGS_vmlinux ARCH_POSTLINK MAKE NEWER-PREREQS
         set -e
         out=$1; shift
-        ${MAKE} -f "${srctree}/scripts/Makefile.build" obj=init init/version-timestamp.o
         { printf '%s\0' "$#" "$@"; env -0; } > "$out.tmp"
         mv "$out.tmp" "$out"
         echo "vmlinux: $1" > .vmlinux.d
@@ -29,13 +30,14 @@ public static class KbuildProbe
     /// <summary>
     /// Builds everything vmlinux is linked from (the kernel's make, up to but not including the link)
     /// and returns the link settings. <paramref name="makeArguments"/> go to make as given (e.g.
-    /// <c>LLVM=1</c>, <c>CC=clang</c>): pass the same ones as for the kernel's other make runs.
+    /// <c>LLVM=1</c>, <c>CC=clang</c>): pass the same ones as for the kernel's other make runs. The values
+    /// are also written to <paramref name="saveTo"/> when given, for <see cref="Load"/>.
     /// </summary>
-    public static KbuildValues Capture(string buildDir, IEnumerable<string>? makeArguments = null, int jobs = 0)
+    public static KbuildValues Capture(string buildDir, IEnumerable<string>? makeArguments = null, int jobs = 0, string? saveTo = null)
     {
         buildDir = Path.GetFullPath(buildDir);
         var config = KernelConfig.Load(buildDir);
-        var version = KernelVersion.Read(buildDir).EnsureSupported(buildDir);
+        var version = KernelRelease.Read(buildDir).EnsureSupported(buildDir);
         if (!File.Exists(Path.Combine(buildDir, "Makefile")))
             throw new KbuildException(ErrorCodes.KernelBuildDirNotConfigured, buildDir,
                 $"'{buildDir}' has no Makefile: set KernelBuildDir to the kernel's O= build directory (or the source tree for in-tree builds).");
@@ -50,7 +52,7 @@ public static class KbuildProbe
             var capture = Path.Combine(work.FullName, "kbuild-values");
             var args = new List<string> { "-C", buildDir, $"-j{(jobs > 0 ? jobs : System.Environment.ProcessorCount)}" };
             args.AddRange(makeArguments ?? []);
-            args.Add($"cmd_link_vmlinux=sh {Quote(script)} {Quote(capture)} \"$<\" \"$(LD)\" \"$(KBUILD_LDFLAGS)\" \"$(LDFLAGS_vmlinux)\" \"$(ARCH_POSTLINK)\" \"$(MAKE)\"");
+            args.Add($"cmd_link_vmlinux=sh {Quote(script)} {Quote(capture)} \"$<\" \"$(LD)\" \"$(KBUILD_LDFLAGS)\" \"$(LDFLAGS_vmlinux)\" \"$(ARCH_POSTLINK)\" \"$(MAKE)\" \"$(newer-prereqs)\"");
             args.Add("vmlinux");
             var make = KernelCommand.Run("make", args, buildDir);
             if (make.ExitCode != 0)
@@ -61,10 +63,14 @@ public static class KbuildProbe
                 throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
                     $"the kernel's make in '{buildDir}' succeeded but never ran cmd_link_vmlinux (scripts/Makefile.vmlinux), " +
                     $"so kernel {version} is not linked the way this SDK supports.");
-            var values = Parse(File.ReadAllBytes(capture), buildDir, version, config);
+            var captured = File.ReadAllBytes(capture);
+            var values = Parse(captured, buildDir, version, config);
             if (values.Architecture == "um")
                 throw new KbuildException(ErrorCodes.UnsupportedKernelArchitecture, buildDir,
                     "User-mode Linux (ARCH=um) links vmlinux with the C compiler, not ld: build it with the kernel's own link.");
+            RestoreCommandFile(savedCmdFile, savedCmd);
+            if (values.MakeWouldRelink) BuildVersionTimestamp(values);
+            if (saveTo != null) Linking.AtomicOutput.WriteAllBytes(saveTo, captured);
             return values;
         }
         finally
@@ -75,8 +81,33 @@ public static class KbuildProbe
         }
     }
 
+    /// <summary>The values a <see cref="Capture"/> saved, with the build directory's current configuration
+    /// (for builds where the kernel's make is run by someone else).</summary>
+    public static KbuildValues Load(string buildDir, string savedFile)
+    {
+        buildDir = Path.GetFullPath(buildDir);
+        var config = KernelConfig.Load(buildDir);
+        var version = KernelRelease.Read(buildDir).EnsureSupported(buildDir);
+        if (!File.Exists(savedFile))
+            throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
+                $"no saved link settings for '{buildDir}' ({savedFile} does not exist): build once with KernelRunMake=true " +
+                "so the kernel's make is asked for them.");
+        return Parse(File.ReadAllBytes(savedFile), buildDir, version, config);
+    }
+
+    // link-vmlinux.sh's first step: init/version-timestamp.o with this link's UTS_VERSION (a new build
+    // number and date, so only when make would link).
+    private static void BuildVersionTimestamp(KbuildValues kbuild)
+    {
+        var r = KernelCommand.Run(kbuild.Make, ["-f", Path.Combine(kbuild.SourceDir, "scripts", "Makefile.build"), "obj=init", "init/version-timestamp.o"],
+            kbuild.BuildDir, kbuild.ToolEnvironment);
+        if (r.ExitCode != 0)
+            throw new KbuildException(ErrorCodes.KernelMakeFailed, kbuild.BuildDir,
+                $"building init/version-timestamp.o in '{kbuild.BuildDir}' failed (exit code {r.ExitCode}):\n{r.Tail()}");
+    }
+
     // argc, the arguments, then env -0 entries; all NUL-terminated.
-    internal static KbuildValues Parse(byte[] capture, string buildDir, KernelVersion version, KernelConfig config)
+    internal static KbuildValues Parse(byte[] capture, string buildDir, KernelRelease version, KernelConfig config)
     {
         var fields = Encoding.UTF8.GetString(capture).Split('\0');
         var argc = int.Parse(fields[0]);
@@ -88,7 +119,7 @@ public static class KbuildProbe
             if (eq > 0) env[entry[..eq]] = entry[(eq + 1)..];
         }
         return new KbuildValues(buildDir, version, config, linkScript: a[0], linker: a[1], kbuildLdflags: a[2],
-            ldflagsVmlinux: a[3], archPostlink: a[4], make: a[5], env);
+            ldflagsVmlinux: a[3], archPostlink: a[4], make: a[5], env, KbuildValues.Words(a[6]));
     }
 
     private static void RestoreCommandFile(string path, byte[]? saved)

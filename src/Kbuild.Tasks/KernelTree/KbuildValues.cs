@@ -9,12 +9,12 @@ namespace Kbuild.KernelTree;
 /// </summary>
 public sealed partial class KbuildValues
 {
-    public KbuildValues(string buildDir, KernelVersion version, KernelConfig config, string linkScript,
+    public KbuildValues(string buildDir, KernelRelease release, KernelConfig config, string linkScript,
         string linker, string kbuildLdflags, string ldflagsVmlinux, string archPostlink, string make,
-        IReadOnlyDictionary<string, string> environment)
+        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? newerPrerequisites = null)
     {
         BuildDir = Path.GetFullPath(buildDir);
-        Version = version;
+        Release = release;
         Config = config;
         LinkScript = linkScript;
         Linker = linker;
@@ -23,10 +23,12 @@ public sealed partial class KbuildValues
         ArchPostlink = archPostlink;
         Make = make;
         Environment = environment;
+        NewerPrerequisites = newerPrerequisites ?? [];
     }
 
     public string BuildDir { get; }
-    public KernelVersion Version { get; }
+    public KernelRelease Release { get; }
+    public Kallsyms.KernelVersion Version => Release.Version;
     public KernelConfig Config { get; }
 
     /// <summary><c>$&lt;</c> of the vmlinux rule: the source tree's scripts/link-vmlinux.sh.</summary>
@@ -44,6 +46,9 @@ public sealed partial class KbuildValues
 
     /// <summary><c>$(MAKE)</c>.</summary>
     public string Make { get; }
+
+    /// <summary>The prerequisites of vmlinux make found newer than vmlinux (kbuild's <c>$(newer-prereqs)</c>).</summary>
+    public IReadOnlyList<string> NewerPrerequisites { get; }
 
     /// <summary>The environment make ran cmd_link_vmlinux with (all exported kbuild variables).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; }
@@ -101,6 +106,27 @@ public sealed partial class KbuildValues
             .Where(m => Config.IsEnabled(m.Groups["config"].Value))
             .Select(m => m.Groups["option"].Value).ToList();
 
+    /// <summary>The flags link-vmlinux.sh passes <see cref="Compiler"/> for the kallsyms .S
+    /// (<c>$(NOSTDINC_FLAGS) $(LINUXINCLUDE) $(KBUILD_CPPFLAGS) $(KBUILD_AFLAGS) $(KBUILD_AFLAGS_KERNEL)</c>),
+    /// with the include paths kbuild writes relative to the build directory (<c>-I./include</c>) made
+    /// absolute, so the assembler can run anywhere.</summary>
+    public IReadOnlyList<string> AssemblerFlags
+    {
+        get
+        {
+            var words = new[] { "NOSTDINC_FLAGS", "LINUXINCLUDE", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", "KBUILD_AFLAGS_KERNEL" }
+                .SelectMany(v => Words(Get(v))).ToList();
+            for (var i = 0; i < words.Count; i++)
+            {
+                if (words[i] is "-I" or "-include" or "-isystem" or "-iquote" && i + 1 < words.Count)
+                    words[i + 1] = InBuildDir(words[++i]);
+                else if (words[i].StartsWith("-I", StringComparison.Ordinal))
+                    words[i] = "-I" + InBuildDir(words[i][2..]);
+            }
+            return words;
+        }
+    }
+
     /// <summary>The compiler and flags link-vmlinux.sh assembles the kallsyms .S with; append
     /// <c>-c -o X.o X.S</c> and run in <see cref="BuildDir"/>.</summary>
     public IReadOnlyList<string> AssemblerCommand =>
@@ -115,6 +141,25 @@ public sealed partial class KbuildValues
     public string SavedLinkCommand =>
         $"{LinkScript} \"{Linker}\" \"{KbuildLdflags}\" \"{LdflagsVmlinux}\";  " +  // ";  ": the continuation line and $(if)'s leading blank
         (ArchPostlink.Length > 0 ? $"{Make} -f {ArchPostlink} vmlinux" : "true");
+
+    /// <summary><see cref="SavedLinkCommand"/> as .vmlinux.cmd spells it: Kbuild.include's make-cmd doubles
+    /// <c>$</c> and writes <c>#</c> as <c>$(pound)</c>.</summary>
+    public string EscapedSavedLinkCommand =>
+        SavedLinkCommand.Replace("$", "$$", StringComparison.Ordinal).Replace("#", "$(pound)", StringComparison.Ordinal);
+
+    /// <summary>Whether the kernel's make would link vmlinux now (its if_changed rule): vmlinux is missing,
+    /// a prerequisite is newer, or the command saved in .vmlinux.cmd differs from this one.</summary>
+    public bool MakeWouldRelink
+    {
+        get
+        {
+            var vmlinux = InBuildDir("vmlinux");
+            var cmdFile = InBuildDir(".vmlinux.cmd");
+            if (!File.Exists(vmlinux) || !File.Exists(cmdFile) || NewerPrerequisites.Count > 0) return true;
+            var saved = File.ReadLines(cmdFile).FirstOrDefault()?.Split(" := ", 2);
+            return saved is not [_, var command] || command != EscapedSavedLinkCommand;
+        }
+    }
 
     /// <summary>The environment to run kernel tools with after make has exited: make's own, minus the
     /// job-server connection and command-line overrides that belonged to that make.</summary>

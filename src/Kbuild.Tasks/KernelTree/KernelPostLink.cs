@@ -54,9 +54,7 @@ public static partial class KernelPostLink
         File.WriteAllText(depFile, $"vmlinux: {kbuild.LinkScript}\n");
         try
         {
-            // make-cmd: $ doubled and # spelled $(pound), as Kbuild.include escapes the saved command.
-            var escaped = kbuild.SavedLinkCommand.Replace("$", "$$", StringComparison.Ordinal).Replace("#", "$(pound)", StringComparison.Ordinal);
-            var r = KernelCommand.Run(kbuild.InBuildDir("scripts/basic/fixdep"), [".vmlinux.d", "vmlinux", escaped],
+            var r = KernelCommand.Run(kbuild.InBuildDir("scripts/basic/fixdep"), [".vmlinux.d", "vmlinux", kbuild.EscapedSavedLinkCommand],
                 kbuild.BuildDir, kbuild.ToolEnvironment, stdoutFile: temp);
             if (r.ExitCode != 0)
                 throw new KbuildException(ErrorCodes.KernelPostLinkFailed, cmdFile,

@@ -143,10 +143,11 @@ public sealed class KbuildProbeTests
     [DataRow("6.12")]
     public void VersionComesFromTheBuildAndMatchesTheSource(string version)
     {
-        var v = KernelVersion.Read(KernelFixtures.BuildDir(version, "A"));
+        var release = KernelRelease.Read(KernelFixtures.BuildDir(version, "A"));
+        var v = release.Version;
         var makefile = File.ReadAllText(Path.Combine(KernelFixtures.SourceDir(version), "Makefile"));
         StringAssert.StartsWith(makefile, $"# SPDX-License-Identifier: GPL-2.0\nVERSION = {v.Major}\nPATCHLEVEL = {v.Minor}\nSUBLEVEL = {v.Patch}\n");
-        Assert.IsTrue(v.IsSupported);
+        Assert.IsTrue(release.IsSupported);
     }
 
     // The command part of "cmd_vmlinux := …" (6.1) / "savedcmd_vmlinux := …" (6.12).

@@ -1,0 +1,67 @@
+using Kbuild.Kallsyms;
+using Kbuild.KernelTree;
+using Kbuild.Linking;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace Kbuild.Tasks;
+
+/// <summary>
+/// Kernel-tree mode's first step: runs the kernel's make in KernelBuildDir up to the vmlinux link
+/// (<see cref="KbuildProbe.Capture"/>) — or, with RunMake false, loads the settings the last run saved —
+/// and returns how the kernel links vmlinux, in the SDK's property and item names.
+/// </summary>
+public sealed class ProbeKernelTree : KbuildTask
+{
+    [Required] public string KernelBuildDir { get; set; } = "";
+    public bool RunMake { get; set; } = true;
+
+    /// <summary>Extra make arguments (e.g. "LLVM=1"), split like a shell would.</summary>
+    public string? MakeArguments { get; set; }
+    public int MakeJobs { get; set; }
+
+    /// <summary>Where the captured settings are kept between builds.</summary>
+    [Required] public string ValuesCache { get; set; } = "";
+
+    [Output] public string KernelVersion { get; private set; } = "";
+    [Output] public string KernelRelease { get; private set; } = "";
+    [Output] public bool KallsymsEnabled { get; private set; }
+    [Output] public bool KallsymsAllSymbols { get; private set; }
+    [Output] public bool KallsymsAbsolutePercpu { get; private set; }
+    [Output] public bool KallsymsBaseRelative { get; private set; }
+    [Output] public string Ld { get; private set; } = "";
+    [Output] public string LdFlags { get; private set; } = "";
+    [Output] public string LdFlagsVmlinux { get; private set; } = "";
+    [Output] public string LinkerScript { get; private set; } = "";
+    [Output] public string Cc { get; private set; } = "";
+    [Output] public string KallsymsAFlags { get; private set; } = "";
+    [Output] public ITaskItem[] Objects { get; private set; } = [];
+    [Output] public ITaskItem[] Libraries { get; private set; } = [];
+
+    protected override void Run()
+    {
+        var kbuild = RunMake
+            ? KbuildProbe.Capture(KernelBuildDir, LinkerCommand.SplitFlags(MakeArguments), MakeJobs, saveTo: ValuesCache)
+            : KbuildProbe.Load(KernelBuildDir, ValuesCache);
+
+        KernelVersion = kbuild.Version.ToString();
+        KernelRelease = kbuild.Release.Release;
+        KallsymsEnabled = kbuild.KallsymsEnabled;
+        var options = kbuild.KallsymsOptions;
+        KallsymsAllSymbols = options.Contains("--all-symbols");
+        KallsymsAbsolutePercpu = options.Contains("--absolute-percpu");
+        KallsymsBaseRelative = options.Contains("--base-relative") || KallsymsLayout.For(kbuild.Version).AlwaysBaseRelative;
+        Ld = kbuild.Linker;
+        LdFlags = kbuild.KbuildLdflags;
+        LdFlagsVmlinux = kbuild.LdflagsVmlinux
+            + (kbuild.Config.IsEnabled("VMLINUX_MAP") ? $" -Map={Path.Combine(kbuild.BuildDir, "vmlinux.map")}" : "");
+        LinkerScript = kbuild.LinkerScript;
+        Cc = kbuild.Compiler;
+        KallsymsAFlags = string.Join(' ', kbuild.AssemblerFlags);
+        Objects = kbuild.WholeArchiveInputs.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
+        Libraries = kbuild.Libraries.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
+        Log.LogMessage(MessageImportance.High, $"kernel {KernelRelease} in {kbuild.BuildDir}: {Ld}, {Objects.Length} objects, " +
+            $"{Libraries.Length} libraries, kallsyms {(KallsymsEnabled ? string.Join(' ', options) : "off")}" +
+            (RunMake && !kbuild.MakeWouldRelink ? " (make: vmlinux is up to date)" : ""));
+    }
+}

@@ -1,0 +1,219 @@
+using Kbuild.Elf;
+using Kbuild.Kallsyms;
+using Kbuild.KernelTree;
+using Kbuild.Tests;
+
+namespace Kbuild.Sdk.Tests.KernelTree;
+
+/// <summary>
+/// Kernel-tree mode end to end on real kernels: a kernel.kproj naming the build directory, built through
+/// MSBuild; the result is checked against the kernel's own tools (mksysmap, scripts/kallsyms), the
+/// kernel's make (bzImage from our vmlinux) and QEMU boots. Our links are counted from the build's own
+/// events; the kernel's make runs with a logging ld wrapper first on PATH, so a relink by make would show.
+/// A and B fixtures are link inputs only (the output goes to a temp dir); K fixtures are linked in place.
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class KernelTreeModeTests
+{
+    [TestMethod]
+    [DataRow("6.1", "A")]
+    [DataRow("6.12", "A")]
+    [DataRow("6.1", "B")]
+    [DataRow("6.12", "B")]
+    public void OneLinkGivesTheKernelToolsMapAndTableAndBoots(string version, string config)
+    {
+        using var work = new Work(KernelFixtures.BuildDir(version, config), version, inPlace: false);
+        var outcome = work.Build();
+        Assert.IsTrue(outcome.Succeeded, outcome.ToString());
+        Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
+
+        // System.map is the kernel's mksysmap of our vmlinux.
+        Assert.AreEqual(KernelMksysmap(version, work.Vmlinux, work.Dir), File.ReadAllText(work.SystemMap));
+        // Each array is what the kernel's scripts/kallsyms makes of that System.map, then zeros to the end of its room.
+        AssertTableIsKernelKallsymsOutput(version, work);
+        // The booted kernel lists exactly what that table holds.
+        var booted = QemuBoot.Kallsyms(work.Vmlinux);
+        CollectionAssert.AreEquivalent(Decode(work), booted.ToList());
+    }
+
+    [TestMethod]
+    [DataRow("6.1")]
+    [DataRow("6.12")]
+    public void InPlaceVmlinuxIsMakesOwnAndBzImageKeepsTheTableUnderKaslr(string version)
+    {
+        var build = KernelFixtures.BuildDir(version, "K");
+        using var work = new Work(build, version, inPlace: true);
+        var first = work.Build();
+        Assert.IsTrue(first.Succeeded, first.ToString());
+        Assert.AreEqual(1, first.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
+
+        // make changed nothing: the probe runs, our link and patch are skipped.
+        var second = work.Build();
+        Assert.IsTrue(second.Succeeded, second.ToString());
+        Assert.IsFalse(second.RanTask("LinkVmlinux"), second.ToString());
+        Assert.IsFalse(second.RanTask("PatchKallsyms"), second.ToString());
+
+        // The kernel's make takes our vmlinux as its own: bzImage without relinking vmlinux.
+        var vmlinuxTime = File.GetLastWriteTimeUtc(work.Vmlinux);
+        Tool.RunChecked("make", ["-C", build, "-s", "-j2", "bzImage"], environment: work.PathEnvironment);
+        Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux: " + string.Join('\n', work.FinalLinks()));
+        Assert.AreEqual(vmlinuxTime, File.GetLastWriteTimeUtc(work.Vmlinux));
+
+        // KASLR moved everything by one offset: kallsyms_relative_base carried its relocation into the bzImage.
+        var booted = QemuBoot.Kallsyms(Path.Combine(build, "arch", "x86", "boot", "bzImage"), "kaslr");
+        var map = SystemMap.Read(work.SystemMap).ToHashSet();
+        var delta = booted.Single(s => s.Name == "_text").Address - map.Single(s => s.Name == "_text").Address;
+        Assert.AreNotEqual(0UL, delta, "KASLR should have moved the kernel");
+        var strays = booted.Where(s => !map.Contains(s with { Address = s.Address - delta }) && !map.Contains(s)).ToList();
+        Assert.IsEmpty(strays, string.Join('\n', strays.Take(10)));
+        CollectionAssert.AreEquivalent(Decode(work).Select(s => s.Name).ToList(), booted.Select(s => s.Name).ToList());
+    }
+
+    [TestMethod]
+    public void DirectoryThatIsNoKernelBuildFailsNamingIt()
+    {
+        var fake = Directory.CreateTempSubdirectory("kbuild-notkernel-").FullName;
+        using var work = new Work(fake, "6.12", inPlace: false);
+        var outcome = work.Build();
+        Assert.IsFalse(outcome.Succeeded);
+        CollectionAssert.AreEqual(new[] { "KB0401" }, outcome.ErrorCodes.ToArray(), outcome.ToString());
+        StringAssert.Contains(outcome.Errors[0].Message, fake);
+        Assert.IsFalse(File.Exists(work.Vmlinux));
+        Directory.Delete(fake, recursive: true);
+    }
+
+    [TestMethod]
+    [DataRow("5.10.0", "vmlinux:\n\t@true\n", "KB0402")]
+    [DataRow("6.1.0", "vmlinux:\n\t@echo 'drivers/foo.c:1: error: broken'; false\n", "KB0404")]
+    [DataRow("6.12.0", "vmlinux:\n\t@true\n", "KB0405")]
+    public void BadKernelTreeFailsWithItsCodeAndWritesNothing(string release, string makefile, string code)
+    {
+        var fake = Directory.CreateTempSubdirectory("kbuild-fake-").FullName;
+        Directory.CreateDirectory(Path.Combine(fake, "include", "config"));
+        File.WriteAllText(Path.Combine(fake, "include", "config", "auto.conf"), "CONFIG_KALLSYMS=y\n");
+        File.WriteAllText(Path.Combine(fake, "include", "config", "kernel.release"), release + "\n");
+        File.WriteAllText(Path.Combine(fake, "Makefile"), makefile);
+        using var work = new Work(fake, "6.12", inPlace: true);
+        var outcome = work.Build();
+        Assert.IsFalse(outcome.Succeeded);
+        CollectionAssert.AreEqual(new[] { code }, outcome.ErrorCodes.ToArray(), outcome.ToString());
+        StringAssert.Contains(outcome.Errors[0].Message, fake);
+        CollectionAssert.AreEquivalent(new[] { "Makefile", "include" }, Directory.EnumerateFileSystemEntries(fake).Select(Path.GetFileName).ToArray());
+        Directory.Delete(fake, recursive: true);
+    }
+
+    // ---- oracles ----
+
+    private static string KernelMksysmap(string version, string vmlinux, string dir)
+    {
+        var mksysmap = Path.Combine(KernelFixtures.SourceDir(version), "scripts", "mksysmap");
+        if (version == "6.12") return Tool.Shell($"nm -n '{vmlinux}' | sed -f '{mksysmap}'");
+        var output = Path.Combine(dir, "System.map.mksysmap");
+        Tool.RunChecked("sh", [mksysmap, vmlinux, output], environment: new Dictionary<string, string> { ["NM"] = "nm" });
+        return File.ReadAllText(output);
+    }
+
+    private static List<NmSymbol> Decode(Work work)
+    {
+        var absolutePercpu = KbuildProbe.Load(work.Build_, work.ValuesCache).KallsymsOptions.Contains("--absolute-percpu");
+        using var image = ElfImage.Open(work.Vmlinux);
+        return KallsymsDecoder.Decode(image, absolutePercpu).ToList();
+    }
+
+    private static void AssertTableIsKernelKallsymsOutput(string version, Work work)
+    {
+        var scripts = Path.Combine(KernelFixtures.SourceDir(version), "scripts");
+        var kallsyms = Path.Combine(work.Dir, "kallsyms");
+        Tool.RunChecked("gcc", ["-O2", "-I", Path.Combine(scripts, "include"), "-o", kallsyms, Path.Combine(scripts, "kallsyms.c")]);
+        var options = KbuildProbe.Load(work.Build_, work.ValuesCache).KallsymsOptions;
+        var source = Path.Combine(work.Dir, "kallsyms.S");
+        File.WriteAllText(source, Tool.RunChecked(kallsyms, [.. options, work.SystemMap]));
+        var include = Path.Combine(work.Dir, "include", "asm");
+        Directory.CreateDirectory(include);
+        File.WriteAllText(Path.Combine(include, "bitsperlong.h"), "#define BITS_PER_LONG 64\n");
+        var oracle = Path.Combine(work.Dir, "kallsyms.o");
+        Tool.RunChecked("gcc", ["-I", Path.Combine(work.Dir, "include"), "-c", source, "-o", oracle]);
+
+        using var theirs = ElfImage.Open(oracle);
+        using var ours = ElfImage.Open(work.Vmlinux);
+        var rodata = theirs.ReadSection(theirs.FindSection(".rodata")!);
+        var arrays = theirs.ReadSymbols().Where(s => s.Name.StartsWith("kallsyms_", StringComparison.Ordinal)).OrderBy(s => s.Value).ToList();
+        var names = arrays.Select(a => a.Name).ToHashSet();
+        var oursByName = ours.ReadSymbols().Where(s => names.Contains(s.Name)).ToDictionary(s => s.Name);
+        for (var i = 0; i < arrays.Count; i++)
+        {
+            var name = arrays[i].Name;
+            if (name == "kallsyms_relative_base") continue;  // a relocation in the object; the boots check its value
+            var end = i + 1 < arrays.Count ? (int)arrays[i + 1].Value : rodata.Length;
+            var expected = rodata[(int)arrays[i].Value..end];
+            var room = oursByName[name];
+            if ((ulong)expected.Length > room.Size)  // the oracle's slice ends with the next label's alignment
+            {
+                Assert.IsTrue(expected[(int)room.Size..].All(b => b == 0), $"{name}: room {room.Size} < {expected.Length}");
+                expected = expected[..(int)room.Size];
+            }
+            var actual = ours.ReadBytes(ours.FileOffsetOf(room.Value), (int)room.Size);
+            CollectionAssert.AreEqual(expected, actual[..expected.Length], $"{name} differs from scripts/kallsyms");
+            Assert.IsTrue(actual[expected.Length..].All(b => b == 0), $"{name}: padding is not zero");
+        }
+    }
+
+    /// <summary>A kernel.kproj in a temp dir for one build directory, with ld wrapped to log its calls.</summary>
+    private sealed class Work : IDisposable
+    {
+        private readonly string _log;
+
+        public Work(string buildDir, string version, bool inPlace)
+        {
+            Build_ = buildDir;
+            Dir = Directory.CreateTempSubdirectory("kbuild-kerneltree-").FullName;
+            var bin = Path.Combine(Dir, "bin");
+            Directory.CreateDirectory(bin);
+            _log = Path.Combine(Dir, "ld.log");
+            var wrapper = Path.Combine(bin, "ld");
+            File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{_log}'\nexec /usr/bin/ld \"$@\"\n");
+            Tool.RunChecked("chmod", ["+x", wrapper]);
+            PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+            Vmlinux = inPlace ? Path.Combine(buildDir, "vmlinux") : Path.Combine(Dir, "image", "vmlinux");
+            SystemMap = Path.Combine(Path.GetDirectoryName(Vmlinux)!, "System.map");
+            ValuesCache = Path.Combine(Dir, "obj", "kernel-tree.values");
+            Project = Path.Combine(Dir, "kernel.kproj");
+            File.WriteAllText(Project, $"""
+                <Project>
+                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.props" />
+                  <PropertyGroup>
+                    <KernelSourceDir>{Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")}</KernelSourceDir>
+                    <KernelBuildDir>{buildDir}</KernelBuildDir>
+                    {(inPlace ? "" : $"<VmlinuxOutputPath>{Vmlinux}</VmlinuxOutputPath>")}
+                  </PropertyGroup>
+                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+                </Project>
+                """);
+        }
+
+        public string Build_ { get; }
+        public string Dir { get; }
+        public string Project { get; }
+        public string Vmlinux { get; }
+        public string SystemMap { get; }
+        public string ValuesCache { get; }
+        public Dictionary<string, string> PathEnvironment { get; }
+
+        public BuildOutcome Build()
+        {
+            var path = Environment.GetEnvironmentVariable("PATH");
+            Environment.SetEnvironmentVariable("PATH", PathEnvironment["PATH"]);
+            try { return BuildRunner.Build(Project); }
+            finally { Environment.SetEnvironmentVariable("PATH", path); }
+        }
+
+        /// <summary>The logged ld calls that link vmlinux: with vmlinux.a, and not the <c>ld -r</c> of vmlinux.o.</summary>
+        public List<string> FinalLinks() =>
+            File.Exists(_log)
+                ? File.ReadLines(_log).Where(l => l.Contains("vmlinux.a", StringComparison.Ordinal) && !$" {l} ".Contains(" -r ", StringComparison.Ordinal)).ToList()
+                : [];
+
+        public void Dispose() => Directory.Delete(Dir, recursive: true);
+    }
+}
