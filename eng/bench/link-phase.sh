@@ -13,17 +13,18 @@
 #            make runs it with (captured by Kbuild.Bench probe = KbuildProbe, the make step of kernel-tree mode),
 #            plus ARCH_POSTLINK on 6.12 — in a shadow of the build dir (a directory of symlinks to every entry
 #            of it except the link's outputs), so the fixture's own vmlinux and System.map are never written.
-#   ours     `dotnet build kernel.kproj` after deleting its outputs: reservation, link, patch+verify, System.map
-#            (the make step is not part of it; the kproj lists the same objects, libraries, script and flags).
+#   ours     `dotnet build kernel.kproj` in kernel-tree mode (KernelBuildDir = the build dir) with the make step off
+#            (KernelRunMake=false: the link values the warm-up build's make reported), after deleting its outputs:
+#            reservation, link, patch+verify, System.map, sorttable. Output in RESULTS, never in the build dir.
 #   floor    one bare final `ld` of the same inputs and flags with our reservation table.
 #   dev      the developer loop: ours with KbuildStripDebug=true (strip), then also with Ld=$LLD (default ld.lld-16)
 #            (strip+lld), and the floors
 #            for it: one bare `ld --strip-debug`, one bare $LLD (GNU ld-only flags dropped as the SDK drops them).
-#   noop     `dotnet build kernel.kproj` with nothing changed vs `make vmlinux` in the build dir with nothing
+#   noop     `dotnet build kernel.kproj` (make step off) with nothing changed vs `make vmlinux` in the build dir with nothing
 #            changed (make reads the whole tree's dependency files; nothing is written).
 #   touch    with --touch SOURCE (relative to the source tree): after touching it, the whole path of each:
-#            kernel = `make vmlinux`; ours = the make step (make vmlinux with cmd_link_vmlinux overridden, i.e.
-#            Kbuild.Bench probe) + `dotnet build`. This relinks the build dir's vmlinux, so it is refused
+#            kernel = `make vmlinux`; ours = `dotnet build` with the make step on (KernelRunMake=true: the
+#            kernel's make with cmd_link_vmlinux overridden, then our link). This relinks the build dir's vmlinux, so it is refused
 #            unless the build dir is a benchmark fixture (name ending in -debug) or BENCH_ALLOW_RELINK=1. The
 #            source tree is shared by every build dir of that version: touch a file the test fixtures do not
 #            compile (e.g. drivers/net/ethernet/intel/e1000/e1000_param.c, in defconfig, not in tinyconfig).
@@ -77,9 +78,22 @@ bench_kernel() {
   local env=() kernel_link=() postlink=() floor=() build_ours=()
   read_nul env "$work/tool.env"; read_nul kernel_link "$work/kernel-link.args"
   read_nul postlink "$work/postlink.args"; read_nul floor "$work/floor.args"
-  build_ours=(dotnet build "$work/kernel.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${msbuild_tasks[@]}")
+  cat > "$work/kernel.kproj" <<KPROJ
+<Project>
+  <Import Project="$repo/src/Kbuild.Sdk/Sdk/Sdk.props" />
+  <PropertyGroup>
+    <KernelBuildDir>$build</KernelBuildDir>
+    <KernelRunMake>false</KernelRunMake>
+    <VmlinuxOutputPath>$work/ours/vmlinux</VmlinuxOutputPath>
+  </PropertyGroup>
+  <Import Project="$repo/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+</Project>
+KPROJ
+  # One copy of the kernel's link values (written by builds with the make step on) for every variant.
+  build_ours=(dotnet build "$work/kernel.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${msbuild_tasks[@]}"
+              "-p:KernelTreeValuesCache=$work/kernel-tree.values")
   local build_strip=("${build_ours[@]}" -p:KbuildStripDebug=true "-p:VmlinuxOutputPath=$work/strip/vmlinux" -p:IntermediateOutputPath=strip-obj/)
-  local build_dev=("${build_ours[@]}" -p:KbuildStripDebug=true "-p:Ld=$lld" "-p:VmlinuxOutputPath=$work/dev/vmlinux" -p:IntermediateOutputPath=dev-obj/)
+  local build_dev=("${build_ours[@]}" -p:KbuildStripDebug=true -p:KbuildUseLld=true "-p:KbuildLld=$lld" "-p:VmlinuxOutputPath=$work/dev/vmlinux" -p:IntermediateOutputPath=dev-obj/)
   local floor_strip=("${floor[@]}" --strip-debug) floor_lld=("$lld") arg
   for arg in "${floor[@]:1}"; do case $arg in --no-warn-rwx-segments|--warn-rwx-segments|--no-warn-execstack) ;; *) floor_lld+=("$arg") ;; esac; done
 
@@ -96,12 +110,12 @@ bench_kernel() {
     [ ${#postlink[@]} -eq 0 ] || env -i "${env[@]}" "${postlink[@]}"
   }
   floor_link() { mkdir -p "$work/floor"; (cd "$build" && "${floor[@]}"); }
-  ours_clean() { rm -rf "$work/obj" "$work/ours"; "${build_ours[@]}"; }
+  ours_clean() { rm -rf "$work/obj" "$work/ours"; "${build_ours[@]}"; }  # KernelRunMake=false: no make
   dev_clean() { rm -rf "$work/dev-obj" "$work/dev"; "${build_dev[@]}"; }
   strip_clean() { rm -rf "$work/strip-obj" "$work/strip"; "${build_strip[@]}"; }
 
   # Warm-up (page cache, the task assembly, the tools), outside the measurements.
-  "${build_ours[@]}" > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
+  "${build_ours[@]}" -p:KernelRunMake=true > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
   (kernel_phase) > "$work/logs/warmup-kernel.log" 2>&1
   local i
   for ((i = 1; i <= runs; i++)); do
@@ -124,7 +138,7 @@ bench_kernel() {
     for ((i = 1; i <= runs; i++)); do
       echo "   touch run $i/$runs"
       touch "$src"; timed touch-kernel "$work/logs/touch-kernel.$i.log" make -C "$build" vmlinux
-      touch "$src"; timed touch-ours "$work/logs/touch-ours.$i.log" bash -c "'$bench' probe '$build' '$work/probe-touch' && $(printf '%q ' "${build_ours[@]}")"
+      touch "$src"; timed touch-ours "$work/logs/touch-ours.$i.log" "${build_ours[@]}" -p:KernelRunMake=true
     done
     make -C "$build" -s vmlinux  # leaves the fixture linked by its own make again
   fi
@@ -162,7 +176,7 @@ report() {  # name build same_kernel same_ours
       floor) label="floor: one bare ld" ;; strip) label="dev loop: ours, KbuildStripDebug" ;;
       dev) label="dev loop: ours, KbuildStripDebug + $lld" ;;
       floor-strip) label="floor: one bare ld --strip-debug" ;; floor-lld) label="floor: one bare $lld" ;; noop-make) label="no-op: make vmlinux" ;; noop-ours) label="no-op: dotnet build" ;;
-      touch-kernel) label="touched $touch_source: make vmlinux" ;; touch-ours) label="touched $touch_source: make step + dotnet build" ;;
+      touch-kernel) label="touched $touch_source: make vmlinux" ;; touch-ours) label="touched $touch_source: dotnet build (make step on)" ;;
     esac
     echo "| $label | $(col "$c" 2) | $(cpu "$c") | $(( $(col "$c" 5 | cut -d. -f1) / 1024 )) |"
   done
@@ -176,7 +190,8 @@ report() {  # name build same_kernel same_ours
   echo "Same output: kernel link in the shadow dir vs the fixture's System.map: $3; ours vs kernel System.map: $4."
   echo
   echo "Our steps (MSBuild target times, median ms): reservation $(step KbuildReserveKallsyms), link $(step _KbuildLinkCore)," \
-       "patch+verify $(step _KbuildPatchKallsyms), System.map $(step KbuildSystemMap), inputs check/hash $(step KbuildPrepareForLink)."
+       "patch+verify $(step _KbuildPatchKallsyms), System.map $(step KbuildSystemMap), sorttable $(step KernelTreePostLink)," \
+       "link values (make off) $(step KernelTreeProbe), inputs check/hash $(step KbuildPrepareForLink)."
   echo
   echo "Reservation: $(grep -ho 'kallsyms: [0-9]* symbols, table.*' "$work/logs/ours.1.log")"
 }

@@ -66,13 +66,14 @@ public sealed class DeveloperLoopTests
 
     [TestMethod]
     [DataRow("Ld", "ld.lld-16")]
+    [DataRow("KbuildUseLld", "true")]
     public void Lld_DropsTheGnuOnlyFlagsByName_AndKeepsTheTableConsistent(string property, string value)
     {
         using var kernel = KernelWithDebugInfo("-m elf_x86_64 -z noexecstack --no-warn-rwx-segments");
         var gnu = BuildAndKeep(kernel, "gnu", [], out var gnuOutcome);
         Assert.DoesNotContain("dropped GNU ld-only flags", gnuOutcome.ToString(), "GNU ld keeps every flag");
 
-        var lld = BuildAndKeep(kernel, "lld", new() { [property] = value }, out var outcome);
+        var lld = BuildAndKeep(kernel, "lld", new() { [property] = value, ["KbuildLld"] = "ld.lld-16" }, out var outcome);
 
         Assert.IsTrue(outcome.RanTask("LinkVmlinux"), "switching the linker must relink");
         StringAssert.Contains(outcome.ToString(), "ld.lld-16: dropped GNU ld-only flags --no-warn-rwx-segments");
