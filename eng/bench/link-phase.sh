@@ -3,7 +3,7 @@
 # alternating RUNS repetitions of each case in one run so machine load hits both alike.
 #
 #   eng/bench/link-phase.sh [--touch SOURCE] BUILD_DIR...      e.g. ~/.cache/kbuild-sdk/build/6.1-A
-#   env: RUNS (default 5), RESULTS (directory kept with logs and raw times; default a temp dir),
+#   env: RUNS (default 5), TOUCH_RUNS (default RUNS), RESULTS (directory kept with logs and raw times; default a temp dir),
 #        TASKS=package|source (package: the task assembly loaded in-proc as from the NuGet package, the
 #        default; source: the in-repo TaskHostFactory mode, one task-host process per task)
 #
@@ -34,6 +34,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
 runs=${RUNS:-5}
+touch_runs=${TOUCH_RUNS:-$runs}
 lld=${LLD:-ld.lld-16}
 tasks=${TASKS:-package}
 touch_source=
@@ -135,8 +136,8 @@ KPROJ
     case $name in *-debug) ;; *) [ "${BENCH_ALLOW_RELINK:-}" = 1 ] || { echo "link-phase.sh: --touch relinks $build/vmlinux; use a benchmark fixture (*-debug) or BENCH_ALLOW_RELINK=1" >&2; exit 1; } ;; esac
     local src; src=$(readlink -f "$build/source")/$touch_source
     [ -f "$src" ] || { echo "link-phase.sh: no $src" >&2; exit 1; }
-    for ((i = 1; i <= runs; i++)); do
-      echo "   touch run $i/$runs"
+    for ((i = 1; i <= touch_runs; i++)); do
+      echo "   touch run $i/$touch_runs"
       touch "$src"; timed touch-kernel "$work/logs/touch-kernel.$i.log" make -C "$build" vmlinux
       touch "$src"; timed touch-ours "$work/logs/touch-ours.$i.log" "${build_ours[@]}" -p:KernelRunMake=true
     done
