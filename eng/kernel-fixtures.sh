@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
 #
-#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-K | 6.12-K ...]   (default: all)
+#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-K | 6.12-K | 6.1-debug ...]   (default: all)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
 #   src/linux-<ver>      kernel source extracted from /usr/src/linux-source-<ver>.tar.xz (Debian)
@@ -10,6 +10,7 @@
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
 # K = B's config in a build dir of its own, which kernel-tree mode tests link into in place (its vmlinux,
 # System.map and bzImage are ours, so no test may use K as the kernel's reference).
+# debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
 # fixture; on failure the log's tail.
@@ -18,7 +19,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12)
-configs=(A B K)
+configs=(A B K)        # built by `all`
+extra_configs=(debug)  # built only when named
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }
 
@@ -26,7 +28,15 @@ fragments() {  # config letter -> fragment files, in merge order
   case $1 in
     A) echo "$repo/eng/kconfig/A.config" ;;
     B|K) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
-    *) die "unknown config '$1' (known: ${configs[*]})" ;;
+    debug) echo "$repo/eng/kconfig/debug.config" ;;
+    *) die "unknown config '$1' (known: ${configs[*]} ${extra_configs[*]})" ;;
+  esac
+}
+
+base_config() {  # config letter -> the make target the fragments are merged into
+  case $1 in
+    debug) echo defconfig ;;
+    *) echo tinyconfig ;;
   esac
 }
 
@@ -34,6 +44,7 @@ targets() {
   case $1 in
     A) echo vmlinux ;;
     B|K) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
+    *) echo vmlinux ;;
   esac
 }
 
@@ -85,7 +96,7 @@ verify_config() {  # config-file fragment-files...
 
 configure() {  # ver cfg out
   local ver=$1 cfg=$2 out=$3
-  kmake "$ver" "$out" tinyconfig
+  kmake "$ver" "$out" "$(base_config "$cfg")"
   cat $(fragments "$cfg") >> "$out/.config"
   kmake "$ver" "$out" olddefconfig
   verify_config "$out/.config" $(fragments "$cfg")

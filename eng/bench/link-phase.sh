@@ -1,83 +1,201 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): the link phase of a real kernel, side by side on the same inputs.
-#   1. one bare `ld` of the final link (same objects, flags, script and kallsyms object)
-#   2. our whole link phase: `dotnet build` of a kernel.kproj after a clean (reserve, link, patch, System.map)
-#   3. the kernel's own scripts/link-vmlinux.sh-style work is not rerun here (see REFERENCE §3 for it)
-#   4. a no-op `dotnet build` of that kproj vs a no-op build of an empty MSBuild project
-# Prints each median (of RUNS, default 5) and the ratios.
-# Usage: eng/bench/link-phase.sh [KERNEL_BUILD_DIR]   (default: $KBUILD_FIXTURES/build/6.1-A)
+# Benchmark (not a test): the kernel's vmlinux link phase against ours on the same kernel build directory,
+# alternating RUNS repetitions of each case in one run so machine load hits both alike.
+#
+#   eng/bench/link-phase.sh [--touch SOURCE] BUILD_DIR...      e.g. ~/.cache/kbuild-sdk/build/6.1-A
+#   env: RUNS (default 5), TOUCH_RUNS (default RUNS), RESULTS (directory kept with logs and raw times; default a temp dir),
+#        TASKS=package|source (package: the task assembly loaded in-proc as from the NuGet package, the
+#        default; source: the in-repo TaskHostFactory mode, one task-host process per task)
+#
+# Cases (each timed with /usr/bin/time: wall, user+sys CPU of the process tree that was waited for, peak RSS
+# of the largest single process):
+#   kernel   the kernel's link phase: scripts/link-vmlinux.sh with the arguments and the exported environment
+#            make runs it with (captured by Kbuild.Bench probe = KbuildProbe, the make step of kernel-tree mode),
+#            plus ARCH_POSTLINK on 6.12 — in a shadow of the build dir (a directory of symlinks to every entry
+#            of it except the link's outputs), so the fixture's own vmlinux and System.map are never written.
+#   ours     `dotnet build kernel.kproj` in kernel-tree mode (KernelBuildDir = the build dir) with the make step off
+#            (KernelRunMake=false: the link values the warm-up build's make reported), after deleting its outputs:
+#            reservation, link, patch+verify, System.map, sorttable. Output in RESULTS, never in the build dir.
+#   floor    one bare final `ld` of the same inputs and flags with our reservation table.
+#   dev      the developer loop: ours with KbuildStripDebug=true (strip), then also with Ld=$LLD (default ld.lld-16)
+#            (strip+lld), and the floors
+#            for it: one bare `ld --strip-debug`, one bare $LLD (GNU ld-only flags dropped as the SDK drops them).
+#   noop     `dotnet build kernel.kproj` (make step off) with nothing changed vs `make vmlinux` in the build dir with nothing
+#            changed (make reads the whole tree's dependency files; nothing is written).
+#   touch    with --touch SOURCE (relative to the source tree): after touching it, the whole path of each:
+#            kernel = `make vmlinux`; ours = `dotnet build` with the make step on (KernelRunMake=true: the
+#            kernel's make with cmd_link_vmlinux overridden, then our link). This relinks the build dir's vmlinux, so it is refused
+#            unless the build dir is a benchmark fixture (name ending in -debug) or BENCH_ALLOW_RELINK=1. The
+#            source tree is shared by every build dir of that version: touch a file the test fixtures do not
+#            compile (e.g. drivers/net/ethernet/intel/e1000/e1000_param.c, in defconfig, not in tinyconfig).
+# Also checks that the kernel's System.map of the shadow link equals the fixture's, and that ours has the kernel's
+# symbols, types and order (addresses after the kallsyms table differ by the reservation's slack).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-build=$(cd "${1:-${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}/build/6.1-A}" && pwd)
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
 runs=${RUNS:-5}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+touch_runs=${TOUCH_RUNS:-$runs}
+lld=${LLD:-ld.lld-16}
+tasks=${TASKS:-package}
+touch_source=
+if [ "${1:-}" = --touch ]; then touch_source=$2; shift 2; fi
+[ $# -gt 0 ] || { sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 2; }
+[ -x /usr/bin/time ] || { echo "link-phase.sh: /usr/bin/time missing (eng/install-deps.sh installs it)" >&2; exit 1; }
+results=${RESULTS:-$(mktemp -d)}
+mkdir -p "$results"
 
-# The kernel's own link values: LD and both flag sets from .vmlinux.cmd, the libraries from .vmlinux.o.cmd.
-cmd=$(head -1 "$build/.vmlinux.cmd")
-ld=$(sed -E 's/^[^"]*"([^"]*)".*/\1/' <<<"$cmd")
-kbuild_ldflags=$(sed -E 's/^[^"]*"[^"]*" "([^"]*)".*/\1/' <<<"$cmd")
-ldflags_vmlinux=$(sed -E 's/^[^"]*"[^"]*" "[^"]*" "([^"]*)".*/\1/' <<<"$cmd")
-libs=$(sed -nE 's/.*--start-group (.*) --end-group.*/\1/p' "$build/.vmlinux.o.cmd")
-version=$(sed -nE 's/^VERSION = //p' "$build/source/Makefile" 2>/dev/null || true).$(sed -nE 's/^PATCHLEVEL = //p' "$build/source/Makefile" 2>/dev/null || true)
-[ "$version" != "." ] || version=$(make -s -C "$build" kernelversion 2>/dev/null | cut -d. -f1,2)
-conf() { grep -q "^CONFIG_$1=y" "$build/include/config/auto.conf" && echo true || echo false; }
+dotnet build "$repo/eng/bench/Kbuild.Bench" -c Release -nodeReuse:false -v:q -nologo >/dev/null
+bench="$repo/eng/bench/Kbuild.Bench/bin/Release/net10.0/Kbuild.Bench"
+tasks_dll="$repo/src/Kbuild.Tasks/bin/Release/net10.0/Kbuild.Tasks.dll"
+case $tasks in
+  package) msbuild_tasks=(-p:KbuildTasksFromSource=false "-p:KbuildTasksAssembly=$tasks_dll") ;;
+  source) msbuild_tasks=() ;;
+  *) echo "link-phase.sh: TASKS must be package or source" >&2; exit 2 ;;
+esac
 
-objects=""
-for o in vmlinux.a init/version-timestamp.o; do objects="$objects<VmlinuxObject Include=\"$build/$o\" />"; done
-[ -f "$build/.vmlinux.export.o" ] && objects="$objects<VmlinuxObject Include=\"$build/.vmlinux.export.o\" />"
-libraries=""
-for l in $libs; do libraries="$libraries<VmlinuxLibrary Include=\"$build/$l\" />"; done
+read_nul() { local -n into=$1; into=(); while IFS= read -r -d '' e; do into+=("$e"); done < "$2"; }
 
-cat > "$work/kernel.kproj" <<KPROJ
+timed() {  # case log command... : appends "case wall user sys rss_kib" to $work/times
+  local case=$1 log=$2; shift 2
+  if ! /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" > "$log" 2>&1; then
+    echo "link-phase.sh: '$case' failed; last lines of $log:" >&2; tail -n 30 "$log" >&2; exit 1
+  fi
+  echo "$case $(cat "$work/t")" >> "$work/times"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { awk -v c="$1" -v k="$2" '$1 == c { print $k }' "$work/times" | median; }  # case column -> median
+cpu() { awk -v c="$1" '$1 == c { print $3 + $4 }' "$work/times" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 && a != "-" ? "%.2f" : "-"), a / b }'; }
+
+bench_kernel() {
+  local build name
+  build=$(cd "$1" && pwd); name=$(basename "$build")
+  work="$results/$name"
+  rm -rf "$work"; mkdir -p "$work/logs"
+  echo "== $name: probing $build (the kernel's make with cmd_link_vmlinux overridden)"
+  "$bench" probe "$build" "$work" > "$work/logs/probe.log"
+
+  local env=() kernel_link=() postlink=() floor=() build_ours=()
+  read_nul env "$work/tool.env"; read_nul kernel_link "$work/kernel-link.args"
+  read_nul postlink "$work/postlink.args"; read_nul floor "$work/floor.args"
+  cat > "$work/kernel.kproj" <<KPROJ
 <Project>
   <Import Project="$repo/src/Kbuild.Sdk/Sdk/Sdk.props" />
   <PropertyGroup>
-    <KernelVersion>$version</KernelVersion>
-    <VmlinuxLinkerScript>$build/arch/x86/kernel/vmlinux.lds</VmlinuxLinkerScript>
-    <Ld>$ld</Ld>
-    <LdFlags>$kbuild_ldflags</LdFlags>
-    <LdFlagsVmlinux>$ldflags_vmlinux</LdFlagsVmlinux>
-    <KallsymsAllSymbols>$(conf KALLSYMS_ALL)</KallsymsAllSymbols>
-    <KallsymsAbsolutePercpu>$(conf KALLSYMS_ABSOLUTE_PERCPU)</KallsymsAbsolutePercpu>
-    <KallsymsBaseRelative>$(conf KALLSYMS_BASE_RELATIVE)</KallsymsBaseRelative>
+    <KernelBuildDir>$build</KernelBuildDir>
+    <KernelRunMake>false</KernelRunMake>
+    <VmlinuxOutputPath>$work/ours/vmlinux</VmlinuxOutputPath>
   </PropertyGroup>
-  <ItemGroup>$objects$libraries</ItemGroup>
   <Import Project="$repo/src/Kbuild.Sdk/Sdk/Sdk.targets" />
 </Project>
 KPROJ
-mkdir -p "$work/empty"
-echo '<Project><Target Name="Build" /></Project>' > "$work/empty/empty.proj"
+  # One copy of the kernel's link values (written by builds with the make step on) for every variant.
+  build_ours=(dotnet build "$work/kernel.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${msbuild_tasks[@]}"
+              "-p:KernelTreeValuesCache=$work/kernel-tree.values")
+  local build_strip=("${build_ours[@]}" -p:KbuildStripDebug=true "-p:VmlinuxOutputPath=$work/strip/vmlinux" -p:IntermediateOutputPath=strip-obj/)
+  local build_dev=("${build_ours[@]}" -p:KbuildStripDebug=true -p:KbuildUseLld=true "-p:KbuildLld=$lld" "-p:VmlinuxOutputPath=$work/dev/vmlinux" -p:IntermediateOutputPath=dev-obj/)
+  local floor_strip=("${floor[@]}" --strip-debug) floor_lld=("$lld") arg
+  for arg in "${floor[@]:1}"; do case $arg in --no-warn-rwx-segments|--warn-rwx-segments|--no-warn-execstack) ;; *) floor_lld+=("$arg") ;; esac; done
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-time_runs() { # label, command...
-  local label=$1; shift
-  for _ in $(seq "$runs"); do
-    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
-    local t0; t0=$(now); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    echo "$(now) - $t0" | bc
+  # The shadow build dir the kernel's link runs in: every entry of the real one except the link's outputs.
+  mkdir "$work/kernel"
+  local entry
+  for entry in "$build"/* "$build"/.[!.]*; do
+    case ${entry##*/} in vmlinux|System.map|vmlinux.map|.tmp_*|.btf.*|.vmlinux.cmd|.vmlinux.d) continue ;; esac
+    ln -s "$entry" "$work/kernel/${entry##*/}"
+  done
+  kernel_phase() {
+    cd "$work/kernel"
+    env -i "${env[@]}" "${kernel_link[@]}"
+    [ ${#postlink[@]} -eq 0 ] || env -i "${env[@]}" "${postlink[@]}"
+  }
+  floor_link() { mkdir -p "$work/floor"; (cd "$build" && "${floor[@]}"); }
+  ours_clean() { rm -rf "$work/obj" "$work/ours"; "${build_ours[@]}"; }  # KernelRunMake=false: no make
+  dev_clean() { rm -rf "$work/dev-obj" "$work/dev"; "${build_dev[@]}"; }
+  strip_clean() { rm -rf "$work/strip-obj" "$work/strip"; "${build_strip[@]}"; }
+
+  # Warm-up (page cache, the task assembly, the tools), outside the measurements.
+  "${build_ours[@]}" -p:KernelRunMake=true > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
+  (kernel_phase) > "$work/logs/warmup-kernel.log" 2>&1
+  local i
+  for ((i = 1; i <= runs; i++)); do
+    echo "   run $i/$runs"
+    timed kernel "$work/logs/kernel.$i.log" bash -c "$(declare -f kernel_phase); $(declare -p env kernel_link postlink work); kernel_phase"
+    timed ours "$work/logs/ours.$i.log" bash -c "$(declare -f ours_clean); $(declare -p build_ours work); ours_clean"
+    timed floor "$work/logs/floor.$i.log" bash -c "$(declare -f floor_link); $(declare -p floor build work); floor_link"
+    timed strip "$work/logs/strip.$i.log" bash -c "$(declare -f strip_clean); $(declare -p build_strip work); strip_clean"
+    timed dev "$work/logs/dev.$i.log" bash -c "$(declare -f dev_clean); $(declare -p build_dev work); dev_clean"
+    timed floor-strip "$work/logs/floor-strip.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_strip[@]}")); $(declare -p build work); floor_link"
+    timed floor-lld "$work/logs/floor-lld.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_lld[@]}")); $(declare -p build work); floor_link"
+    timed noop-ours "$work/logs/noop-ours.$i.log" "${build_ours[@]}"
+    timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
+  done
+
+  if [ -n "$touch_source" ]; then
+    case $name in *-debug) ;; *) [ "${BENCH_ALLOW_RELINK:-}" = 1 ] || { echo "link-phase.sh: --touch relinks $build/vmlinux; use a benchmark fixture (*-debug) or BENCH_ALLOW_RELINK=1" >&2; exit 1; } ;; esac
+    local src; src=$(readlink -f "$build/source")/$touch_source
+    [ -f "$src" ] || { echo "link-phase.sh: no $src" >&2; exit 1; }
+    for ((i = 1; i <= touch_runs; i++)); do
+      echo "   touch run $i/$touch_runs"
+      touch "$src"; timed touch-kernel "$work/logs/touch-kernel.$i.log" make -C "$build" vmlinux
+      touch "$src"; timed touch-ours "$work/logs/touch-ours.$i.log" "${build_ours[@]}" -p:KernelRunMake=true
+    done
+    make -C "$build" -s vmlinux  # leaves the fixture linked by its own make again
+  fi
+
+  # Same results: the shadow link is the fixture's link; ours is the kernel's.
+  local same_kernel same_ours
+  cmp -s "$work/kernel/System.map" "$build/System.map" && same_kernel=identical || same_kernel=DIFFERENT
+  # Addresses after the table differ by design (the reservation holds slack): compare types and names.
+  cmp -s <(cut -d' ' -f2- "$work/ours/System.map") <(cut -d' ' -f2- "$work/kernel/System.map") \
+    && same_ours="same types and names in the same order" || same_ours=DIFFERENT
+  report "$name" "$build" "$same_kernel" "$same_ours" | tee "$work/report.md"
+}
+
+step() {  # target name -> median ms over the clean runs of ours
+  local t
+  for t in "$work"/logs/ours.*.log; do
+    awk -v n="$1" '/^Target Performance Summary:/ { on = 1; next } /^Task Performance Summary:/ { on = 0 }
+                   on && $3 == n { print $1 }' "$t"
   done | median
 }
 
-dotnet_build() { dotnet build "$@" -nodeReuse:false -v:q; }
-dotnet_build "$work/kernel.kproj" >/dev/null  # builds the task assembly, warms up; leaves obj/kallsyms.reserve.o
+report() {  # name build same_kernel same_ours
+  local k o f nm nk
+  k=$(col kernel 2); o=$(col ours 2); f=$(col floor 2); nm=$(col noop-make 2); nk=$(col noop-ours 2)
+  echo
+  echo "### $1 (Linux $(awk -F'"' '/UTS_RELEASE/ { print $2 }' "$2/include/generated/utsrelease.h"), $(grep -c . "$work/kernel/System.map") System.map lines, vmlinux $(($(stat -c %s "$work/ours/vmlinux") / 1048576)) MiB, median of $runs, tasks: $tasks)"
+  echo
+  echo "| case | wall s | CPU s (user+sys) | peak RSS MiB |"
+  echo "|---|---:|---:|---:|"
+  local c label
+  for c in kernel ours floor strip dev floor-strip floor-lld noop-make noop-ours touch-kernel touch-ours; do
+    grep -q "^$c " "$work/times" || continue
+    case $c in
+      kernel) label="link phase: kernel (link-vmlinux.sh)" ;; ours) label="link phase: ours (dotnet build)" ;;
+      floor) label="floor: one bare ld" ;; strip) label="dev loop: ours, KbuildStripDebug" ;;
+      dev) label="dev loop: ours, KbuildStripDebug + $lld" ;;
+      floor-strip) label="floor: one bare ld --strip-debug" ;; floor-lld) label="floor: one bare $lld" ;; noop-make) label="no-op: make vmlinux" ;; noop-ours) label="no-op: dotnet build" ;;
+      touch-kernel) label="touched $touch_source: make vmlinux" ;; touch-ours) label="touched $touch_source: dotnet build (make step on)" ;;
+    esac
+    echo "| $label | $(col "$c" 2) | $(cpu "$c") | $(( $(col "$c" 5 | cut -d. -f1) / 1024 )) |"
+  done
+  echo
+  echo "Ratios (wall): ours/kernel $(ratio "$o" "$k"), ours/floor $(ratio "$o" "$f"), no-op ours/make $(ratio "$nk" "$nm")$(
+    grep -q '^touch-ours ' "$work/times" && echo ", touched ours/kernel $(ratio "$(col touch-ours 2)" "$(col touch-kernel 2)")")."
+  echo "Developer loop (wall): strip/ours $(ratio "$(col strip 2)" "$o"), strip+lld/ours $(ratio "$(col dev 2)" "$o"), strip+lld/kernel $(ratio "$(col dev 2)" "$k");" \
+       "vmlinux $(($(stat -c %s "$work/ours/vmlinux") / 1024)) KiB full, $(($(stat -c %s "$work/strip/vmlinux") / 1024)) KiB stripped;" \
+       "System.map stripped vs full: $(cmp -s "$work/strip/System.map" "$work/ours/System.map" && echo identical || echo DIFFERENT);" \
+       "with $lld: $(diff <(cut -d' ' -f2- "$work/dev/System.map") <(cut -d' ' -f2- "$work/ours/System.map") | grep -c '^[<>]' || true) lines differ in type or name (a different linker makes a different image)."
+  echo "Same output: kernel link in the shadow dir vs the fixture's System.map: $3; ours vs kernel System.map: $4."
+  echo
+  echo "Our steps (MSBuild target times, median ms): reservation $(step KbuildReserveKallsyms), link $(step _KbuildLinkCore)," \
+       "patch+verify $(step _KbuildPatchKallsyms), System.map $(step KbuildSystemMap), sorttable $(step KernelTreePostLink)," \
+       "link values (make off) $(step KernelTreeProbe), inputs check/hash $(step KbuildPrepareForLink)."
+  echo
+  echo "Reservation: $(grep -ho 'kallsyms: [0-9]* symbols, table.*' "$work/logs/ours.1.log")"
+}
 
-bare_ld() { (cd "$build" && $ld $kbuild_ldflags $ldflags_vmlinux --script=arch/x86/kernel/vmlinux.lds -o "$work/bare-vmlinux" \
-  --whole-archive vmlinux.a init/version-timestamp.o --no-whole-archive --start-group $libs --end-group "$work/obj/kallsyms.reserve.o"); }
-
-t_ld=$(time_runs "bare ld" bare_ld)
-t_full=$(BEFORE="rm -rf '$work/obj' '$work/out'" time_runs "link phase" dotnet_build "$work/kernel.kproj")
-# As from the package: the task assembly loaded in-proc instead of through TaskHostFactory.
-in_proc=(-p:KbuildTasksFromSource=false "-p:KbuildTasksAssembly=$repo/src/Kbuild.Tasks/bin/Release/net10.0/Kbuild.Tasks.dll")
-t_inproc=$(BEFORE="rm -rf '$work/obj' '$work/out'" time_runs "link phase, in-proc" dotnet_build "$work/kernel.kproj" "${in_proc[@]}")
-t_noop=$(time_runs "no-op" dotnet_build "$work/kernel.kproj")
-t_empty=$(time_runs "empty" dotnet_build "$work/empty/empty.proj")
-
-printf 'kernel build dir:                 %s (Linux %s)\n' "$build" "$version"
-printf 'bare ld (one final link):         %6.3f s\n' "$t_ld"
-printf 'dotnet build, clean link phase:   %6.3f s   (%.1fx bare ld)\n' "$t_full" "$(echo "$t_full / $t_ld" | bc -l)"
-printf 'same, tasks in-proc (as packaged): %6.3f s   (%.1fx bare ld)\n' "$t_inproc" "$(echo "$t_inproc / $t_ld" | bc -l)"
-printf 'dotnet build, no-op:              %6.3f s\n' "$t_noop"
-printf 'dotnet build, empty project:      %6.3f s   (no-op is %.2fx empty)\n' "$t_empty" "$(echo "$t_noop / $t_empty" | bc -l)"
+for dir; do bench_kernel "$dir"; done
+echo; echo "results and logs: $results"

@@ -10,6 +10,8 @@ public static class Program
     {
         ["sysmap"] = ("sysmap <elf> <out> <kernelVersion> [--repeat N]", SysmapCommand.Run),
         ["symbols"] = ("symbols <object-or-archive>... [--repeat N]", SymbolsCommand.Run),
+        ["reserve"] = ("reserve <kernel-version> <linker-script> <out.o> <input>... [--all-symbols] [--repeat N]", ReserveCommand.Run),
+        ["probe"] = ("probe <kernel-build-dir> <out-dir>", ProbeCommand.Run),
         ["kallsyms"] = ("kallsyms <elf> <out.S> <kernelVersion> [--all-symbols] [--absolute-percpu] [--base-relative] [--repeat N]",
             KallsymsCommand.Run),
     };

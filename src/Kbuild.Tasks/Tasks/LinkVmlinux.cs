@@ -115,10 +115,21 @@ public sealed class LinkVmlinux : ToolTask
         LinkerScript = LinkerScript,
         Objects = Objects.Select(i => i.ItemSpec).ToList(),
         Libraries = Libraries.Select(i => i.ItemSpec).ToList(),
-        Flags = LinkerCommand.SplitFlags(Flags),
-        VmlinuxFlags = LinkerCommand.SplitFlags(VmlinuxFlags),
+        Flags = FlagsFor(ToolExe, Flags),
+        VmlinuxFlags = FlagsFor(ToolExe, VmlinuxFlags),
         KallsymsObject = KallsymsObject is { Length: > 0 } k ? k : null,
     };
+
+    // ld.lld gets the kernel's GNU ld flags minus the ones it rejects, said out loud.
+    private IReadOnlyList<string> FlagsFor(string linker, string? flags)
+    {
+        var split = LinkerCommand.SplitFlags(flags);
+        if (!LldFlags.IsLld(linker)) return split;
+        var (kept, dropped) = LldFlags.ForLld(split);
+        if (dropped.Count > 0)
+            Log.LogMessage(MessageImportance.High, $"{linker}: dropped GNU ld-only flags {string.Join(" ", dropped)} (ld.lld rejects them; they only select GNU ld warnings)");
+        return kept;
+    }
 
     private void LogDiagnostic(LinkerDiagnostic d)
     {

@@ -1,0 +1,47 @@
+using Kbuild.KernelTree;
+using Kbuild.Linking;
+
+namespace Kbuild.Bench;
+
+/// <summary>
+/// probe &lt;kernel-build-dir&gt; &lt;out-dir&gt;: asks the kernel's make how it links vmlinux
+/// (<see cref="KbuildProbe"/>, the make step of kernel-tree mode) and writes what the link-phase benchmark runs:
+/// <list type="bullet">
+/// <item><c>tool.env</c>: make's exported environment for kernel tools (NUL-separated KEY=VALUE)</item>
+/// <item><c>kernel-link.args</c>: the kernel's link phase, <c>sh link-vmlinux.sh LD KBUILD_LDFLAGS LDFLAGS_vmlinux</c></item>
+/// <item><c>postlink.args</c>: <c>make -f ARCH_POSTLINK vmlinux</c>, empty when the arch has none</item>
+/// <item><c>floor.args</c>: one bare final link of the same inputs (output <c>floor/vmlinux</c>, table <c>obj/kallsyms.reserve.o</c>)</item>
+/// </list>
+/// All argument files are NUL-separated; relative paths are relative to the kernel build directory.
+/// </summary>
+public static class ProbeCommand
+{
+    public static void Run(string[] args)
+    {
+        if (args.Length != 2) throw new ArgumentException("usage: probe <kernel-build-dir> <out-dir>");
+        var values = KbuildProbe.Capture(args[0]);
+        var outDir = Directory.CreateDirectory(args[1]).FullName;
+
+        WriteNulSeparated(Path.Combine(outDir, "tool.env"), values.ToolEnvironment.Select(kv => $"{kv.Key}={kv.Value}"));
+        WriteNulSeparated(Path.Combine(outDir, "kernel-link.args"),
+            ["sh", values.LinkScript, values.Linker, values.KbuildLdflags, values.LdflagsVmlinux]);
+        WriteNulSeparated(Path.Combine(outDir, "postlink.args"),
+            values.ArchPostlink.Length > 0 ? [values.Make, "-f", values.ArchPostlink, "vmlinux"] : []);
+
+        var floor = new LinkerCommand
+        {
+            Output = Path.Combine(outDir, "floor", "vmlinux"),
+            LinkerScript = values.LinkerScript,
+            Objects = values.WholeArchiveInputs,
+            Libraries = values.Libraries,
+            Flags = LinkerCommand.SplitFlags(values.KbuildLdflags),
+            VmlinuxFlags = LinkerCommand.SplitFlags(values.LdflagsVmlinux),
+            KallsymsObject = Path.Combine(outDir, "obj", "kallsyms.reserve.o"),
+        };
+        WriteNulSeparated(Path.Combine(outDir, "floor.args"), [values.Linker, .. floor.Arguments()]);
+        Console.WriteLine($"probed {values.BuildDir}: Linux {values.Version}, {values.WholeArchiveInputs.Count} objects, {values.Libraries.Count} libraries");
+    }
+
+    private static void WriteNulSeparated(string path, IEnumerable<string> entries) =>
+        File.WriteAllText(path, string.Concat(entries.Select(e => e + "\0")));
+}

@@ -1,0 +1,60 @@
+using Kbuild.Tests;
+
+namespace Kbuild.Sdk.Tests;
+
+/// <summary>
+/// The developer-loop switches on a real kernel in kernel-tree mode (fixture 6.1-B, output in a temp dir):
+/// stripped, the image's symbols are the full link's (nm); with ld.lld-16 it boots and /proc/kallsyms is its own System.map.
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class DeveloperLoopKernelTests
+{
+    [TestMethod]
+    public void StripDebugAndLld_OnAFixtureKernel_KeepSymbolsAndBoot()
+    {
+        var build = KernelFixtures.BuildDir("6.1", "B");
+        var dir = Directory.CreateTempSubdirectory("kbuild-devloop-").FullName;
+        try
+        {
+            var project = Path.Combine(dir, "kernel.kproj");
+            File.WriteAllText(project, $"""
+                <Project>
+                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.props" />
+                  <PropertyGroup>
+                    <KernelBuildDir>{build}</KernelBuildDir>
+                    <VmlinuxOutputPath>{dir}/$(Variant)/vmlinux</VmlinuxOutputPath>
+                    <IntermediateOutputPath>obj-$(Variant)/</IntermediateOutputPath>
+                  </PropertyGroup>
+                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+                </Project>
+                """);
+            string Build(string variant, Dictionary<string, string> properties)
+            {
+                properties["Variant"] = variant;
+                var outcome = BuildRunner.Build(project, properties: properties);
+                Assert.IsTrue(outcome.Succeeded, outcome.ToString());
+                return Path.Combine(dir, variant, "vmlinux");
+            }
+
+            var full = Build("full", []);
+            var stripped = Build("stripped", new() { ["KbuildStripDebug"] = "true" });
+            CollectionAssert.AreEqual(Tool.RunChecked("nm", ["-n", full]).Split('\n'), Tool.RunChecked("nm", ["-n", stripped]).Split('\n'));
+            CollectionAssert.AreEqual(File.ReadAllLines(full + "/../System.map"), File.ReadAllLines(stripped + "/../System.map"));
+
+            var lld = Build("lld", new() { ["KbuildStripDebug"] = "true", ["KbuildUseLld"] = "true", ["KbuildLld"] = "ld.lld-16" });
+            StringAssert.Contains(Tool.RunChecked("readelf", ["-p", ".comment", lld]), "LLD");
+            // "address name" of every System.map line; /proc/kallsyms lists a subset (kallsyms drops some names).
+            var map = File.ReadAllLines(Path.Combine(dir, "lld", "System.map"))
+                .Select(l => l.Split(' ')).Select(p => $"{p[0]} {p[2]}").ToHashSet();
+            var booted = QemuBoot.Kallsyms(lld).Select(s => $"{s.Address:x16} {s.Name}").ToList();
+            Assert.IsTrue(booted.Count > map.Count / 2, $"only {booted.Count} symbols in /proc/kallsyms");
+            var missing = booted.Where(b => !map.Contains(b)).Take(5).ToList();
+            Assert.IsEmpty(missing, "in /proc/kallsyms but not in the lld image's System.map: " + string.Join(", ", missing));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
