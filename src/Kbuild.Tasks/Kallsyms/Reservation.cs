@@ -97,13 +97,11 @@ public sealed class Reservation
     public static Reservation Create(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
         KallsymsTarget target, ReservationSlack slack)
     {
-        var placeholderOptions = options with { PlaceholderAddresses = true };
-        var table = KallsymsGenerator.Generate(symbols, layout, placeholderOptions, target);
         var known = symbols.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var labels = table.Arrays.Where(a => !known.Contains(a.SymbolName))
-            .Select(a => new NmSymbol(0, 'R', a.SymbolName)).ToList();
-        if (labels.Count > 0)
-            table = KallsymsGenerator.Generate([.. symbols, .. labels], layout, placeholderOptions, target);
+        var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Where(name => !known.Contains(name))
+            .Select(name => new NmSymbol(0, 'R', name));
+        var table = KallsymsGenerator.Generate([.. symbols, .. labels], layout,
+            options with { PlaceholderAddresses = true }, target);
         return FromTable(table, slack);
     }
 

@@ -74,4 +74,30 @@ public sealed class KallsymsReservationTests
         Assert.AreEqual(new TextRelocation(0, table.RelativeBaseTextAddend), relativeBase.TextRelocations.Single());
         Assert.AreEqual(table.RelativeBase, BitConverter.ToUInt64(relativeBase.Bytes));
     }
+
+    /// <summary>The labels a reservation adds before its one generation are the arrays the table really has.</summary>
+    [TestMethod]
+    [DataRow("6.1", false)]
+    [DataRow("6.1", true)]
+    [DataRow("6.12", false)]
+    public void ArraySymbolNamesAreTheGeneratedTablesArrays(string version, bool baseRelative)
+    {
+        var options = new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative };
+        var table = Table(version, options);
+        CollectionAssert.AreEqual(table.Arrays.Select(a => a.SymbolName).ToArray(),
+            KallsymsGenerator.ArraySymbolNames(KallsymsLayout.For(version), options).ToArray());
+    }
+
+    /// <summary>Where the kernel keeps the kallsyms_* labels (6.12), the reservation's table lists them too.</summary>
+    [TestMethod]
+    public void ReservationTableListsTheArrayLabelsTheKernelKeeps()
+    {
+        var map = SystemMap.Parse(new StringReader(SyntheticMap.Kernel(9, 500).ToString()), null)
+            .Where(s => !s.Name.StartsWith("kallsyms_", StringComparison.Ordinal)).ToList();
+        var reservation = Reservation.Create(map, KallsymsLayout.For("6.12"), new KallsymsOptions { AllSymbols = true },
+            KallsymsTarget.X86_64, ReservationSlack.None);
+        var names = reservation.Table.Symbols.Select(s => s.Name).ToHashSet();
+        foreach (var array in reservation.Table.Arrays)
+            Assert.Contains(array.SymbolName, names);
+    }
 }
