@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Kbuild.Archives;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
@@ -118,16 +116,9 @@ public sealed class Reservation
         return KallsymsTable.AlignUp(array.Size + extra, array.Alignment);
     }
 
-    /// <summary>The reservation as assembler source: the table, zero padding, and a .size per array.</summary>
-    public string ToAssembly()
-    {
-        var reserved = Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved);
-        var text = new StringBuilder(KallsymsAssembly.ToText(Table, reserved));
-        text.Append("/* reserved room per array, read back from the linked image's symbol sizes */\n");
-        foreach (var a in Arrays)
-            text.Append(CultureInfo.InvariantCulture, $"\t.size {a.SymbolName}, {a.Reserved}\n");
-        return text.ToString();
-    }
+    /// <summary>The reservation as assembler source: labels, pointer slots and room (see <see cref="KallsymsAssembly.WriteReservation"/>).</summary>
+    public string ToAssembly() =>
+        KallsymsAssembly.ReservationToText(Table, Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved));
 
     /// <summary>"reserved 123456 bytes for 1234 symbols (table 100000 bytes): kallsyms_names 50000/60000, …"</summary>
     public string Describe() =>
