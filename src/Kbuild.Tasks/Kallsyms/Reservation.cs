@@ -43,7 +43,7 @@ public sealed class Reservation
 
     /// <summary>
     /// The superset of the final System.map before the link: every symbol a link input defines (as nm
-    /// lists it), every <c>__start_SEC</c>/<c>__stop_SEC</c> an input references (ld defines those), and
+    /// lists it; the inputs may already leave out symbols of sections the link discards), every <c>__start_SEC</c>/<c>__stop_SEC</c> an input references (ld defines those), and
     /// every name the linker script assigns, minus the lines the kernel's mksysmap deletes. Addresses are
     /// the objects' own values: placeholders only.
     /// </summary>
