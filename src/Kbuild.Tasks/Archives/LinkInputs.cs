@@ -40,9 +40,11 @@ public static class LinkInputs
 
     /// <summary>
     /// The nm symbols of every object (in `nm -n` order when <paramref name="sorted"/>, else table order = `nm -p`),
-    /// read in parallel; the result is in link order whatever the scheduling.
+    /// read in parallel; the result is in link order whatever the scheduling. Symbols defined in a section
+    /// <paramref name="leaveOutSection"/> accepts are left out (see <see cref="NmReader.Read"/>).
     /// </summary>
-    public static IReadOnlyList<LinkInputSymbols> ReadSymbols(IEnumerable<string> inputPaths, bool sorted = false)
+    public static IReadOnlyList<LinkInputSymbols> ReadSymbols(IEnumerable<string> inputPaths, bool sorted = false,
+        Func<string, bool>? leaveOutSection = null)
     {
         var objects = Expand(inputPaths);
         var results = new LinkInputSymbols[objects.Count];
@@ -52,7 +54,8 @@ public static class LinkInputs
             try
             {
                 using var image = objects[i].Open();
-                var symbols = sorted ? NmReader.ReadSorted(image) : NmReader.Read(image);
+                var symbols = NmReader.Read(image, leaveOutSection);
+                if (sorted) symbols = NmOrder.Sort(symbols);
                 results[i] = new LinkInputSymbols(objects[i], image.Class, symbols);
             }
             catch (Kbuild.Diagnostics.KbuildException e)

@@ -15,11 +15,53 @@ public static class KallsymsAssembly
 {
     private const int BytesPerLine = 16;
 
-    /// <param name="reservedSizes">
-    /// Optional size to pad each array to (by label symbol name): zeros follow the data, so a reservation
-    /// table keeps room for a larger table patched in later. An array larger than its reservation is an error.
-    /// </param>
-    public static void Write(KallsymsTable table, TextWriter output, IReadOnlyDictionary<string, int>? reservedSizes = null)
+    public static void Write(KallsymsTable table, TextWriter output)
+    {
+        var line = new StringBuilder();
+        WriteArrays(table, output, (array, pointer) =>
+            WriteData(output, array, pointer, table.Target.PointerSize, array.Size,
+                (start, end) => WriteBytes(output, line, array.Bytes.AsSpan(start, end - start))));
+    }
+
+    public static string ToText(KallsymsTable table)
+    {
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        Write(table, text);
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The room for a table patched in after the link: each label with its alignment and, as its ELF
+    /// symbol size, its reserved size; the pointer slots as "PTR _text ± k" (their relocations must exist
+    /// in the linked image for the patcher to update); every other byte only skipped (zero), since the
+    /// patch overwrites the whole room. An unpatched image therefore has kallsyms_num_syms == 0.
+    /// </summary>
+    /// <param name="reservedSizes">The room of each array by label; at least the array's size.</param>
+    public static void WriteReservation(KallsymsTable table, IReadOnlyDictionary<string, int> reservedSizes, TextWriter output)
+    {
+        WriteArrays(table, output, (array, pointer) =>
+        {
+            var reserved = reservedSizes[array.SymbolName];
+            if (array.Size > reserved)
+                throw new KbuildException(ErrorCodes.KallsymsReservationTooSmall, null,
+                    $"{array.SymbolName} needs {array.Size} bytes but only {reserved} are reserved; " +
+                    "reserve more slack for this array (or relink with a new reservation).");
+            WriteData(output, array, pointer, table.Target.PointerSize, reserved, (start, end) => WriteSkip(output, end - start));
+        });
+        output.Write("/* reserved room per array, read back from the linked image's symbol sizes */\n");
+        foreach (var array in table.Arrays)
+            output.Write($"\t.size {array.SymbolName}, {reservedSizes[array.SymbolName]}\n");
+    }
+
+    public static string ReservationToText(KallsymsTable table, IReadOnlyDictionary<string, int> reservedSizes)
+    {
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        WriteReservation(table, reservedSizes, text);
+        return text.ToString();
+    }
+
+    /// <summary>The section, then per array its global aligned label and its body.</summary>
+    private static void WriteArrays(KallsymsTable table, TextWriter output, Action<KallsymsArray, string> writeBody)
     {
         var pointer = table.Target.Class == ElfClass.Elf64 ? ".quad" : ".long";
         output.Write($"/* kallsyms table for Linux {table.Layout.Description}, {table.Symbols.Count} symbols */\n");
@@ -27,43 +69,37 @@ public static class KallsymsAssembly
         foreach (var array in table.Arrays)
         {
             output.Write($".globl {array.SymbolName}\n\t.balign {array.Alignment}\n{array.SymbolName}:\n");
-            WriteData(output, array, pointer, table.Target.PointerSize);
-            if (reservedSizes != null && reservedSizes.TryGetValue(array.SymbolName, out var reserved))
-            {
-                if (array.Size > reserved)
-                    throw new KbuildException(ErrorCodes.KallsymsReservationTooSmall, null,
-                        $"{array.SymbolName} needs {array.Size} bytes but only {reserved} are reserved; " +
-                        "reserve more slack for this array (or relink with a new reservation).");
-                if (array.Size < reserved) output.Write($"\t.zero {reserved - array.Size}\n");
-            }
+            writeBody(array, pointer);
             output.Write('\n');
         }
     }
 
-    public static string ToText(KallsymsTable table, IReadOnlyDictionary<string, int>? reservedSizes = null)
+    /// <summary>
+    /// The first <paramref name="length"/> bytes of an array's room: its pointer slots as "PTR _text ± k",
+    /// each stretch between them (start, end) through <paramref name="writePlain"/>.
+    /// </summary>
+    private static void WriteData(TextWriter output, KallsymsArray array, string pointer, int pointerSize, int length,
+        Action<int, int> writePlain)
     {
-        var text = new StringWriter(CultureInfo.InvariantCulture);
-        Write(table, text, reservedSizes);
-        return text.ToString();
-    }
-
-    private static void WriteData(TextWriter output, KallsymsArray array, string pointer, int pointerSize)
-    {
-        var line = new StringBuilder();
         var position = 0;
         foreach (var relocation in array.TextRelocations)
         {
-            WriteBytes(output, line, array.Bytes.AsSpan(position, relocation.Offset - position));
+            writePlain(position, relocation.Offset);
             output.Write(relocation.Addend >= 0
                 ? $"\t{pointer}\t_text + {FormatHex((ulong)relocation.Addend)}\n"
                 : $"\t{pointer}\t_text - {FormatHex(unchecked((ulong)-relocation.Addend))}\n");
             position = relocation.Offset + pointerSize;
         }
-        WriteBytes(output, line, array.Bytes.AsSpan(position));
+        writePlain(position, length);
     }
 
     /// <summary>printf's %#llx: "0" for zero, else "0x…".</summary>
     private static string FormatHex(ulong value) => value == 0 ? "0" : $"0x{value:x}";
+
+    private static void WriteSkip(TextWriter output, int count)
+    {
+        if (count > 0) output.Write($"\t.skip {count}\n");
+    }
 
     private static void WriteBytes(TextWriter output, StringBuilder line, ReadOnlySpan<byte> bytes)
     {

@@ -181,37 +181,58 @@ public sealed class KallsymsGenerator
             }
     }
 
+    /// <summary>
+    /// The label of every array a table for these options has, in emission order — known without
+    /// generating the table (a reservation adds them to its own symbols).
+    /// </summary>
+    public static IReadOnlyList<string> ArraySymbolNames(KallsymsLayout layout, KallsymsOptions options)
+    {
+        var baseRelative = layout.AlwaysBaseRelative || options.BaseRelative;
+        return EmittedKinds(layout, baseRelative).Select(kind => ArraySymbolName(kind, baseRelative)).ToList();
+    }
+
+    private static IEnumerable<KallsymsArrayKind> EmittedKinds(KallsymsLayout layout, bool baseRelative) =>
+        layout.EmissionOrder.Where(kind => baseRelative || kind != KallsymsArrayKind.RelativeBase);
+
+    private static string ArraySymbolName(KallsymsArrayKind kind, bool baseRelative) => kind switch
+    {
+        KallsymsArrayKind.OffsetsOrAddresses => baseRelative ? "kallsyms_offsets" : "kallsyms_addresses",
+        KallsymsArrayKind.RelativeBase => "kallsyms_relative_base",
+        KallsymsArrayKind.NumSyms => "kallsyms_num_syms",
+        KallsymsArrayKind.Names => "kallsyms_names",
+        KallsymsArrayKind.Markers => "kallsyms_markers",
+        KallsymsArrayKind.SeqsOfNames => "kallsyms_seqs_of_names",
+        KallsymsArrayKind.TokenTable => "kallsyms_token_table",
+        KallsymsArrayKind.TokenIndex => "kallsyms_token_index",
+        _ => throw new InvalidOperationException($"unknown kallsyms array {kind}"),
+    };
+
     private KallsymsTable WriteTable()
     {
         var compressor = new KallsymsCompressor(Array.ConvertAll(_table, s => s.Symbol));
         compressor.Optimize();
         var (names, markers) = NamesAndMarkers(compressor);
         var (tokenTable, tokenIndex) = TokenTableAndIndex(compressor);
-        var arrays = new List<KallsymsArray>();
-        foreach (var kind in _layout.EmissionOrder)
+        var arrays = EmittedKinds(_layout, _baseRelative).Select(kind => kind switch
         {
-            var array = kind switch
-            {
-                KallsymsArrayKind.OffsetsOrAddresses => _baseRelative ? Offsets() : Addresses(),
-                KallsymsArrayKind.RelativeBase => _baseRelative ? RelativeBaseArray() : null,
-                KallsymsArrayKind.NumSyms => NumSyms(),
-                KallsymsArrayKind.Names => names,
-                KallsymsArrayKind.Markers => markers,
-                KallsymsArrayKind.SeqsOfNames => SeqsOfNames(),
-                KallsymsArrayKind.TokenTable => tokenTable,
-                KallsymsArrayKind.TokenIndex => tokenIndex,
-                _ => throw new InvalidOperationException($"unknown kallsyms array {kind}"),
-            };
-            if (array != null) arrays.Add(array);
-        }
+            KallsymsArrayKind.OffsetsOrAddresses => _baseRelative ? Offsets() : Addresses(),
+            KallsymsArrayKind.RelativeBase => RelativeBaseArray(),
+            KallsymsArrayKind.NumSyms => NumSyms(),
+            KallsymsArrayKind.Names => names,
+            KallsymsArrayKind.Markers => markers,
+            KallsymsArrayKind.SeqsOfNames => SeqsOfNames(),
+            KallsymsArrayKind.TokenTable => tokenTable,
+            KallsymsArrayKind.TokenIndex => tokenIndex,
+            _ => throw new InvalidOperationException($"unknown kallsyms array {kind}"),
+        }).ToList();
         var symbols = Array.ConvertAll(_table,
             s => new NmSymbol(s.Address, (char)s.Symbol[0], s.NameText));
         return new KallsymsTable(_layout, _options, _target, arrays, symbols, _textAddress,
             _baseRelative ? _relativeBase : null, _warnings);
     }
 
-    private KallsymsArray NewArray(KallsymsArrayKind kind, string name, byte[] bytes, IReadOnlyList<TextRelocation>? relocations = null) =>
-        new(kind, name, bytes, _target.Alignment, relocations ?? []);
+    private KallsymsArray NewArray(KallsymsArrayKind kind, byte[] bytes, IReadOnlyList<TextRelocation>? relocations = null) =>
+        new(kind, ArraySymbolName(kind, _baseRelative), bytes, _target.Alignment, relocations ?? []);
 
     private void WritePointer(Span<byte> slot, ulong value)
     {
@@ -276,7 +297,7 @@ public sealed class KallsymsGenerator
                     "The table stores 32-bit offsets; check the map's addresses and the AbsolutePercpu setting.");
             WriteUInt32(bytes.AsSpan(4 * i), unchecked((uint)offset));
         }
-        return NewArray(KallsymsArrayKind.OffsetsOrAddresses, "kallsyms_offsets", bytes);
+        return NewArray(KallsymsArrayKind.OffsetsOrAddresses, bytes);
     }
 
     /// <summary>kallsyms_addresses: one pointer per symbol, _text-relative unless per-cpu absolute.</summary>
@@ -291,21 +312,21 @@ public sealed class KallsymsGenerator
             if (_table[i].PercpuAbsolute) WritePointer(slot, _table[i].Address);
             else relocations.Add(TextRelative(slot, size * i, _table[i].Address));
         }
-        return NewArray(KallsymsArrayKind.OffsetsOrAddresses, "kallsyms_addresses", bytes, relocations);
+        return NewArray(KallsymsArrayKind.OffsetsOrAddresses, bytes, relocations);
     }
 
     private KallsymsArray RelativeBaseArray()
     {
         var bytes = new byte[_target.PointerSize];
         var relocation = TextRelative(bytes, 0, _relativeBase);
-        return NewArray(KallsymsArrayKind.RelativeBase, "kallsyms_relative_base", bytes, [relocation]);
+        return NewArray(KallsymsArrayKind.RelativeBase, bytes, [relocation]);
     }
 
     private KallsymsArray NumSyms()
     {
         var bytes = new byte[4];
         WriteUInt32(bytes, (uint)_table.Length);
-        return NewArray(KallsymsArrayKind.NumSyms, "kallsyms_num_syms", bytes);
+        return NewArray(KallsymsArrayKind.NumSyms, bytes);
     }
 
     /// <summary>kallsyms_names (ULEB128 length, then the compressed bytes) and a marker per 256 symbols.</summary>
@@ -338,8 +359,8 @@ public sealed class KallsymsGenerator
             compressed.CopyTo(names.AsSpan(offset));
             offset += compressed.Length;
         }
-        return (NewArray(KallsymsArrayKind.Names, "kallsyms_names", names),
-            NewArray(KallsymsArrayKind.Markers, "kallsyms_markers", markers));
+        return (NewArray(KallsymsArrayKind.Names, names),
+            NewArray(KallsymsArrayKind.Markers, markers));
     }
 
     /// <summary>kallsyms_seqs_of_names: table indices sorted by name, 3 bytes big-endian each.</summary>
@@ -357,7 +378,7 @@ public sealed class KallsymsGenerator
             bytes[3 * i + 1] = (byte)(order[i] >> 8);
             bytes[3 * i + 2] = (byte)order[i];
         }
-        return NewArray(KallsymsArrayKind.SeqsOfNames, "kallsyms_seqs_of_names", bytes);
+        return NewArray(KallsymsArrayKind.SeqsOfNames, bytes);
     }
 
     /// <summary>compare_names: by (cleaned) name, then address, then table index.</summary>
@@ -392,7 +413,7 @@ public sealed class KallsymsGenerator
             tokens[i].CopyTo(table, offset);
             offset += tokens[i].Length + 1;
         }
-        return (NewArray(KallsymsArrayKind.TokenTable, "kallsyms_token_table", table),
-            NewArray(KallsymsArrayKind.TokenIndex, "kallsyms_token_index", index));
+        return (NewArray(KallsymsArrayKind.TokenTable, table),
+            NewArray(KallsymsArrayKind.TokenIndex, index));
     }
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Kbuild.Archives;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
@@ -45,7 +43,7 @@ public sealed class Reservation
 
     /// <summary>
     /// The superset of the final System.map before the link: every symbol a link input defines (as nm
-    /// lists it), every <c>__start_SEC</c>/<c>__stop_SEC</c> an input references (ld defines those), and
+    /// lists it; the inputs may already leave out symbols of sections the link discards), every <c>__start_SEC</c>/<c>__stop_SEC</c> an input references (ld defines those), and
     /// every name the linker script assigns, minus the lines the kernel's mksysmap deletes. Addresses are
     /// the objects' own values: placeholders only.
     /// </summary>
@@ -97,13 +95,11 @@ public sealed class Reservation
     public static Reservation Create(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
         KallsymsTarget target, ReservationSlack slack)
     {
-        var placeholderOptions = options with { PlaceholderAddresses = true };
-        var table = KallsymsGenerator.Generate(symbols, layout, placeholderOptions, target);
         var known = symbols.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var labels = table.Arrays.Where(a => !known.Contains(a.SymbolName))
-            .Select(a => new NmSymbol(0, 'R', a.SymbolName)).ToList();
-        if (labels.Count > 0)
-            table = KallsymsGenerator.Generate([.. symbols, .. labels], layout, placeholderOptions, target);
+        var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Where(name => !known.Contains(name))
+            .Select(name => new NmSymbol(0, 'R', name));
+        var table = KallsymsGenerator.Generate([.. symbols, .. labels], layout,
+            options with { PlaceholderAddresses = true }, target);
         return FromTable(table, slack);
     }
 
@@ -120,16 +116,9 @@ public sealed class Reservation
         return KallsymsTable.AlignUp(array.Size + extra, array.Alignment);
     }
 
-    /// <summary>The reservation as assembler source: the table, zero padding, and a .size per array.</summary>
-    public string ToAssembly()
-    {
-        var reserved = Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved);
-        var text = new StringBuilder(KallsymsAssembly.ToText(Table, reserved));
-        text.Append("/* reserved room per array, read back from the linked image's symbol sizes */\n");
-        foreach (var a in Arrays)
-            text.Append(CultureInfo.InvariantCulture, $"\t.size {a.SymbolName}, {a.Reserved}\n");
-        return text.ToString();
-    }
+    /// <summary>The reservation as assembler source: labels, pointer slots and room (see <see cref="KallsymsAssembly.WriteReservation"/>).</summary>
+    public string ToAssembly() =>
+        KallsymsAssembly.ReservationToText(Table, Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved));
 
     /// <summary>"reserved 123456 bytes for 1234 symbols (table 100000 bytes): kallsyms_names 50000/60000, …"</summary>
     public string Describe() =>

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Kbuild.Diagnostics;
 
 namespace Kbuild.Linking;
 
@@ -15,7 +14,7 @@ public static partial class LinkerScriptNames
     /// <summary>Names in order of first assignment, each once.</summary>
     public static IReadOnlyList<string> Parse(string script)
     {
-        var text = WithoutComments(script);
+        var text = LinkerScriptFile.WithoutComments(script);
         var names = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (Match m in Assignment().Matches(text))
@@ -27,18 +26,7 @@ public static partial class LinkerScriptNames
         return names;
     }
 
-    public static IReadOnlyList<string> Read(string path)
-    {
-        try
-        {
-            return Parse(File.ReadAllText(path));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KbuildException(ErrorCodes.LinkerScriptUnreadable, path,
-                $"cannot read the linker script: {e.Message}. Set VmlinuxLinkerScript to the preprocessed script (the kernel's arch/<arch>/kernel/vmlinux.lds).", inner: e);
-        }
-    }
+    public static IReadOnlyList<string> Read(string path) => Parse(LinkerScriptFile.Read(path));
 
     // A name directly after ':' (program header, "} :text = fill"), '>' (memory region) or ','
     // (MEMORY's LENGTH) is not a statement of its own.
@@ -48,13 +36,6 @@ public static partial class LinkerScriptNames
         while (i >= 0 && char.IsWhiteSpace(text[i])) i--;
         return i < 0 || text[i] is not (':' or '>' or ',');
     }
-
-    // Comments become spaces of the same length so match positions stay meaningful.
-    private static string WithoutComments(string script) =>
-        Comment().Replace(script, m => new string(' ', m.Length));
-
-    [GeneratedRegex(@"/\*.*?\*/", RegexOptions.Singleline)]
-    private static partial Regex Comment();
 
     // ld's unquoted symbol names: a letter, '_' or '.' first, then letters, digits, '_', '.', '$'.
     [GeneratedRegex("""(?<![\w.$])(?:"(?<quoted>[^"]+)"|(?<name>[A-Za-z_.][\w.$]*))\s*(?:[-+*/&|]|<<|>>)?=(?!=)""")]

@@ -49,8 +49,10 @@ public sealed class ReserveKallsyms : KallsymsTask
         else
         {
             var inputs = Objects.Concat(Libraries).Select(i => i.ItemSpec).ToList();
-            var symbols = LinkInputs.ReadSymbols(inputs);
-            var scriptNames = LinkerScript is { Length: > 0 } ? LinkerScriptNames.Read(LinkerScript) : [];
+            var hasScript = LinkerScript is { Length: > 0 };
+            // Symbols in sections the script discards never reach the image: leave them out of the superset.
+            var symbols = LinkInputs.ReadSymbols(inputs, leaveOutSection: hasScript ? LinkerScriptDiscards.Read(LinkerScript!).Discards : null);
+            var scriptNames = hasScript ? LinkerScriptNames.Read(LinkerScript!) : [];
             var superset = Reservation.Superset(symbols, scriptNames, filter);
             reservation = Reservation.Create(superset, layout, options, TargetOf(symbols), slack);
         }

@@ -12,29 +12,38 @@ public sealed class KallsymsReservationTests
         KallsymsGenerator.Generate(SystemMap.Parse(new StringReader(SyntheticMap.Kernel(seed, 500).ToString()), null),
             KallsymsLayout.For(version), options, KallsymsTarget.X86_64);
 
+    /// <summary>
+    /// The reservation object holds labels at aligned offsets, sized to their room, the pointer slots with
+    /// their relocations against _text, and zeros everywhere else (so an unpatched image has no symbols).
+    /// </summary>
     [TestMethod]
-    [DataRow("6.1")]
-    [DataRow("6.12")]
-    public void PaddedAssemblyReservesEachArray(string version)
+    [DataRow("6.1", true)]
+    [DataRow("6.1", false)]
+    [DataRow("6.12", true)]
+    public void ReservationAssemblyHoldsLabelsRoomAndPointerSlotsOnly(string version, bool baseRelative)
     {
-        var table = Table(version, new KallsymsOptions { AllSymbols = true, BaseRelative = true });
-        var reserved = table.Arrays.ToDictionary(a => a.SymbolName, a => a.Size + 100);
+        var table = Table(version, new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative });
+        var reserved = table.Arrays.ToDictionary(a => a.SymbolName, a => KallsymsTable.AlignUp(a.Size + 100, a.Alignment));
         var dir = Directory.CreateTempSubdirectory("kallsyms-reserve-").FullName;
-        var assembled = KernelKallsymsTool.Assemble(KallsymsAssembly.ToText(table, reserved), ElfClass.Elf64,
+        var assembled = KernelKallsymsTool.Assemble(KallsymsAssembly.ReservationToText(table, reserved), ElfClass.Elf64,
             table.TextAddress, dir, "reserved");
-        var symbols = Tool.RunChecked("nm", ["-n", Path.Combine(dir, "reserved.o")]).Split('\n')
-            .Where(l => l.Contains(" R "))
-            .Select(l => l.Split(' '))
-            .ToDictionary(p => p[2], p => Convert.ToInt32(p[0], 16));
+        var labels = Tool.RunChecked("nm", ["-S", Path.Combine(dir, "reserved.o")]).Split('\n')
+            .Select(l => l.Split(' ')).Where(p => p.Length == 4 && p[2] == "R")
+            .ToDictionary(p => p[3], p => (Offset: Convert.ToInt32(p[0], 16), Size: Convert.ToInt32(p[1], 16)));
         var offset = 0;
         foreach (var array in table.Arrays)
         {
-            offset = (offset + array.Alignment - 1) / array.Alignment * array.Alignment;
-            Assert.AreEqual(offset, symbols[array.SymbolName], array.SymbolName);
-            CollectionAssert.AreEqual(array.Bytes, assembled.LinkedRodata.AsSpan(offset, array.Size).ToArray(), array.SymbolName);
-            Assert.AreEqual(-1, assembled.LinkedRodata.AsSpan(offset + array.Size, 100).IndexOfAnyExcept((byte)0), "padding is zeros");
+            offset = KallsymsTable.AlignUp(offset, array.Alignment);
+            Assert.AreEqual((offset, reserved[array.SymbolName]), labels[array.SymbolName], array.SymbolName);
+            var expected = new byte[reserved[array.SymbolName]];
+            foreach (var slot in array.TextRelocations)
+                array.Bytes.AsSpan(slot.Offset, 8).CopyTo(expected.AsSpan(slot.Offset));
+            CollectionAssert.AreEqual(expected, assembled.LinkedRodata.AsSpan(offset, expected.Length).ToArray(), array.SymbolName);
             offset += reserved[array.SymbolName];
         }
+        Assert.AreEqual(table.Arrays.Sum(a => a.TextRelocations.Count),
+            assembled.Relocations.Split('\n').Count(l => l.Contains("R_X86_64_64") && l.Contains(" _text ")), assembled.Relocations);
+        Directory.Delete(dir, true);
     }
 
     [TestMethod]
@@ -43,7 +52,7 @@ public sealed class KallsymsReservationTests
         var table = Table("6.12", new KallsymsOptions { AllSymbols = true });
         var reserved = table.Arrays.ToDictionary(a => a.SymbolName, a => a.Size);
         reserved["kallsyms_names"] -= 1;
-        var e = Assert.ThrowsExactly<KbuildException>(() => KallsymsAssembly.ToText(table, reserved));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KallsymsAssembly.ReservationToText(table, reserved));
         Assert.AreEqual(ErrorCodes.KallsymsReservationTooSmall, e.Code);
         StringAssert.Contains(e.Message, "kallsyms_names");
     }
@@ -73,5 +82,31 @@ public sealed class KallsymsReservationTests
         Assert.AreEqual(table.RelativeBase, table.TextAddress + (ulong)table.RelativeBaseTextAddend);
         Assert.AreEqual(new TextRelocation(0, table.RelativeBaseTextAddend), relativeBase.TextRelocations.Single());
         Assert.AreEqual(table.RelativeBase, BitConverter.ToUInt64(relativeBase.Bytes));
+    }
+
+    /// <summary>The labels a reservation adds before its one generation are the arrays the table really has.</summary>
+    [TestMethod]
+    [DataRow("6.1", false)]
+    [DataRow("6.1", true)]
+    [DataRow("6.12", false)]
+    public void ArraySymbolNamesAreTheGeneratedTablesArrays(string version, bool baseRelative)
+    {
+        var options = new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative };
+        var table = Table(version, options);
+        CollectionAssert.AreEqual(table.Arrays.Select(a => a.SymbolName).ToArray(),
+            KallsymsGenerator.ArraySymbolNames(KallsymsLayout.For(version), options).ToArray());
+    }
+
+    /// <summary>Where the kernel keeps the kallsyms_* labels (6.12), the reservation's table lists them too.</summary>
+    [TestMethod]
+    public void ReservationTableListsTheArrayLabelsTheKernelKeeps()
+    {
+        var map = SystemMap.Parse(new StringReader(SyntheticMap.Kernel(9, 500).ToString()), null)
+            .Where(s => !s.Name.StartsWith("kallsyms_", StringComparison.Ordinal)).ToList();
+        var reservation = Reservation.Create(map, KallsymsLayout.For("6.12"), new KallsymsOptions { AllSymbols = true },
+            KallsymsTarget.X86_64, ReservationSlack.None);
+        var names = reservation.Table.Symbols.Select(s => s.Name).ToHashSet();
+        foreach (var array in reservation.Table.Arrays)
+            Assert.Contains(array.SymbolName, names);
     }
 }

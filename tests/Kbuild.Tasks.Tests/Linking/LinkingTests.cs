@@ -1,6 +1,8 @@
 using Kbuild.IO;
 using Kbuild.Diagnostics;
 using Kbuild.Linking;
+using Kbuild.Archives;
+using Kbuild.Kallsyms;
 
 namespace Kbuild.Tests.Linking;
 
@@ -206,5 +208,82 @@ public sealed class LinkingTests
     {
         var e = Assert.ThrowsExactly<KbuildException>(() => LinkerScriptNames.Read("/nonexistent/vmlinux.lds"));
         Assert.AreEqual(ErrorCodes.LinkerScriptUnreadable, e.Code);
+    }
+
+    /// <summary>
+    /// ld itself decides: the symbols whose sections we call discarded are gone from its output, and the
+    /// cases we must not call discarded (an earlier rule matches first; a rule for some files only; an
+    /// orphan) are left alone.
+    /// </summary>
+    [TestMethod]
+    [DataRow("ld.bfd")]
+    [DataRow("ld.lld-16")]
+    public void Discards_LeaveOutOnlySectionsTheRealLinkerDiscards(string linker)
+    {
+        var dir = NewDir("discard");
+        Compile(dir, "a.c", """
+            int in_data = 1;
+            __attribute__((section(".discard.one"))) int in_discard = 2;
+            __attribute__((section(".exitcall.exit"))) int in_exitcall = 3;
+            __attribute__((section(".first_kept"))) int first_kept = 4;
+            __attribute__((section(".by_file"))) int by_file = 5;
+            __attribute__((section(".excluded"))) int excluded = 6;
+            __attribute__((section(".orphan"))) int orphan = 7;
+            void _start(void) { for (;;); }
+            """);
+        File.WriteAllText(Path.Combine(dir, "s.lds"), """
+            SECTIONS {
+              .text : { *(.text) }
+              .data : AT(ADDR(.data)) { *(.data) . = ALIGN(8); KEEP(*(SORT(.first_kept))) }
+              .other : { *nothere.o(.by_file) }
+              /* the whole rule set of the kernel's DISCARDS, plus cases that must stay */
+              /DISCARD/ : { *(.discard) *(.discard.*) *(.exitcall.exit) *(.first_*) *(.by_file) *(EXCLUDE_FILE(*nothere.o) .excluded) }
+            }
+            """);
+        Tool.RunChecked(linker, ["-T", "s.lds", "-o", "x", "a.o"], dir);
+        var linked = NmNames("x", dir);
+        var discards = LinkerScriptDiscards.Read(Path.Combine(dir, "s.lds"));
+
+        var all = LinkInputs.ReadSymbols([Path.Combine(dir, "a.o")]).Single().Symbols.Select(s => s.Name);
+        var kept = LinkInputs.ReadSymbols([Path.Combine(dir, "a.o")], leaveOutSection: discards.Discards).Single().Symbols.Select(s => s.Name);
+        var dropped = all.Except(kept).ToList();
+
+        CollectionAssert.AreEquivalent(new[] { "in_discard", "in_exitcall" }, dropped);
+        Assert.IsFalse(linked.Overlaps(dropped), string.Join(' ', linked));
+        Assert.IsTrue(linked.IsSupersetOf(["in_data", "first_kept", "orphan"]), string.Join(' ', linked));
+        Directory.Delete(dir, true);
+    }
+
+    /// <summary>
+    /// On the real kernels: the superset left without the discarded sections' symbols still holds every
+    /// symbol of the kernel-built System.map, and every symbol it leaves out is absent from the kernel's vmlinux.
+    /// </summary>
+    [TestMethod]
+    [DataRow("6.1", "A")]
+    [DataRow("6.12", "A")]
+    [DataRow("6.1", "B")]
+    [DataRow("6.12", "B")]
+    public void Discards_OfTheRealKernelScript_KeepTheSupersetAndDropOnlyAbsentSymbols(string version, string config)
+    {
+        var build = KernelFixtures.BuildDir(version, config);
+        var script = Path.Combine(build, "arch", "x86", "kernel", "vmlinux.lds");
+        // The final link's inputs (6.12 with modules adds the export table object).
+        var inputs = new[] { "vmlinux.o", "init/version-timestamp.o", ".vmlinux.export.o" }
+            .Select(f => Path.Combine(build, f)).Where(File.Exists).ToList();
+        var kept = LinkInputs.ReadSymbols(inputs, leaveOutSection: LinkerScriptDiscards.Read(script).Discards);
+        var superset = Reservation.Superset(kept, LinkerScriptNames.Read(script), SysmapFilter.ForKernel(version))
+            .Select(s => s.Name).ToHashSet();
+
+        var missing = File.ReadLines(Path.Combine(build, "System.map")).Select(l => l.Split(' ')[2])
+            .Where(n => !n.StartsWith("kallsyms_", StringComparison.Ordinal) && !superset.Contains(n)).ToList();
+        CollectionAssert.AreEqual(new List<string>(), missing, "System.map symbols left out of the superset: " + string.Join(" ", missing.Take(20)));
+
+        var keptNames = kept.SelectMany(i => i.Symbols).Select(s => s.Name).ToHashSet();
+        var dropped = LinkInputs.ReadSymbols(inputs).SelectMany(i => i.Symbols)
+            .Where(s => s.Type is not ('U' or 'w' or 'v') && !keptNames.Contains(s.Name)).Select(s => s.Name).ToHashSet();
+        Assert.IsNotEmpty(dropped, "the kernel script discards sections with symbols (.discard.*, .modinfo, ...)");
+        var inVmlinux = NmNames(Path.Combine(build, "vmlinux"), build);
+        var present = dropped.Where(inVmlinux.Contains).Take(20).ToList();
+        CollectionAssert.AreEqual(new List<string>(), present, "dropped symbols that the kernel's vmlinux has");
     }
 }
