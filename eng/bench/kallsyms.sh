@@ -7,24 +7,16 @@
 #   usage: eng/bench/kallsyms.sh [vmlinux] [kernel-source-dir] [kallsyms flags...]
 #          (defaults: the 6.1-A fixture, its source, --all-symbols --base-relative)
 #   env:   REPEAT (default 5), KBUILD_FIXTURES
-set -euo pipefail
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
-fixtures=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 vmlinux=${1:-$fixtures/build/6.1-A/vmlinux}
 srcdir=${2:-$fixtures/src/linux-6.1}
 shift $(( $# < 2 ? $# : 2 ))
 flags=("$@")
 case "$(basename "$srcdir")" in *6.1) flags=(${flags[@]:-"--all-symbols" "--base-relative"}) ;; *) flags=(${flags[@]:-"--all-symbols"}) ;; esac
 repeat=${REPEAT:-5}
-[ -x /usr/bin/time ] || { echo "kallsyms.sh: /usr/bin/time missing (eng/install-deps.sh installs it)" >&2; exit 1; }
 [ -f "$vmlinux" ] || { echo "kallsyms.sh: no vmlinux at $vmlinux (eng/kernel-fixtures.sh builds one)" >&2; exit 1; }
-version=$(make -s -C "$srcdir" kernelversion 2>/dev/null || basename "$srcdir" | sed 's/^linux-//')
+version=$(kernel_version_of "$srcdir")
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-dotnet build "$repo/eng/bench/Kbuild.Bench" -c Release -nodeReuse:false -v:q -nologo >/dev/null
-bench="$repo/eng/bench/Kbuild.Bench/bin/Release/net10.0/Kbuild.Bench"
 gcc -O2 -I "$srcdir/scripts/include" -o "$work/kallsyms" "$srcdir/scripts/kallsyms.c"
 mkdir -p "$work/include/asm" && echo '#define BITS_PER_LONG 64' > "$work/include/asm/bitsperlong.h"
 

@@ -5,21 +5,12 @@
 # RSS and the ratio ours/kernel, and checks both outputs are identical.
 #   usage: eng/bench/mksysmap.sh [vmlinux] [kernel-source-dir]   (defaults: the 6.12-A fixture)
 #   env:   REPEAT (default 7), KBUILD_FIXTURES
-set -euo pipefail
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 LC_ALL=C
-fixtures=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 vmlinux=${1:-$fixtures/build/6.12-A/vmlinux}
 srcdir=${2:-$fixtures/src/linux-6.12}
 repeat=${REPEAT:-7}
-[ -x /usr/bin/time ] || { echo "mksysmap.sh: /usr/bin/time missing (eng/install-deps.sh installs it)" >&2; exit 1; }
 [ -f "$vmlinux" ] || { echo "mksysmap.sh: no vmlinux at $vmlinux (eng/kernel-fixtures.sh builds one)" >&2; exit 1; }
-version=$(make -s -C "$srcdir" kernelversion 2>/dev/null || basename "$srcdir" | sed 's/^linux-//')
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-dotnet build "$repo/eng/bench/Kbuild.Bench" -c Release -nodeReuse:false -v:q -nologo >/dev/null
-bench="$repo/eng/bench/Kbuild.Bench/bin/Release/net10.0/Kbuild.Bench"
+version=$(kernel_version_of "$srcdir")
 
 # Synthetic: 220,000 text symbols (a third global) plus names every filter deletes.
 awk 'BEGIN { print ".text"; for (i = 0; i < 220000; i++) {
