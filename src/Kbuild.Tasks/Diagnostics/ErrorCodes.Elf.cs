@@ -25,4 +25,7 @@ public static partial class ErrorCodes
 
     /// <summary>System.map could not be written (directory missing, disk full, permission): check the output path.</summary>
     public const string SysmapWriteFailed = "KB0008";
+
+    /// <summary>An output file cannot be written (directory not creatable, disk full, permission): check the output path and free space.</summary>
+    public const string OutputUnwritable = "KB0009";
 }

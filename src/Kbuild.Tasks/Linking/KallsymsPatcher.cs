@@ -61,10 +61,11 @@ public static class KallsymsPatcher
     }
 
     /// <summary>
-    /// Writes a patched copy of <paramref name="plan"/>'s image to <paramref name="outputPath"/> (through a
-    /// temporary file, renamed only once verified). The input image is not modified.
+    /// Patches <paramref name="staged"/> (a copy of <paramref name="plan"/>'s image, made while the table was
+    /// generated) and renames it onto its destination only once the patched table decodes to the plan's
+    /// symbols. The input image is not modified.
     /// </summary>
-    public static void Patch(KallsymsPatchPlan plan, string outputPath, Func<ElfImage, IReadOnlyList<NmSymbol>> decode)
+    public static void Patch(KallsymsPatchPlan plan, BackgroundCopy staged, Func<ElfImage, IReadOnlyList<NmSymbol>> decode)
     {
         if (!plan.Fits)
             throw new KbuildException(ErrorCodes.KallsymsReservationTooSmall, plan.ImagePath,
@@ -78,31 +79,29 @@ public static class KallsymsPatcher
             addends = RelocationAddends(image, plan);
         }
 
-        AtomicOutput.Write(outputPath, temp =>
+        var temp = staged.Complete();
+        using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
         {
-            File.Copy(plan.ImagePath, temp, overwrite: true);
-            using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
+            foreach (var room in plan.Rooms)
             {
-                foreach (var room in plan.Rooms)
-                {
-                    var bytes = new byte[room.Reserved];
-                    room.Array.Bytes.CopyTo(bytes, 0);
-                    file.Position = room.FileOffset;
-                    file.Write(bytes);
-                }
-                foreach (var (fileOffset, addend, wide) in addends)
-                {
-                    var field = new byte[wide ? 8 : 4];
-                    if (wide && littleEndian) BinaryPrimitives.WriteInt64LittleEndian(field, addend);
-                    else if (wide) BinaryPrimitives.WriteInt64BigEndian(field, addend);
-                    else if (littleEndian) BinaryPrimitives.WriteInt32LittleEndian(field, checked((int)addend));
-                    else BinaryPrimitives.WriteInt32BigEndian(field, checked((int)addend));
-                    file.Position = fileOffset;
-                    file.Write(field);
-                }
+                var bytes = new byte[room.Reserved];
+                room.Array.Bytes.CopyTo(bytes, 0);
+                file.Position = room.FileOffset;
+                file.Write(bytes);
             }
-            Verify(temp, plan, decode);
-        });
+            foreach (var (fileOffset, addend, wide) in addends)
+            {
+                var field = new byte[wide ? 8 : 4];
+                if (wide && littleEndian) BinaryPrimitives.WriteInt64LittleEndian(field, addend);
+                else if (wide) BinaryPrimitives.WriteInt64BigEndian(field, addend);
+                else if (littleEndian) BinaryPrimitives.WriteInt32LittleEndian(field, checked((int)addend));
+                else BinaryPrimitives.WriteInt32BigEndian(field, checked((int)addend));
+                file.Position = fileOffset;
+                file.Write(field);
+            }
+        }
+        Verify(temp, plan, decode);
+        staged.Commit();
     }
 
     /// <summary>

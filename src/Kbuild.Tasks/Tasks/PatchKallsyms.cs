@@ -1,5 +1,6 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.IO;
 using Kbuild.Kallsyms;
 using Kbuild.Linking;
 using Microsoft.Build.Framework;
@@ -23,6 +24,8 @@ public sealed class PatchKallsyms : KallsymsTask
     protected override void Run()
     {
         var (layout, options) = (Layout, Options);
+        // Copying a debug kernel takes a while: let it run while the real table is generated.
+        using var staged = BackgroundCopy.Start(Image, OutputFile);
         KallsymsPatchPlan plan;
         using (var image = ElfImage.Open(Image))
         {
@@ -40,7 +43,7 @@ public sealed class PatchKallsyms : KallsymsTask
             Overflowed = true;
             return;
         }
-        KallsymsPatcher.Patch(plan, OutputFile, patched => KallsymsDecoder.Decode(patched, AbsolutePercpu));
+        KallsymsPatcher.Patch(plan, staged, patched => KallsymsDecoder.Decode(patched, AbsolutePercpu));
         Log.LogMessage(MessageImportance.High, plan.Describe());
     }
 }
