@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests and fixtures use. Idempotent; a no-op when all are present.
 set -euo pipefail
 packages=(
-  gcc gcc-multilib binutils make flex bison bc libelf-dev libssl-dev cpio xz-utils
+  gcc gcc-multilib libc6-dev binutils make flex bison bc libelf-dev libssl-dev cpio xz-utils
   linux-source-6.1 linux-source-6.12 qemu-system-x86 busybox-static lld-16
   binutils-powerpc-linux-gnu time
 )
