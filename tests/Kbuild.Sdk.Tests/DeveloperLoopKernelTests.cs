@@ -42,19 +42,27 @@ public sealed class DeveloperLoopKernelTests
             CollectionAssert.AreEqual(Tool.RunChecked("nm", ["-n", full]).Split('\n'), Tool.RunChecked("nm", ["-n", stripped]).Split('\n'));
             CollectionAssert.AreEqual(File.ReadAllLines(full + "/../System.map"), File.ReadAllLines(stripped + "/../System.map"));
 
+            AssertBootsWithinItsSystemMap(stripped);
+
             var lld = Build("lld", new() { ["KbuildStripDebug"] = "true", ["KbuildUseLld"] = "true", ["KbuildLld"] = "ld.lld-16" });
             StringAssert.Contains(Tool.RunChecked("readelf", ["-p", ".comment", lld]), "LLD");
-            // "address name" of every System.map line; /proc/kallsyms lists a subset (kallsyms drops some names).
-            var map = File.ReadAllLines(Path.Combine(dir, "lld", "System.map"))
-                .Select(l => l.Split(' ')).Select(p => $"{p[0]} {p[2]}").ToHashSet();
-            var booted = QemuBoot.Kallsyms(lld).Select(s => $"{s.Address:x16} {s.Name}").ToList();
-            Assert.IsTrue(booted.Count > map.Count / 2, $"only {booted.Count} symbols in /proc/kallsyms");
-            var missing = booted.Where(b => !map.Contains(b)).Take(5).ToList();
-            Assert.IsEmpty(missing, "in /proc/kallsyms but not in the lld image's System.map: " + string.Join(", ", missing));
+            AssertBootsWithinItsSystemMap(lld);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The image boots, and every "address name" of its /proc/kallsyms is a line of its System.map
+    /// (kallsyms lists a subset: it drops some names).</summary>
+    private static void AssertBootsWithinItsSystemMap(string vmlinux)
+    {
+        var map = File.ReadAllLines(Path.Combine(Path.GetDirectoryName(vmlinux)!, "System.map"))
+            .Select(l => l.Split(' ')).Select(p => $"{p[0]} {p[2]}").ToHashSet();
+        var booted = QemuBoot.Kallsyms(vmlinux).Select(s => $"{s.Address:x16} {s.Name}").ToList();
+        Assert.IsTrue(booted.Count > map.Count / 2, $"only {booted.Count} symbols in /proc/kallsyms of {vmlinux}");
+        var missing = booted.Where(b => !map.Contains(b)).Take(5).ToList();
+        Assert.IsEmpty(missing, $"in /proc/kallsyms of {vmlinux} but not in its System.map: " + string.Join(", ", missing));
     }
 }
