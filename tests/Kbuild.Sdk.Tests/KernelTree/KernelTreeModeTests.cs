@@ -123,17 +123,10 @@ public sealed class KernelTreeModeTests
 
     private static void AssertTableIsKernelKallsymsOutput(string version, Work work)
     {
-        var scripts = Path.Combine(KernelFixtures.SourceDir(version), "scripts");
-        var kallsyms = Path.Combine(work.Dir, "kallsyms");
-        Tool.RunChecked("gcc", ["-O2", "-I", Path.Combine(scripts, "include"), "-o", kallsyms, Path.Combine(scripts, "kallsyms.c")]);
         var options = KbuildProbe.Load(work.Build_, work.ValuesCache).KallsymsOptions;
-        var source = Path.Combine(work.Dir, "kallsyms.S");
-        File.WriteAllText(source, Tool.RunChecked(kallsyms, [.. options, work.SystemMap]));
-        var include = Path.Combine(work.Dir, "include", "asm");
-        Directory.CreateDirectory(include);
-        File.WriteAllText(Path.Combine(include, "bitsperlong.h"), "#define BITS_PER_LONG 64\n");
-        var oracle = Path.Combine(work.Dir, "kallsyms.o");
-        Tool.RunChecked("gcc", ["-I", Path.Combine(work.Dir, "include"), "-c", source, "-o", oracle]);
+        var kernelTool = KernelKallsymsTool.Run(version, options, work.SystemMap);
+        Assert.AreEqual(0, kernelTool.ExitCode, kernelTool.StdErr);
+        var oracle = KernelKallsymsTool.AssembleObject(kernelTool.StdOut, ElfClass.Elf64, work.Dir, "kallsyms");
 
         using var theirs = ElfImage.Open(oracle);
         using var ours = ElfImage.Open(work.Vmlinux);

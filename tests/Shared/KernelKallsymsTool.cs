@@ -1,6 +1,6 @@
 using Kbuild.Elf;
 
-namespace Kbuild.Tests.Kallsyms;
+namespace Kbuild.Tests;
 
 /// <summary>
 /// The oracle: the kernel's own scripts/kallsyms compiled from the installed kernel source, and the
@@ -56,22 +56,30 @@ internal static class KernelKallsymsTool
     /// </summary>
     public static Assembled Assemble(string source, ElfClass elfClass, ulong textAddress, string workDir, string name)
     {
-        var include = Path.Combine(workDir, "include", "asm");
-        Directory.CreateDirectory(include);
-        File.WriteAllText(Path.Combine(include, "bitsperlong.h"),
-            $"#define BITS_PER_LONG {(elfClass == ElfClass.Elf64 ? 64 : 32)}\n");
-        var s = Path.Combine(workDir, name + ".S");
-        var o = Path.Combine(workDir, name + ".o");
+        var o = AssembleObject(source, elfClass, workDir, name);
         var elf = Path.Combine(workDir, name + ".elf");
-        File.WriteAllText(s, source);
         var m32 = elfClass == ElfClass.Elf32;
-        Tool.RunChecked("gcc", [.. m32 ? new[] { "-m32" } : [], "-I", Path.Combine(workDir, "include"), "-c", s, "-o", o]);
         Tool.RunChecked("ld", [.. m32 ? new[] { "-m", "elf_i386" } : [], "--defsym", $"_text=0x{textAddress:x}",
             "-e", "0", "-o", elf, o]);
         var relocations = Tool.RunChecked("readelf", ["-rW", o]);
         // Drop the header line that names the file; keep offsets, types, symbols and addends.
         relocations = string.Join('\n', relocations.Split('\n').Where(l => !l.StartsWith("File:")));
         return new Assembled(SectionBytes(o, workDir), relocations, SectionBytes(elf, workDir));
+    }
+
+    /// <summary>gcc -c of a scripts/kallsyms .S, with the asm/bitsperlong.h its #include wants; returns the object.</summary>
+    public static string AssembleObject(string source, ElfClass elfClass, string workDir, string name)
+    {
+        var include = Path.Combine(workDir, "include", "asm");
+        Directory.CreateDirectory(include);
+        File.WriteAllText(Path.Combine(include, "bitsperlong.h"),
+            $"#define BITS_PER_LONG {(elfClass == ElfClass.Elf64 ? 64 : 32)}\n");
+        var s = Path.Combine(workDir, name + ".S");
+        var o = Path.Combine(workDir, name + ".o");
+        File.WriteAllText(s, source);
+        var m32 = elfClass == ElfClass.Elf32;
+        Tool.RunChecked("gcc", [.. m32 ? new[] { "-m32" } : [], "-I", Path.Combine(workDir, "include"), "-c", s, "-o", o]);
+        return o;
     }
 
     private static byte[] SectionBytes(string file, string workDir)
