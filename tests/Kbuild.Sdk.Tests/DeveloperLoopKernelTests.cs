@@ -20,13 +20,13 @@ public sealed class DeveloperLoopKernelTests
             var project = Path.Combine(dir, "kernel.kproj");
             File.WriteAllText(project, $"""
                 <Project>
-                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.props" />
+                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
                   <PropertyGroup>
                     <KernelBuildDir>{build}</KernelBuildDir>
                     <VmlinuxOutputPath>{dir}/$(Variant)/vmlinux</VmlinuxOutputPath>
                     <IntermediateOutputPath>obj-$(Variant)/</IntermediateOutputPath>
                   </PropertyGroup>
-                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
                 </Project>
                 """);
             string Build(string variant, Dictionary<string, string> properties)

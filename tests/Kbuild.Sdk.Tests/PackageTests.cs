@@ -12,9 +12,9 @@ public sealed class PackageTests
     {
         using var kernel = new SyntheticKernel();
         var feed = Path.Combine(kernel.Dir, "feed");
-        Tool.RunChecked("dotnet", ["pack", Path.Combine(SyntheticKernel.RepoRoot, "src", "Kbuild.Sdk"), "-nodeReuse:false",
+        Tool.RunChecked("dotnet", ["pack", Path.Combine(RepoPaths.Root, "src", "Kbuild.Sdk"), "-nodeReuse:false",
             $"-p:PackageOutputPath={feed}/"]);
-        var version = File.ReadAllText(Path.Combine(SyntheticKernel.RepoRoot, "Directory.Build.props"))
+        var version = File.ReadAllText(Path.Combine(RepoPaths.Root, "Directory.Build.props"))
             .Split("<KbuildVersion>")[1].Split('<')[0];
         Assert.IsTrue(File.Exists(Path.Combine(feed, $"Kbuild.Sdk.{version}.nupkg")));
 

@@ -23,7 +23,7 @@ public sealed class RealKernelTests
             var project = Path.Combine(dir, "kernel.kproj");
             File.WriteAllText(project, $"""
                 <Project>
-                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.props" />
+                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
                   <PropertyGroup>
                     <KernelVersion>6.1</KernelVersion>
                     <VmlinuxLinkerScript>{build}/arch/x86/kernel/vmlinux.lds</VmlinuxLinkerScript>
@@ -36,7 +36,7 @@ public sealed class RealKernelTests
                     <VmlinuxObject Include="{build}/vmlinux.a;{build}/init/version-timestamp.o" />
                     {string.Concat(libraries.Select(l => $"<VmlinuxLibrary Include=\"{build}/{l}\" />"))}
                   </ItemGroup>
-                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
                 </Project>
                 """);
             Assert.IsTrue(File.ReadAllText(Path.Combine(build, "include", "config", "auto.conf")).Contains("CONFIG_KALLSYMS_ALL=y\n"));

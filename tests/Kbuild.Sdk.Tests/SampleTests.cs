@@ -13,12 +13,12 @@ public sealed class SampleTests
         var dir = Directory.CreateTempSubdirectory("kbuild-sample-").FullName;
         try
         {
-            var sample = Path.Combine(SyntheticKernel.RepoRoot, "samples", "minikernel");
+            var sample = Path.Combine(RepoPaths.Root, "samples", "minikernel");
             Tool.RunChecked("cp", ["-r", sample + "/.", dir]);
             foreach (var leftover in new[] { "obj", "out" })
                 if (Directory.Exists(Path.Combine(dir, leftover))) Directory.Delete(Path.Combine(dir, leftover), true);
             var project = Path.Combine(dir, "kernel.kproj");
-            File.WriteAllText(project, File.ReadAllText(project).Replace("../../src/Kbuild.Sdk/", SyntheticKernel.RepoRoot + "/src/Kbuild.Sdk/"));
+            File.WriteAllText(project, File.ReadAllText(project).Replace("../../src/Kbuild.Sdk/", RepoPaths.Root + "/src/Kbuild.Sdk/"));
 
             var outcome = BuildRunner.Build(project);
             Assert.IsTrue(outcome.Succeeded, outcome.ToString());

@@ -74,7 +74,7 @@ public sealed class SyntheticKernel : IDisposable
         Write("kernel.lds", LinkerScriptText);
         Write("kernel.kproj", $"""
             <Project>
-              <Import Project="{RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.props" />
+              <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
               <PropertyGroup>
                 <KernelVersion>6.12</KernelVersion>
                 <VmlinuxLinkerScript>kernel.lds</VmlinuxLinkerScript>
@@ -88,7 +88,7 @@ public sealed class SyntheticKernel : IDisposable
                 <VmlinuxLibrary Include="lib/lib.a" />
               </ItemGroup>
               {extraProjectBody}
-              <Import Project="{RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+              <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
               <!-- Test hooks: a post-link step that leaves a mark; killing the build process right after a target. -->
               <Target Name="TestPostLink">
                 <Exec Command="printf POSTLINK >> '$(VmlinuxStagingPath)'" />
@@ -107,7 +107,6 @@ public sealed class SyntheticKernel : IDisposable
     public string Unpatched => Path.Combine(Dir, "obj", "vmlinux.unpatched");
     public string ReservationObject => Path.Combine(Dir, "obj", "kallsyms.reserve.o");
 
-    public static string RepoRoot { get; } = FindRepoRoot();
 
     public string Write(string relativePath, string text)
     {
@@ -132,12 +131,5 @@ public sealed class SyntheticKernel : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Kbuild.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Kbuild.sln not found above " + AppContext.BaseDirectory);
     }
 }

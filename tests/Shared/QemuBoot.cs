@@ -10,15 +10,13 @@ namespace Kbuild.Tests;
 /// </summary>
 public static class QemuBoot
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
-
     /// <summary>/proc/kallsyms of <paramref name="kernelImage"/> (PVH vmlinux or bzImage), in kernel order.</summary>
     public static IReadOnlyList<NmSymbol> Kallsyms(string kernelImage, string extraCommandLine = "")
     {
         var outFile = Path.Combine(Path.GetTempPath(), $"kbuild-kallsyms-{Guid.NewGuid():N}.txt");
         try
         {
-            var r = Tool.Run(Path.Combine(RepoRoot, "eng", "qemu", "boot.sh"), [kernelImage, outFile, extraCommandLine]);
+            var r = Tool.Run(Path.Combine(RepoPaths.Root, "eng", "qemu", "boot.sh"), [kernelImage, outFile, extraCommandLine]);
             if (r.ExitCode != 0)
                 Assert.Fail($"booting {kernelImage} in QEMU failed (exit {r.ExitCode}):\n{r.StdErr}{r.StdOut}");
             return File.ReadLines(outFile).Select(Parse).ToList();
@@ -36,12 +34,5 @@ public static class QemuBoot
         var f = line.Split(' ', 3);
         if (f.Length != 3 || f[1].Length != 1) throw new FormatException($"not a /proc/kallsyms line: '{line}'");
         return new NmSymbol(ulong.Parse(f[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture), f[1][0], f[2]);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Kbuild.sln"))) return d.FullName;
-        throw new InvalidOperationException($"no Kbuild.sln above {AppContext.BaseDirectory}");
     }
 }

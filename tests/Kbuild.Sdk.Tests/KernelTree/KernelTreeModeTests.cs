@@ -174,13 +174,13 @@ public sealed class KernelTreeModeTests
             Project = Path.Combine(Dir, "kernel.kproj");
             File.WriteAllText(Project, $"""
                 <Project>
-                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.props" />
+                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
                   <PropertyGroup>
                     <KernelSourceDir>{Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")}</KernelSourceDir>
                     <KernelBuildDir>{buildDir}</KernelBuildDir>
                     {(inPlace ? "" : $"<VmlinuxOutputPath>{Vmlinux}</VmlinuxOutputPath>")}
                   </PropertyGroup>
-                  <Import Project="{SyntheticKernel.RepoRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
                 </Project>
                 """);
         }
