@@ -23,4 +23,8 @@ public static partial class ErrorCodes
     /// <summary>A step the kernel runs after linking vmlinux (sorttable, arch postlink, the saved
     /// command for make) failed: see the tool's output; vmlinux is not usable until it succeeds.</summary>
     public const string KernelPostLinkFailed = "KB0407";
+
+    /// <summary>A build directory has no scripts/link-vmlinux.sh (neither through its 'source' link nor in-tree), so the
+    /// kallsyms switches of its kernel are unknown: fix the 'source' link, or set KernelVersion and Kallsyms* yourself.</summary>
+    public const string KernelLinkScriptMissing = "KB0440";
 }
