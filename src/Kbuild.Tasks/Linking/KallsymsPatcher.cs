@@ -16,9 +16,11 @@ public sealed record ArrayRoom(KallsymsArray Array, ulong Address, long FileOffs
 public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IReadOnlyList<ArrayRoom> Rooms)
 {
     public bool Fits => Rooms.All(r => r.Fits);
+    public int TableBytes => Rooms.Sum(r => r.Array.Size);
+    public int ReservedBytes => Rooms.Sum(r => r.Reserved);
 
     public string Describe() =>
-        $"kallsyms: {Table.Symbols.Count} symbols, table {Rooms.Sum(r => r.Array.Size)} of {Rooms.Sum(r => r.Reserved)} reserved bytes (" +
+        $"kallsyms: {Table.Symbols.Count} symbols, table {TableBytes} of {ReservedBytes} reserved bytes (" +
         string.Join(", ", Rooms.Select(r => $"{r.Array.SymbolName} {r.Array.Size}/{r.Reserved}")) + ")";
 
     public string DescribeOverflow() =>
