@@ -1,17 +1,20 @@
+using System.Text.RegularExpressions;
 using Kbuild.Tests;
 
 namespace Kbuild.Sdk.Tests;
 
-/// <summary>samples/minikernel copied to a temporary directory (without earlier outputs), importing the SDK from this repository.</summary>
+/// <summary>A folder of samples/ copied to a temporary directory (without earlier outputs), its projects importing
+/// the SDK from this repository.</summary>
 public sealed class SampleCopy : IDisposable
 {
-    public SampleCopy()
+    public SampleCopy(string sample = "minikernel")
     {
         Dir = Directory.CreateTempSubdirectory("kbuild-sample-").FullName;
-        Tool.RunChecked("cp", ["-r", Path.Combine(RepoPaths.Root, "samples", "minikernel") + "/.", Dir]);
-        foreach (var leftover in new[] { "obj", "out" })
-            if (Directory.Exists(Path.Combine(Dir, leftover))) Directory.Delete(Path.Combine(Dir, leftover), true);
-        File.WriteAllText(Project, File.ReadAllText(Project).Replace("../../src/Kbuild.Sdk/", RepoPaths.Root + "/src/Kbuild.Sdk/"));
+        Tool.RunChecked("cp", ["-r", Path.Combine(RepoPaths.Root, "samples", sample) + "/.", Dir]);
+        foreach (var leftover in Directory.GetDirectories(Dir, "*", SearchOption.AllDirectories).Where(d => Path.GetFileName(d) is "obj" or "out"))
+            if (Directory.Exists(leftover)) Directory.Delete(leftover, true);
+        foreach (var project in Directory.GetFiles(Dir, "*.kproj", SearchOption.AllDirectories))
+            File.WriteAllText(project, Regex.Replace(File.ReadAllText(project), @"(\.\./)+src/Kbuild\.Sdk/", RepoPaths.Root + "/src/Kbuild.Sdk/"));
     }
 
     public string Dir { get; }
