@@ -23,7 +23,7 @@ public sealed class ManyKernelsTests
         Assert.AreEqual(0, build.ExitCode, output);
 
         Assert.AreEqual(2, Regex.Matches(output, "Kbuild.Sdk: 1 link;").Count, output);
-        var nodes = Regex.Matches(output, @"is building "".*/linux-[0-9.]+/kernel\.kproj"" \(\d+\) on node (\d+)")
+        var nodes = Regex.Matches(output, @"is building "".*/linux-[0-9.]+/kernel\.kproj"" \([\d:]+\) on node (\d+) \(Build target")
             .Select(m => m.Groups[1].Value).Distinct().Count();
         Assert.AreEqual(2, nodes, "the two kernels should build on two nodes at once:\n" + output);
         foreach (var version in new[] { "6.1", "6.12" })
