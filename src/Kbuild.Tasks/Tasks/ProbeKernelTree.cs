@@ -53,8 +53,7 @@ public sealed class ProbeKernelTree : KbuildTask
         KallsymsBaseRelative = options.Contains("--base-relative") || KallsymsLayout.For(kbuild.Version).AlwaysBaseRelative;
         Ld = kbuild.Linker;
         LdFlags = kbuild.KbuildLdflags;
-        LdFlagsVmlinux = kbuild.LdflagsVmlinux
-            + (kbuild.Config.IsEnabled("VMLINUX_MAP") ? $" -Map={Path.Combine(kbuild.BuildDir, "vmlinux.map")}" : "");
+        LdFlagsVmlinux = kbuild.MapFlag is { } map ? $"{kbuild.LdflagsVmlinux} {map}" : kbuild.LdflagsVmlinux;
         LinkerScript = kbuild.LinkerScript;
         Cc = kbuild.Compiler;
         KallsymsAFlags = string.Join(' ', kbuild.AssemblerFlags);

@@ -87,14 +87,21 @@ public sealed class KernelTreeModeTests
     [DataRow("5.10.0", "vmlinux:\n\t@true\n", "KB0402")]
     [DataRow("6.1.0", "vmlinux:\n\t@echo 'drivers/foo.c:1: error: broken'; false\n", "KB0404")]
     [DataRow("6.12.0", "vmlinux:\n\t@true\n", "KB0405")]
-    public void BadKernelTreeFailsWithItsCodeAndWritesNothing(string release, string makefile, string code)
+    // Refused before make runs (its recipe would leave a file): an option we do not reproduce, another
+    // architecture, a compiler that is not installed.
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0460", "CONFIG_X86_KERNEL_IBT=y\n")]
+    [DataRow("6.1.0", "vmlinux:\n\t@touch made\n", "KB0406", "", "CONFIG_ARM64=y\nCONFIG_KALLSYMS=y\n")]
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", null, "LLVM=-99")]
+    public void BadKernelTreeFailsWithItsCodeAndWritesNothing(string release, string makefile, string code,
+        string extraConfig = "", string? autoConf = null, string makeArguments = "")
     {
         var fake = Directory.CreateTempSubdirectory("kbuild-fake-").FullName;
         Directory.CreateDirectory(Path.Combine(fake, "include", "config"));
-        File.WriteAllText(Path.Combine(fake, "include", "config", "auto.conf"), "CONFIG_KALLSYMS=y\n");
+        File.WriteAllText(Path.Combine(fake, "include", "config", "auto.conf"),
+            (autoConf ?? "CONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_KALLSYMS=y\n") + extraConfig);
         File.WriteAllText(Path.Combine(fake, "include", "config", "kernel.release"), release + "\n");
         File.WriteAllText(Path.Combine(fake, "Makefile"), makefile);
-        using var work = new Work(fake, "6.12", inPlace: true);
+        using var work = new Work(fake, "6.12", inPlace: true, makeArguments);
         var outcome = work.Build();
         Assert.IsFalse(outcome.Succeeded);
         CollectionAssert.AreEqual(new[] { code }, outcome.ErrorCodes.ToArray(), outcome.ToString());
@@ -157,7 +164,7 @@ public sealed class KernelTreeModeTests
     {
         private readonly string _log;
 
-        public Work(string buildDir, string version, bool inPlace)
+        public Work(string buildDir, string version, bool inPlace, string makeArguments = "")
         {
             Build_ = buildDir;
             Dir = Directory.CreateTempSubdirectory("kbuild-kerneltree-").FullName;
@@ -178,6 +185,7 @@ public sealed class KernelTreeModeTests
                   <PropertyGroup>
                     <KernelSourceDir>{Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")}</KernelSourceDir>
                     <KernelBuildDir>{buildDir}</KernelBuildDir>
+                    <KernelMakeArguments>{makeArguments}</KernelMakeArguments>
                     {(inPlace ? "" : $"<VmlinuxOutputPath>{Vmlinux}</VmlinuxOutputPath>")}
                   </PropertyGroup>
                   <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />

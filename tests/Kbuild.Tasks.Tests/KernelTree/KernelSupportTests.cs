@@ -1,0 +1,114 @@
+using Kbuild.Diagnostics;
+using Kbuild.KernelTree;
+
+namespace Kbuild.Tests.KernelTree;
+
+/// <summary>
+/// Kernel-tree mode refuses what it does not reproduce, naming the option, before the kernel's make writes
+/// anything (the fake Makefile would leave a file behind if make ran). The configurations are the real
+/// fixtures' auto.conf, plus the one option under test.
+/// </summary>
+[TestClass]
+public sealed class KernelSupportTests
+{
+    private const string MakeLeavesAMark = "vmlinux:\n\t@touch made\n";
+
+    [TestMethod]
+    [DataRow("6.1", "A")]
+    [DataRow("6.12", "A")]
+    [DataRow("6.1", "B")]
+    [DataRow("6.12", "B")]
+    public void TheTestedFixturesAreLinkable(string version, string config)
+    {
+        var build = KernelFixtures.BuildDir(version, config);
+        KernelSupport.EnsureLinkable(KernelConfig.Load(build), build);
+    }
+
+    [TestMethod]
+    [DataRow("CONFIG_DEBUG_INFO_BTF")]
+    [DataRow("CONFIG_LTO_CLANG")]
+    [DataRow("CONFIG_X86_KERNEL_IBT")]
+    [DataRow("CONFIG_BUILTIN_MODULE_RANGES")]
+    public void RefusedOptionIsNamed(string option)
+    {
+        using var tree = RealConfigWith($"{option}=y\n");
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), tree.Dir));
+        Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
+        StringAssert.Contains(e.Message, option + "=y");
+        StringAssert.Contains(e.Message, "make vmlinux");
+        Assert.AreEqual(tree.AutoConf, e.File);
+    }
+
+    [TestMethod]
+    public void RefusedOptionStopsTheProbeBeforeMakeWritesAnything()
+    {
+        using var tree = RealConfigWith("CONFIG_LTO_CLANG=y\n");
+        var files = tree.Files();
+        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
+        CollectionAssert.AreEqual(files, tree.Files(), "nothing may be written");
+    }
+
+    [TestMethod]
+    public void EveryRefusedOptionIsNamedAtOnce()
+    {
+        using var tree = RealConfigWith("CONFIG_DEBUG_INFO_BTF=y\nCONFIG_LTO_CLANG=y\n");
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), tree.Dir));
+        StringAssert.Contains(e.Message, "CONFIG_DEBUG_INFO_BTF=y, CONFIG_LTO_CLANG=y");
+        StringAssert.Contains(e.Message, "-d DEBUG_INFO_BTF -d LTO_CLANG");
+    }
+
+    [TestMethod]
+    [DataRow("CONFIG_UML=y\nCONFIG_64BIT=y\nCONFIG_X86_64=y\n", "CONFIG_UML=y")]
+    [DataRow("CONFIG_ARM64=y\nCONFIG_64BIT=y\n", "CONFIG_ARM64=y")]
+    [DataRow("CONFIG_X86_32=y\nCONFIG_X86=y\n", "CONFIG_X86_32=y")]
+    [DataRow("CONFIG_KALLSYMS=y\n", "no CONFIG_X86_64=y")]
+    public void OtherArchitecturesAreRefusedBeforeMake(string autoConf, string named)
+    {
+        using var tree = new FakeKernelTree("6.12.0", MakeLeavesAMark, autoConf);
+        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        Assert.AreEqual(ErrorCodes.UnsupportedKernelArchitecture, e.Code);
+        StringAssert.Contains(e.Message, named);
+        Assert.IsFalse(File.Exists(Path.Combine(tree.Dir, "made")), "make must not run");
+    }
+
+    [TestMethod]
+    public void ConfigurationMakeRegeneratesIsCheckedAgain()
+    {
+        // .config changed: make's syncconfig rewrites auto.conf before it builds.
+        using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@echo CONFIG_DEBUG_INFO_BTF=y >> include/config/auto.conf\n\t@$(cmd_link_vmlinux)\n");
+        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
+        StringAssert.Contains(e.Message, "CONFIG_DEBUG_INFO_BTF=y");
+    }
+
+    [TestMethod]
+    public void SavedSettingsOfANowRefusedConfigurationAreRefused()
+    {
+        using var tree = RealConfigWith("CONFIG_DEBUG_INFO_BTF=y\n");
+        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Load(tree.Dir, Path.Combine(tree.Dir, "no-such-values")));
+        Assert.AreEqual(ErrorCodes.KbuildValuesNotCaptured, e.Code, "a missing cache is reported first");
+        File.WriteAllBytes(Path.Combine(tree.Dir, "values"), "0\0"u8.ToArray());
+        e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Load(tree.Dir, Path.Combine(tree.Dir, "values")));
+        Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
+    }
+
+    [TestMethod]
+    public void VmlinuxMapIsTheMapOfOurOneLink()
+    {
+        using var tree = new FakeKernelTree("6.1.0", "", FakeKernelTree.X86_64 + "CONFIG_VMLINUX_MAP=y\n");
+        var kbuild = new KbuildValues(tree.Dir, KernelRelease.Read(tree.Dir), KernelConfig.Load(tree.Dir), "link-vmlinux.sh", "ld",
+            "-m elf_x86_64", "--build-id=sha1", "", "make", new Dictionary<string, string> { ["KBUILD_LDS"] = "vmlinux.lds" });
+        KernelSupport.EnsureLinkable(kbuild.Config, tree.Dir);
+        var map = $"-Map={Path.Combine(tree.Dir, "vmlinux.map")}";
+        Assert.AreEqual(map, kbuild.MapFlag);
+        Assert.AreEqual(map, kbuild.LinkerFlags[^1], "link-vmlinux.sh puts it last");
+    }
+
+    // The 6.1-A fixture's real auto.conf with extra lines, in a tree whose make would leave a mark.
+    private static FakeKernelTree RealConfigWith(string extra)
+    {
+        var real = File.ReadAllText(KernelConfig.AutoConfPath(KernelFixtures.BuildDir("6.1", "A")));
+        return new FakeKernelTree("6.1.0", MakeLeavesAMark, real + extra);
+    }
+}
