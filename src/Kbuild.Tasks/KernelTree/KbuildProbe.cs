@@ -45,7 +45,7 @@ public static class KbuildProbe
         var arguments = makeArguments?.ToList() ?? [];
         // Before make writes anything: the tools its build needs, then whether we link this kernel as it would.
         KernelToolchain.EnsureAvailable(config, arguments, buildDir);
-        KernelSupport.EnsureLinkable(config, buildDir);
+        KernelSupport.EnsureLinkable(config, version.Version, buildDir);
 
         var work = Directory.CreateTempSubdirectory("kbuild-probe-");
         var savedCmdFile = Path.Combine(buildDir, ".vmlinux.cmd");
@@ -71,7 +71,7 @@ public static class KbuildProbe
             var captured = File.ReadAllBytes(capture);
             // make regenerates auto.conf when .config changed: judge the configuration it built.
             config = KernelConfig.Load(buildDir);
-            KernelSupport.EnsureLinkable(config, buildDir);
+            KernelSupport.EnsureLinkable(config, version.Version, buildDir);
             var values = Parse(captured, buildDir, version, config);
             RestoreCommandFile(savedCmdFile, savedCmd);
             if (values.MakeWouldRelink) BuildVersionTimestamp(values);
@@ -97,7 +97,7 @@ public static class KbuildProbe
             throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
                 $"no saved link settings for '{buildDir}' ({savedFile} does not exist): build once with KernelRunMake=true " +
                 "so the kernel's make is asked for them.");
-        KernelSupport.EnsureLinkable(config, buildDir);
+        KernelSupport.EnsureLinkable(config, version.Version, buildDir);
         return Parse(File.ReadAllBytes(savedFile), buildDir, version, config);
     }
 

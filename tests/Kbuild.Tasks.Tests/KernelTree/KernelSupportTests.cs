@@ -21,7 +21,7 @@ public sealed class KernelSupportTests
     public void TheTestedFixturesAreLinkable(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);
-        KernelSupport.EnsureLinkable(KernelConfig.Load(build), build);
+        KernelSupport.EnsureLinkable(KernelConfig.Load(build), KernelRelease.Read(build).Version, build);
     }
 
     [TestMethod]
@@ -32,11 +32,31 @@ public sealed class KernelSupportTests
     public void RefusedOptionIsNamed(string option)
     {
         using var tree = RealConfigWith($"{option}=y\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
         StringAssert.Contains(e.Message, option + "=y");
         StringAssert.Contains(e.Message, "make vmlinux");
         Assert.AreEqual(tree.AutoConf, e.File);
+    }
+
+    [TestMethod]
+    [DataRow("CONFIG_X86_KERNEL_IBT")]
+    public void RefusedOn61OnlyIsLinkableOn612(string option)
+    {
+        using var tree = new FakeKernelTree("6.12.0", "", FakeKernelTree.X86_64 + option + "=y\n");
+        KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir);
+    }
+
+    [TestMethod]
+    [DataRow("6.12", "A")]
+    public void TheFixturesOf612LinkVmlinuxOWithIbt(string version, string config)
+    {
+        // 6.12 turns X86_KERNEL_IBT on by default: every 6.12 kernel-tree test links vmlinux.o, as link-vmlinux.sh does.
+        var build = KernelFixtures.BuildDir(version, config);
+        var kbuild = new KbuildValues(build, KernelRelease.Read(build), KernelConfig.Load(build), "", "", "", "", "", "", new Dictionary<string, string>());
+        Assert.IsTrue(kbuild.Config.IsEnabled("X86_KERNEL_IBT"));
+        Assert.AreEqual(Path.Combine(build, "vmlinux.o"), kbuild.WholeArchiveInputs[0]);
+        Assert.AreEqual(0, kbuild.Libraries.Count);
     }
 
     [TestMethod]
@@ -52,10 +72,10 @@ public sealed class KernelSupportTests
     [TestMethod]
     public void EveryRefusedOptionIsNamedAtOnce()
     {
-        using var tree = RealConfigWith("CONFIG_DEBUG_INFO_BTF=y\nCONFIG_LTO_CLANG=y\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), tree.Dir));
-        StringAssert.Contains(e.Message, "CONFIG_DEBUG_INFO_BTF=y, CONFIG_LTO_CLANG=y");
-        StringAssert.Contains(e.Message, "-d DEBUG_INFO_BTF -d LTO_CLANG");
+        using var tree = RealConfigWith("CONFIG_X86_KERNEL_IBT=y\nCONFIG_LTO_CLANG=y\n");  // 6.1
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir));
+        StringAssert.Contains(e.Message, "CONFIG_LTO_CLANG=y, CONFIG_X86_KERNEL_IBT=y");
+        StringAssert.Contains(e.Message, "-d LTO_CLANG -d X86_KERNEL_IBT");
     }
 
     [TestMethod]
@@ -76,16 +96,16 @@ public sealed class KernelSupportTests
     public void ConfigurationMakeRegeneratesIsCheckedAgain()
     {
         // .config changed: make's syncconfig rewrites auto.conf before it builds.
-        using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@echo CONFIG_DEBUG_INFO_BTF=y >> include/config/auto.conf\n\t@$(cmd_link_vmlinux)\n");
+        using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@echo CONFIG_LTO_CLANG=y >> include/config/auto.conf\n\t@$(cmd_link_vmlinux)\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
-        StringAssert.Contains(e.Message, "CONFIG_DEBUG_INFO_BTF=y");
+        StringAssert.Contains(e.Message, "CONFIG_LTO_CLANG=y");
     }
 
     [TestMethod]
     public void SavedSettingsOfANowRefusedConfigurationAreRefused()
     {
-        using var tree = RealConfigWith("CONFIG_DEBUG_INFO_BTF=y\n");
+        using var tree = RealConfigWith("CONFIG_LTO_CLANG=y\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Load(tree.Dir, Path.Combine(tree.Dir, "no-such-values")));
         Assert.AreEqual(ErrorCodes.KbuildValuesNotCaptured, e.Code, "a missing cache is reported first");
         File.WriteAllBytes(Path.Combine(tree.Dir, "values"), "0\0"u8.ToArray());
@@ -99,7 +119,7 @@ public sealed class KernelSupportTests
         using var tree = new FakeKernelTree("6.1.0", "", FakeKernelTree.X86_64 + "CONFIG_VMLINUX_MAP=y\n");
         var kbuild = new KbuildValues(tree.Dir, KernelRelease.Read(tree.Dir), KernelConfig.Load(tree.Dir), "link-vmlinux.sh", "ld",
             "-m elf_x86_64", "--build-id=sha1", "", "make", new Dictionary<string, string> { ["KBUILD_LDS"] = "vmlinux.lds" });
-        KernelSupport.EnsureLinkable(kbuild.Config, tree.Dir);
+        KernelSupport.EnsureLinkable(kbuild.Config, kbuild.Version, tree.Dir);
         var map = $"-Map={Path.Combine(tree.Dir, "vmlinux.map")}";
         Assert.AreEqual(map, kbuild.MapFlag);
         Assert.AreEqual(map, kbuild.LinkerFlags[^1], "link-vmlinux.sh puts it last");
