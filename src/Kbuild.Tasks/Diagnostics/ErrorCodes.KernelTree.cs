@@ -35,4 +35,8 @@ public static partial class ErrorCodes
 
     /// <summary>The installed pahole is older than CONFIG_DEBUG_INFO_BTF needs (v1.16): install a newer one (Debian package dwarves).</summary>
     public const string PaholeTooOld = "KB0462";
+
+    /// <summary>Generating or resolving BTF failed (pahole -J, objcopy of .BTF, or resolve_btfids): see the tool's
+    /// output; the kernel's own link stops at the same step ("Failed to generate BTF for vmlinux").</summary>
+    public const string KernelBtfFailed = "KB0463";
 }

@@ -37,6 +37,40 @@ public sealed class KernelTreeModeTests
         CollectionAssert.AreEquivalent(Decode(work), booted.ToList());
     }
 
+    /// <summary>CONFIG_DEBUG_INFO_BTF: the BTF link and the final link, nothing more; .BTF and .BTF_ids are make's,
+    /// byte for byte (the fixture and this build share KBUILD_BUILD_TIMESTAMP, so the kernel's PAHOLE_FLAGS have
+    /// no -j and pahole is deterministic); the booted kernel exports that BTF.</summary>
+    [TestMethod]
+    [DataRow("6.12")]
+    public void BtfKernelTakesTwoLinksAndGetsMakesBtf(string version)
+    {
+        var build = KernelFixtures.BuildDir(version, "BTF");
+        using var work = new Work(build, version, inPlace: false);
+        work.Environment["KBUILD_BUILD_TIMESTAMP"] = KernelFixtures.BtfBuildTimestamp;
+        var outcome = work.Build();
+        Assert.IsTrue(outcome.Succeeded, outcome.ToString());
+        Assert.AreEqual(2, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "the BTF link and the final link");
+        Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "ResolveKernelBtfIds"));
+
+        var kernels = Path.Combine(build, "vmlinux");
+        var btf = Section(work.Vmlinux, ".BTF", work.Dir);
+        Assert.IsTrue(btf.Length > 1000, $".BTF has {btf.Length} bytes");
+        CollectionAssert.AreEqual(Section(kernels, ".BTF", work.Dir), btf, ".BTF differs from make's");
+        CollectionAssert.AreEqual(Section(kernels, ".BTF_ids", work.Dir), Section(work.Vmlinux, ".BTF_ids", work.Dir), ".BTF_ids differs from make's");
+        Assert.AreEqual(KernelMksysmap(version, work.Vmlinux, work.Dir), File.ReadAllText(work.SystemMap));
+        AssertTableIsKernelKallsymsOutput(version, work);
+
+        var (booted, btfSize) = QemuBoot.Boot(work.Vmlinux);
+        CollectionAssert.AreEquivalent(Decode(work), booted.ToList());
+        Assert.AreEqual((long)btf.Length, btfSize, "/sys/kernel/btf/vmlinux");
+
+        // Nothing changed: neither link runs again.
+        var second = work.Build();
+        Assert.IsTrue(second.Succeeded, second.ToString());
+        Assert.IsFalse(second.RanTask("LinkVmlinux"), second.ToString());
+        Assert.IsFalse(second.RanTask("GenerateKernelBtf"), second.ToString());
+    }
+
     [TestMethod]
     [DataRow("6.1")]
     [DataRow("6.12")]
@@ -112,6 +146,13 @@ public sealed class KernelTreeModeTests
 
     // ---- oracles ----
 
+    private static byte[] Section(string elf, string section, string dir)
+    {
+        var output = Path.Combine(dir, $"section-{Guid.NewGuid():N}");
+        Tool.RunChecked("objcopy", ["-O", "binary", $"--only-section={section}", elf, output]);
+        return File.ReadAllBytes(output);
+    }
+
     private static string KernelMksysmap(string version, string vmlinux, string dir)
     {
         var mksysmap = Path.Combine(KernelFixtures.SourceDir(version), "scripts", "mksysmap");
@@ -174,7 +215,8 @@ public sealed class KernelTreeModeTests
             var wrapper = Path.Combine(bin, "ld");
             File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{_log}'\nexec /usr/bin/ld \"$@\"\n");
             Tool.RunChecked("chmod", ["+x", wrapper]);
-            PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+            PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH") };
+            Environment = new Dictionary<string, string>(PathEnvironment);
             Vmlinux = inPlace ? Path.Combine(buildDir, "vmlinux") : Path.Combine(Dir, "image", "vmlinux");
             SystemMap = Path.Combine(Path.GetDirectoryName(Vmlinux)!, "System.map");
             ValuesCache = Path.Combine(Dir, "obj", "kernel-tree.values");
@@ -201,12 +243,15 @@ public sealed class KernelTreeModeTests
         public string ValuesCache { get; }
         public Dictionary<string, string> PathEnvironment { get; }
 
+        /// <summary>Set for the duration of each <see cref="Build"/> (PATH with the logging ld first, and what a test adds).</summary>
+        public Dictionary<string, string> Environment { get; }
+
         public BuildOutcome Build()
         {
-            var path = Environment.GetEnvironmentVariable("PATH");
-            Environment.SetEnvironmentVariable("PATH", PathEnvironment["PATH"]);
+            var saved = Environment.ToDictionary(e => e.Key, e => System.Environment.GetEnvironmentVariable(e.Key));
+            foreach (var (k, v) in Environment) System.Environment.SetEnvironmentVariable(k, v);
             try { return BuildRunner.Build(Project); }
-            finally { Environment.SetEnvironmentVariable("PATH", path); }
+            finally { foreach (var (k, v) in saved) System.Environment.SetEnvironmentVariable(k, v); }
         }
 
         /// <summary>The logged ld calls that link vmlinux: with vmlinux.a, and not the <c>ld -r</c> of vmlinux.o.</summary>

@@ -18,6 +18,7 @@ public sealed class KernelSupportTests
     [DataRow("6.12", "A")]
     [DataRow("6.1", "B")]
     [DataRow("6.12", "B")]
+    [DataRow("6.12", "BTF")]
     public void TheTestedFixturesAreLinkable(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);
@@ -40,6 +41,7 @@ public sealed class KernelSupportTests
     }
 
     [TestMethod]
+    [DataRow("CONFIG_DEBUG_INFO_BTF")]
     [DataRow("CONFIG_X86_KERNEL_IBT")]
     public void RefusedOn61OnlyIsLinkableOn612(string option)
     {
