@@ -67,10 +67,28 @@ public static class BuildId
             : ComputeGnu(image, file, note, hash);
     }
 
+    /// <summary>
+    /// The hash a link's <c>--build-id[=style]</c> flags ask for (the last one wins; bare <c>--build-id</c> is sha1
+    /// for GNU ld, lld's xxhash "fast"), or null when the ID is no recomputable hash (none, uuid, 0x…, fast) or absent.
+    /// </summary>
+    public static BuildIdHash? HashFromFlags(IEnumerable<string> flags, BuildIdLinker linker)
+    {
+        string? style = null;
+        foreach (var flag in flags)
+        {
+            var bare = flag.TrimStart('-');
+            if (bare == "build-id") style = linker == BuildIdLinker.Lld ? "fast" : "sha1";
+            else if (bare.StartsWith("build-id=", StringComparison.Ordinal)) style = bare["build-id=".Length..];
+            else if (bare == "no-build-id") style = null;
+        }
+        return style switch { "sha1" => BuildIdHash.Sha1, "md5" => BuildIdHash.Md5, _ => null };
+    }
+
     /// <summary>Writes the recomputed build ID into the image's note; returns the old and the new descriptor.</summary>
-    public static (byte[] Old, byte[] New) Update(string path, BuildIdLinker linker, BuildIdHash hash)
+    public static (byte[] Old, byte[] New) Update(string path, BuildIdHash hash)
     {
         using var image = ElfImage.Open(path);
+        var linker = LinkerOf(image);
         var note = Find(image) ?? throw new KbuildException(ErrorCodes.ElfSectionInvalid, path,
             "the image has no NT_GNU_BUILD_ID note although it was linked with --build-id; relink it.");
         var old = image.ReadBytes(note.DescriptorOffset, note.DescriptorSize);

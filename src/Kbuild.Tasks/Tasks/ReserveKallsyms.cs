@@ -10,7 +10,7 @@ namespace Kbuild.Tasks;
 /// <summary>
 /// Pass 1 of the single link: the kallsyms reservation object. From the link inputs and the linker script
 /// (the superset of the final symbols), or, for the relink after an overflow, from a linked image's real
-/// symbols. Writes OutputFile's .S beside it and assembles it with Cc.
+/// symbols. Writes OutputFile's .S beside it and assembles it with Cc; each array's room goes to RoomsFile.
 /// </summary>
 public sealed class ReserveKallsyms : KallsymsTask
 {
@@ -28,6 +28,9 @@ public sealed class ReserveKallsyms : KallsymsTask
 
     /// <summary>The reservation object (the .S goes beside it).</summary>
     [Required] public string OutputFile { get; set; } = "";
+
+    /// <summary>Each array's room, for PatchKallsyms (the image itself records no sizes, as the kernel's table).</summary>
+    [Required] public string RoomsFile { get; set; } = "";
 
     /// <summary>Bytes reserved for the whole table.</summary>
     [Output] public int ReservedBytes { get; private set; }
@@ -60,6 +63,7 @@ public sealed class ReserveKallsyms : KallsymsTask
         var source = Path.ChangeExtension(OutputFile, ".S");
         AtomicOutput.WriteAllText(source, reservation.ToAssembly());
         KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile);
+        AtomicOutput.WriteAllText(RoomsFile, reservation.Rooms.ToJson());
         ReservedBytes = reservation.TotalReserved;
         Log.LogMessage(MessageImportance.High, reservation.Describe());
     }

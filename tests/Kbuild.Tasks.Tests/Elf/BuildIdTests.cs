@@ -75,6 +75,19 @@ public sealed class BuildIdTests
         }
     }
 
+    [TestMethod]
+    public void HashFollowsTheLastBuildIdFlag()
+    {
+        Assert.AreEqual(BuildIdHash.Sha1, BuildId.HashFromFlags(["-z", "max-page-size=0x200000", "--build-id=sha1"], BuildIdLinker.GnuLd));
+        Assert.AreEqual(BuildIdHash.Md5, BuildId.HashFromFlags(["--build-id=sha1", "--build-id=md5"], BuildIdLinker.Lld));
+        Assert.AreEqual(BuildIdHash.Sha1, BuildId.HashFromFlags(["--build-id"], BuildIdLinker.GnuLd));
+        Assert.IsNull(BuildId.HashFromFlags(["--build-id"], BuildIdLinker.Lld), "lld's bare --build-id is xxhash (fast)");
+        Assert.IsNull(BuildId.HashFromFlags(["--build-id=uuid"], BuildIdLinker.GnuLd));
+        Assert.IsNull(BuildId.HashFromFlags(["--build-id=0x1234"], BuildIdLinker.GnuLd));
+        Assert.IsNull(BuildId.HashFromFlags(["--build-id=sha1", "--build-id=none"], BuildIdLinker.GnuLd));
+        Assert.IsNull(BuildId.HashFromFlags([], BuildIdLinker.GnuLd));
+    }
+
     private static void AssertRecomputes(string output, BuildIdLinker linker, BuildIdHash hash)
     {
         byte[] written;
@@ -88,7 +101,7 @@ public sealed class BuildIdTests
             using var file = File.OpenHandle(output, FileMode.Open, FileAccess.ReadWrite);
             RandomAccess.Write(file, Enumerable.Repeat((byte)0xA5, note.DescriptorSize).ToArray(), note.DescriptorOffset);
         }
-        var (old, fresh) = BuildId.Update(output, linker, hash);
+        var (old, fresh) = BuildId.Update(output, hash);
         Assert.IsTrue(old.All(b => b == 0xA5));
         CollectionAssert.AreEqual(written, fresh);
     }
