@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Kbuild.Archives;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 
@@ -83,52 +82,6 @@ public sealed class Reservation
 
     public int TotalUsed => Arrays.Sum(a => a.Used);
     public int TotalReserved => Arrays.Sum(a => a.Reserved);
-
-    /// <summary>
-    /// The superset of the final System.map before the link: every symbol a link input defines (as nm
-    /// lists it; the inputs may already leave out symbols of sections the link discards), every <c>__start_SEC</c>/<c>__stop_SEC</c> an input references (ld defines those), and
-    /// every name the linker script assigns, minus the lines the kernel's mksysmap deletes. Addresses are
-    /// the objects' own values: placeholders only.
-    /// </summary>
-    public static IReadOnlyList<NmSymbol> Superset(IReadOnlyList<LinkInputSymbols> inputs, IEnumerable<string> scriptNames,
-        SysmapFilter filter)
-    {
-        var elfClass = CommonClass(inputs);
-        var digits = NmFormat.AddressDigits(elfClass);
-        var symbols = new List<NmSymbol>();
-        var defined = new HashSet<string>(StringComparer.Ordinal);
-        var linkerDefined = new List<string>();
-        foreach (var input in inputs)
-        {
-            foreach (var s in input.Symbols)
-            {
-                if (s.Type is 'U' or 'w' or 'v')
-                {
-                    if (s.Name.StartsWith("__start_", StringComparison.Ordinal) || s.Name.StartsWith("__stop_", StringComparison.Ordinal))
-                        linkerDefined.Add(s.Name);
-                    continue;
-                }
-                // A common symbol's nm value is its size; in the image it is a .bss symbol.
-                symbols.Add(s.Type == 'C' ? s with { Type = 'B', Address = 0 } : s);
-                defined.Add(s.Name);
-            }
-        }
-        foreach (var name in linkerDefined.Concat(scriptNames))
-            if (defined.Add(name))
-                symbols.Add(new NmSymbol(0, 'T', name));
-        return symbols.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
-    }
-
-    private static ElfClass CommonClass(IReadOnlyList<LinkInputSymbols> inputs)
-    {
-        if (inputs.Count == 0) return ElfClass.Elf64;
-        var majority = inputs.GroupBy(i => i.Class).OrderByDescending(g => g.Count()).First().Key;
-        if (inputs.FirstOrDefault(i => i.Class != majority) is { } odd)
-            throw new KbuildException(ErrorCodes.LinkInputsMixedClasses, odd.Object.DisplayName,
-                $"this object is {(odd.Class == ElfClass.Elf32 ? "32" : "64")}-bit ELF but the other link inputs are " +
-                $"{(majority == ElfClass.Elf32 ? "32" : "64")}-bit; rebuild it for the kernel's architecture (e.g. without -m32).");
-        return majority;
-    }
 
     /// <summary>
     /// Reserves room for the table of <paramref name="symbols"/> (addresses are placeholders: nothing is

@@ -51,13 +51,13 @@ public sealed class ReserveKallsyms : KallsymsTask
         }
         else
         {
-            var inputs = Objects.Concat(Libraries).Select(i => i.ItemSpec).ToList();
-            var hasScript = LinkerScript is { Length: > 0 };
-            // Symbols in sections the script discards never reach the image: leave them out of the superset.
-            var symbols = LinkInputs.ReadSymbols(inputs, leaveOutSection: hasScript ? LinkerScriptDiscards.Read(LinkerScript!).Discards : null);
-            var scriptNames = hasScript ? LinkerScriptNames.Read(LinkerScript!) : [];
-            var superset = Reservation.Superset(symbols, scriptNames, filter);
-            reservation = Reservation.Create(superset, layout, options, TargetOf(symbols), slack);
+            var script = LinkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(LinkerScript) : LinkerScriptLayout.Parse("");
+            var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
+            var (predicted, elfClass) = LinkPrediction.Predict(Objects.Select(i => i.ItemSpec).ToList(),
+                Libraries.Select(i => i.ItemSpec).ToList(), script, labels, ["_text"]);
+            var digits = NmFormat.AddressDigits(elfClass);
+            var superset = predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
+            reservation = Reservation.Create(superset, layout, options, TargetOf(Objects), slack);
         }
 
         var source = Path.ChangeExtension(OutputFile, ".S");
@@ -68,10 +68,11 @@ public sealed class ReserveKallsyms : KallsymsTask
         Log.LogMessage(MessageImportance.High, reservation.Describe());
     }
 
-    private static KallsymsTarget TargetOf(IReadOnlyList<LinkInputSymbols> inputs)
+    private static KallsymsTarget TargetOf(ITaskItem[] objects)
     {
+        var inputs = LinkInputs.Expand(objects.Select(o => o.ItemSpec));
         if (inputs.Count == 0) return KallsymsTarget.X86_64;
-        using var first = inputs[0].Object.Open();
+        using var first = inputs[0].Open();
         return new KallsymsTarget(first.Class, first.IsLittleEndian);
     }
 }
