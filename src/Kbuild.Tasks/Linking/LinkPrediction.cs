@@ -226,8 +226,10 @@ public static class LinkPrediction
                     o.Flags, 0, 0, 1, 0, 0, 0));
             }
             var output = script.Sections[section];
-            var flags = _anyInput[section] ? _flags[section] : SpecialFlags(output.Name);
-            var contents = _anyInput[section] ? _hasContents[section] : !IsSpecialNoBits(output.Name);
+            // Without inputs: the name's flags; dot moved by a known or unknown amount (". += N") makes room without bytes.
+            var grows = output.ScriptBytes is not 0;
+            var flags = _anyInput[section] ? _flags[section] : grows ? ElfSection.SHF_ALLOC | ElfSection.SHF_WRITE : SpecialFlags(output.Name);
+            var contents = _anyInput[section] ? _hasContents[section] : !grows && !IsSpecialNoBits(output.Name);
             var type = contents && !output.NoLoad ? ElfSection.SHT_PROGBITS : ElfSection.SHT_NOBITS;
             return NmClassifier.SectionLetter(new ElfSection(0, output.Name, type, flags, 0, 0, 1, 0, 0, 0));
         }
@@ -246,7 +248,8 @@ public static class LinkPrediction
             while (previous >= 0 && !Kept(previous)) previous--;
             var next = previous + 1;
             while (next < script.Sections.Count && !Kept(next)) next++;
-            var endsAligned = previous >= 0 && (script.Sections[previous].KeptByScript || _size[previous] % 4096 == 0);
+            var endsAligned = previous >= 0 && (script.Sections[previous].EndsWithAlign ||
+                script.Sections[previous].ScriptBytes is { } grown && (_size[previous] + grown) % 4096 == 0);
             if (previous >= 0 && (!a.AfterDotMove || endsAligned || next >= script.Sections.Count))
                 return (Letter(previous), Address(previous + 1, 0) - PositionStep);
             return next < script.Sections.Count ? (Letter(next), Address(next, 0)) : ('a', 0);

@@ -7,8 +7,10 @@ namespace Kbuild.Linking;
 /// <summary>
 /// An output section statement of a linker script, in script order (<c>/DISCARD/</c> included). ld keeps an output
 /// section that gets no input bytes only when the script assigns to dot or places data in it (<see cref="KeptByScript"/>).
+/// <see cref="ScriptBytes"/>: what the script's own <c>. += N</c> add, when N is a constant (null: not known);
+/// <see cref="EndsWithAlign"/>: the body ends with <c>. = ALIGN(…)</c>.
 /// </summary>
-public sealed record ScriptOutputSection(int Index, string Name, bool NoLoad, bool KeptByScript)
+public sealed record ScriptOutputSection(int Index, string Name, bool NoLoad, bool KeptByScript, ulong? ScriptBytes, bool EndsWithAlign)
 {
     public bool Discards => Name == "/DISCARD/";
 }
@@ -98,9 +100,10 @@ public sealed partial class LinkerScriptLayout
                 var index = sections.Count;
                 var close = Matching(text, end, '{', '}');
                 var position = 0;
-                var kept = false;
-                ParseBody(text, end + 1, close, index, ref position, ref kept, rules, assignments);
-                sections.Add(new ScriptOutputSection(index, name, header.Contains("NOLOAD", StringComparison.Ordinal), kept));
+                var body = new BodyFacts();
+                ParseBody(text, end + 1, close, index, ref position, body, rules, assignments);
+                sections.Add(new ScriptOutputSection(index, name, header.Contains("NOLOAD", StringComparison.Ordinal), body.Kept,
+                    body.Bytes, body.EndsWithAlign));
                 i = SkipTrailer(text, close + 1, bodyEnd);
                 previous = index;
                 dotMoved = false;
@@ -116,7 +119,14 @@ public sealed partial class LinkerScriptLayout
         return new LinkerScriptLayout(sections, rules, assignments);
     }
 
-    private static void ParseBody(string text, int from, int to, int section, ref int position, ref bool kept,
+    /// <summary>What a section body does to dot, besides its input sections.</summary>
+    private sealed class BodyFacts
+    {
+        public bool Kept, EndsWithAlign;
+        public ulong? Bytes = 0;
+    }
+
+    private static void ParseBody(string text, int from, int to, int section, ref int position, BodyFacts body,
         List<ScriptInputRule> rules, List<ScriptAssignment> assignments)
     {
         var i = from;
@@ -132,14 +142,17 @@ public sealed partial class LinkerScriptLayout
             {
                 // KEEP(*(…)): the description inside is the rule.
                 var close = Matching(text, next, '(', ')');
-                ParseBody(text, next + 1, close, section, ref position, ref kept, rules, assignments);
+                ParseBody(text, next + 1, close, section, ref position, body, rules, assignments);
+                body.EndsWithAlign = false;
                 i = close + 1;
                 continue;
             }
             if (next < to && text[next] == '(' && Keyword().IsMatch(word.Value) && word.Value is not ("PROVIDE" or "PROVIDE_HIDDEN" or "HIDDEN"))
             {
                 i = Matching(text, next, '(', ')') + 1; // BYTE(…), LONG(…), FILL(…), ASSERT(…)
-                kept |= word.Value is "BYTE" or "SHORT" or "LONG" or "QUAD" or "SQUAD";
+                var data = word.Value is "BYTE" or "SHORT" or "LONG" or "QUAD" or "SQUAD";
+                body.Kept |= data;
+                if (data) { body.Bytes = null; body.EndsWithAlign = false; }
                 continue;
             }
             if (next < to && text[next] == '(' && !Keyword().IsMatch(word.Value))
@@ -151,13 +164,22 @@ public sealed partial class LinkerScriptLayout
                 var patterns = content.Split([' ', '\t', '\r', '\n', '(', ')', ','], StringSplitOptions.RemoveEmptyEntries)
                     .Where(token => !Keyword().IsMatch(token)).Select(GlobToRegex).ToArray();
                 rules.Add(new ScriptInputRule(section, position++, GlobToRegex(word.Value), word.Value == "*" && !excludes, patterns));
+                body.EndsWithAlign = false;
                 i = close + 1;
                 continue;
             }
             var end = NextAtDepth0(text, i, to, ';', '\0');
             var statement = text[i..Math.Min(end, to)];
             i = end + 1;
-            if (DotMove().IsMatch(statement.Trim())) kept = true; // ld keeps a section whose dot the script moves
+            var trimmed = statement.Trim();
+            if (DotMove().IsMatch(trimmed))
+            {
+                body.Kept = true; // ld keeps a section whose dot the script moves
+                var align = DotAlign().IsMatch(trimmed);
+                body.EndsWithAlign = align;
+                if (!align) body.Bytes = DotPlus().Match(trimmed) is { Success: true } plus && Constant(plus.Groups["n"].Value) is { } n
+                    ? body.Bytes + n : null;
+            }
             else if (ParseAssignment(statement) is { } a)
                 assignments.Add(new ScriptAssignment(a.Name, a.Expression, a.Provide, a.Hidden, section, position++, section, false));
         }
@@ -180,6 +202,47 @@ public sealed partial class LinkerScriptLayout
         var m = Assignment().Match(s);
         if (!m.Success || m.Groups["name"].Value == ".") return null;
         return (m.Groups["name"].Value, s[m.Length..].Trim(), false, false);
+    }
+
+    /// <summary>A constant expression of numbers, + - * / and &lt;&lt; with parentheses (e.g. "64 * 1024"), or null.</summary>
+    internal static ulong? Constant(string expression)
+    {
+        var tokens = ConstantToken().Matches(expression).Select(m => m.Value).ToList();
+        if (string.Concat(tokens) != Regex.Replace(expression, @"\s+", "")) return null;
+        var at = 0;
+        ulong? Sum()
+        {
+            var value = Product();
+            while (value != null && at < tokens.Count && tokens[at] is "+" or "-" or "<<")
+            {
+                var op = tokens[at++];
+                var right = Product();
+                value = right == null ? null : op == "+" ? value + right : op == "-" ? value - right : value << (int)right;
+            }
+            return value;
+        }
+        ulong? Product()
+        {
+            var value = Atom();
+            while (value != null && at < tokens.Count && tokens[at] is "*" or "/")
+            {
+                var op = tokens[at++];
+                var right = Atom();
+                value = right is null or 0 ? null : op == "*" ? value * right : value / right;
+            }
+            return value;
+        }
+        ulong? Atom()
+        {
+            if (at >= tokens.Count) return null;
+            var t = tokens[at++];
+            if (t == "(") { var v = Sum(); return at < tokens.Count && tokens[at++] == ")" ? v : null; }
+            if (t.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+                return ulong.TryParse(t[2..], System.Globalization.NumberStyles.HexNumber, null, out var h) ? h : null;
+            return ulong.TryParse(t, out var d) ? d : null;
+        }
+        var result = Sum();
+        return at == tokens.Count ? result : null;
     }
 
     /// <summary>Statements (up to ';') between two offsets, ignoring blocks such as PHDRS { … } or MEMORY { … }.</summary>
@@ -289,6 +352,15 @@ public sealed partial class LinkerScriptLayout
 
     [GeneratedRegex(@"^\.\s*(?:[-+*/&|]|<<|>>)?=")]
     private static partial Regex DotMove();
+
+    [GeneratedRegex(@"^\.\s*=\s*ALIGN\s*\(")]
+    private static partial Regex DotAlign();
+
+    [GeneratedRegex(@"^\.\s*\+=\s*(?<n>.+)$", RegexOptions.Singleline)]
+    private static partial Regex DotPlus();
+
+    [GeneratedRegex(@"0[xX][0-9a-fA-F]+|[0-9]+|<<|[-+*/()]")]
+    private static partial Regex ConstantToken();
 
     [GeneratedRegex(@"^(?<kind>PROVIDE_HIDDEN|PROVIDE|HIDDEN)\s*\(")]
     private static partial Regex Wrapper();
