@@ -52,7 +52,7 @@ public static class LinkPrediction
                 (char Letter, ulong Address) w;
                 if (s.IsAbsolute || !s.IsCommon && s.SectionIndex >= linked[i].Sections.Length) w = ('a', 0);
                 else if ((s.IsCommon ? outputs.Common() : placement[i][s.SectionIndex]) is { } place)
-                    w = (outputs.Letter(place.Section), OutputSections.Address(place.Section, place.Position) + 1);
+                    w = (outputs.Letter(place.Section), outputs.Address(place.Section, place.Position) + 1);
                 else continue; // discarded
                 // GNU ld keeps hidden globals global in a static link (ld.lld would make them local).
                 var type = s.IsCommon ? 'B' : NmClassifier.TypeOf(s, w.Letter);
@@ -70,7 +70,7 @@ public static class LinkPrediction
         {
             if (defined.ContainsKey(name) || outputs.Place("", new InputSection(sectionName, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1)) is not { } place)
                 continue;
-            defined[name] = new NmSymbol(OutputSections.Address(place.Section, place.Position) + 1, char.ToUpperInvariant(outputs.Letter(place.Section)), name);
+            defined[name] = new NmSymbol(outputs.Address(place.Section, place.Position) + 1, char.ToUpperInvariant(outputs.Letter(place.Section)), name);
         }
 
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
@@ -146,6 +146,7 @@ public static class LinkPrediction
         private readonly bool[] _used = new bool[script.Sections.Count];
         private readonly bool[] _anyInput = new bool[script.Sections.Count];
         private readonly ulong[] _size = new ulong[script.Sections.Count];
+        private readonly List<int>[] _filledRules = [.. script.Sections.Select(_ => new List<int>())];
         private readonly Dictionary<string, (int Index, ulong Flags, bool HasContents)> _orphans = new(StringComparer.Ordinal);
         private readonly List<(int Section, int Position)> _pending = [];
         private readonly HashSet<string> _scriptDefined = new(StringComparer.Ordinal);
@@ -163,6 +164,7 @@ public static class LinkPrediction
                 _hasContents[rule.Section] |= section.Type != ElfSection.SHT_NOBITS;
                 _anyInput[rule.Section] = true;
                 _size[rule.Section] += section.Size;
+                if (section.Size > 0 && !_filledRules[rule.Section].Contains(rule.Position)) _filledRules[rule.Section].Add(rule.Position);
                 if (section.Size > 0) _used[rule.Section] = true;
                 return (rule.Section, rule.Position);
             }
@@ -173,8 +175,19 @@ public static class LinkPrediction
 
         public (int Section, int Position)? Common() => script.RuleFor("", "COMMON") is { } rule ? (rule.Section, rule.Position) : null;
 
-        public static ulong Address(int section, int position) =>
-            PlaceholderBase + (ulong)section * SectionSpan + (ulong)position * PositionStep;
+        /// <summary>
+        /// A placeholder address at <paramref name="position"/> of a section: one step per input description before it
+        /// that received bytes, so names with nothing between them share an address (_text and _stext; a name at
+        /// the end of .text and _etext), as in the linked image. Input symbols sit one byte into their step.
+        /// </summary>
+        public ulong Address(int section, int position)
+        {
+            var filled = section < script.Sections.Count ? _filledRules[section].Count(p => p < position) : 0;
+            return PlaceholderBase + (ulong)section * SectionSpan + (ulong)filled * PositionStep;
+        }
+
+        /// <summary>The address just past a section's last bytes.</summary>
+        private ulong End(int section) => Address(section, int.MaxValue);
 
         public bool IsScriptDefined(string name) => _scriptDefined.Contains(name);
         public void MarkScriptDefined(string name) => _scriptDefined.Add(name);
@@ -251,7 +264,7 @@ public static class LinkPrediction
             var endsAligned = previous >= 0 && (script.Sections[previous].EndsWithAlign ||
                 script.Sections[previous].ScriptBytes is { } grown && (_size[previous] + grown) % 4096 == 0);
             if (previous >= 0 && (!a.AfterDotMove || endsAligned || next >= script.Sections.Count))
-                return (Letter(previous), Address(previous + 1, 0) - PositionStep);
+                return (Letter(previous), End(previous));
             return next < script.Sections.Count ? (Letter(next), Address(next, 0)) : ('a', 0);
         }
 
@@ -278,7 +291,7 @@ public static class LinkPrediction
             var index = script.Sections.FirstOrDefault(s => s.Name == section && !s.Discards)?.Index
                 ?? (_orphans.TryGetValue(section, out var o) ? o.Index : -1);
             if (index < 0) return null;
-            return (Letter(index), start ? Address(index, 0) : Address(index + 1, 0) - PositionStep);
+            return (Letter(index), start ? Address(index, 0) : End(index));
         }
     }
 }

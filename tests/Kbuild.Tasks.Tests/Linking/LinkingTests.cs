@@ -270,12 +270,18 @@ public sealed class LinkingTests
         var objects = new[] { "vmlinux.a", ".vmlinux.export.o", "init/version-timestamp.o" }
             .Select(f => Path.Combine(build, f)).Where(File.Exists).ToList();
         var libraries = new[] { "lib/lib.a", "arch/x86/lib/lib.a" }.Select(f => Path.Combine(build, f)).Where(File.Exists).ToList();
+        var config_ = File.ReadAllText(Path.Combine(build, ".config"));
+        var options = new KallsymsOptions
+        {
+            AllSymbols = config_.Contains("CONFIG_KALLSYMS_ALL=y"), AbsolutePercpu = config_.Contains("CONFIG_KALLSYMS_ABSOLUTE_PERCPU=y"),
+            BaseRelative = true,
+        };
         AssertPredictsMap(objects, libraries, Path.Combine(build, "arch", "x86", "kernel", "vmlinux.lds"),
-            Path.Combine(build, "System.map"), version);
+            Path.Combine(build, "System.map"), version, options);
     }
 
     internal static void AssertPredictsMap(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string script,
-        string systemMap, string version)
+        string systemMap, string version, KallsymsOptions options)
     {
         var labels = KallsymsGenerator.ArraySymbolNames(KallsymsLayout.For(version), new KallsymsOptions { BaseRelative = true })
             .Select(n => (n, ".rodata"));
@@ -290,5 +296,20 @@ public sealed class LinkingTests
             $"predicted {ours.Count} symbols, make's System.map has {makes.Count}; predicted only: {extra.Count} " +
             $"({string.Join(", ", extra.Take(40))}); make's only: {missing.Count} ({string.Join(", ", missing.Take(40))}); " +
             "ours for those: " + string.Join(", ", missing.Take(40).Select(m => m[2..]).Select(n => predicted.Where(p => p.Name == n).Select(p => $"{p.Type} {n}").FirstOrDefault() ?? $"none {n}")));
+
+        // The table of the prediction (placeholder addresses) has exactly the real table's symbols, so every array its size.
+        var layout = KallsymsLayout.For(version);
+        var reservation = Reservation.Create(predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList(), layout, options,
+            KallsymsTarget.X86_64, ReservationSlack.None);
+        var real = KallsymsGenerator.Generate(SystemMap.Read(systemMap), layout, options, KallsymsTarget.X86_64);
+        var predictedTable = reservation.Table.Symbols.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
+        var realTable = real.Symbols.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
+        var tableExtra = predictedTable.Except(realTable).ToList();
+        var tableMissing = realTable.Except(predictedTable).ToList();
+        Assert.IsTrue(tableExtra.Count == 0 && tableMissing.Count == 0 && predictedTable.Count == realTable.Count,
+            $"predicted table {predictedTable.Count} symbols, real {realTable.Count}; predicted only: {string.Join(", ", tableExtra.Take(20))}; " +
+            $"real only: {string.Join(", ", tableMissing.Take(20))}");
+        foreach (var array in real.Arrays)
+            Assert.AreEqual(array.Size, reservation.Table.Find(array.SymbolName)!.Size, array.SymbolName);
     }
 }
