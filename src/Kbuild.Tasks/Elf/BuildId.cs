@@ -84,13 +84,15 @@ public static class BuildId
         return style switch { "sha1" => BuildIdHash.Sha1, "md5" => BuildIdHash.Md5, _ => null };
     }
 
-    /// <summary>Writes the recomputed build ID into the image's note; returns the old and the new descriptor.</summary>
-    public static (byte[] Old, byte[] New) Update(string path, BuildIdHash hash)
+    /// <summary>
+    /// Writes the recomputed build ID into the image's note; returns the old and the new descriptor, or null when the
+    /// image has no note (a linker script may leave .note.gnu.build-id out).
+    /// </summary>
+    public static (byte[] Old, byte[] New)? Update(string path, BuildIdHash hash)
     {
         using var image = ElfImage.Open(path);
         var linker = LinkerOf(image);
-        var note = Find(image) ?? throw new KbuildException(ErrorCodes.ElfSectionInvalid, path,
-            "the image has no NT_GNU_BUILD_ID note although it was linked with --build-id; relink it.");
+        if (Find(image) is not { } note) return null;
         var old = image.ReadBytes(note.DescriptorOffset, note.DescriptorSize);
         var id = Compute(image, note, linker, hash);
         if (id.Length != note.DescriptorSize)

@@ -102,7 +102,7 @@ public sealed class BuildIdTests
             using var file = File.OpenHandle(output, FileMode.Open, FileAccess.ReadWrite);
             RandomAccess.Write(file, Enumerable.Repeat((byte)0xA5, note.DescriptorSize).ToArray(), note.DescriptorOffset);
         }
-        var (old, fresh) = BuildId.Update(output, hash);
+        var (old, fresh) = BuildId.Update(output, hash) ?? throw new AssertFailedException("no note to update");
         Assert.IsTrue(old.All(b => b == 0xA5));
         CollectionAssert.AreEqual(written, fresh);
     }
