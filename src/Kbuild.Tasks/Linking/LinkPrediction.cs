@@ -40,6 +40,9 @@ public static class LinkPrediction
 
         var outputs = new OutputSections(script);
         var placement = linked.Select(o => o.Sections.Select(s => outputs.Place(o.Object.Name, s)).ToArray()).ToList();
+        // The extra object is linked last (like the kernel's kallsyms object); its sections count before any letter is read.
+        var extraPlaced = extra.Select(e => (e.Name, outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
+            .ToList();
 
         var defined = new Dictionary<string, NmSymbol>(StringComparer.Ordinal);
         var strong = new HashSet<string>(StringComparer.Ordinal);
@@ -66,12 +69,9 @@ public static class LinkPrediction
             }
         }
 
-        foreach (var (name, sectionName) in extra)
-        {
-            if (defined.ContainsKey(name) || outputs.Place("", new InputSection(sectionName, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1)) is not { } place)
-                continue;
-            defined[name] = new NmSymbol(outputs.Address(place.Section, place.Position) + 1, char.ToUpperInvariant(outputs.Letter(place.Section)), name);
-        }
+        foreach (var (name, place) in extraPlaced)
+            if (place is { } p && !defined.ContainsKey(name))
+                defined[name] = new NmSymbol(outputs.Address(p.Section, p.Position) + 1, char.ToUpperInvariant(outputs.Letter(p.Section)), name);
 
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
             .ToHashSet(StringComparer.Ordinal);
@@ -228,7 +228,16 @@ public static class LinkPrediction
             return next;
         }
 
+        private readonly Dictionary<int, char> _letters = [];
+
+        /// <summary>The nm letter of an output section; asked only once every input section is placed.</summary>
         public char Letter(int section)
+        {
+            if (!_letters.TryGetValue(section, out var letter)) _letters[section] = letter = ComputeLetter(section);
+            return letter;
+        }
+
+        private char ComputeLetter(int section)
         {
             if (!Kept(section)) section = Nearby(section);
             if (section < 0) return 'a';

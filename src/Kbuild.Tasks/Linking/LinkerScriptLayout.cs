@@ -45,7 +45,10 @@ public sealed partial class LinkerScriptLayout
         Sections = sections;
         Rules = rules;
         Assignments = assignments;
+        _hasFileRules = rules.Any(r => !r.EveryFile);
     }
+
+    private readonly bool _hasFileRules;
 
     public IReadOnlyList<ScriptOutputSection> Sections { get; }
     public IReadOnlyList<ScriptInputRule> Rules { get; }
@@ -57,7 +60,7 @@ public sealed partial class LinkerScriptLayout
     public ScriptInputRule? RuleFor(string file, string section)
     {
         var everyFile = _placed.GetOrAdd(("*", section), key => IndexOfFirst(r => r.EveryFile && r.Matches("", key.Item2)));
-        var anyFile = Rules.Any(r => !r.EveryFile) ? IndexOfFirst(r => !r.EveryFile && r.Matches(file, section)) : -1;
+        var anyFile = _hasFileRules ? IndexOfFirst(r => !r.EveryFile && r.Matches(file, section)) : -1;
         var first = everyFile < 0 ? anyFile : anyFile < 0 ? everyFile : Math.Min(everyFile, anyFile);
         return first < 0 ? null : Rules[first];
     }
