@@ -50,9 +50,15 @@ public sealed class KernelTreeModeTests
     {
         var build = KernelFixtures.BuildDir(version, "K");
         using var work = new Work(build, version, inPlace: true);
+        // make's own vmlinux of this very build dir, kept before ours replaces it.
+        var makes = Path.Combine(work.Dir, "make-vmlinux");
+        File.Copy(work.Vmlinux, makes);
+        File.Copy(work.SystemMap, makes + ".map");
         var first = work.Build();
         Assert.IsTrue(first.Succeeded, first.ToString());
         Assert.AreEqual(1, first.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
+        Assert.IsNull(ImageDiff.FirstDifference(makes, work.Vmlinux));
+        Assert.IsNull(ImageDiff.FirstDifference(makes + ".map", work.SystemMap));
 
         // make changed nothing: the probe runs, our link and patch are skipped.
         var second = work.Build();
