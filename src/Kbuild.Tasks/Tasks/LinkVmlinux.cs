@@ -36,6 +36,9 @@ public sealed class LinkVmlinux : ToolTask
     /// <summary>The kallsyms object linked last (the reservation).</summary>
     public string? KallsymsObject { get; set; }
 
+    /// <summary>The .BTF object, linked after the kallsyms object.</summary>
+    public string? BtfObject { get; set; }
+
     [Required] public string OutputFile { get; set; } = "";
 
     protected override string ToolName => "ld";
@@ -62,7 +65,7 @@ public sealed class LinkVmlinux : ToolTask
     {
         var inputs = Objects.Concat(Libraries).Select(i => i.ItemSpec)
             .Append(LinkerScript)
-            .Concat(KallsymsObject is { Length: > 0 } k ? [k] : []);
+            .Concat(new[] { KallsymsObject, BtfObject }.OfType<string>().Where(o => o.Length > 0));
         foreach (var input in inputs.Where(i => !File.Exists(i)))
             LogError(ErrorCodes.LinkInputMissing, input,
                 $"link input '{input}' does not exist. Build it first, or fix the VmlinuxObject/VmlinuxLibrary item or VmlinuxLinkerScript.");
@@ -118,6 +121,7 @@ public sealed class LinkVmlinux : ToolTask
         Flags = FlagsFor(ToolExe, Flags),
         VmlinuxFlags = FlagsFor(ToolExe, VmlinuxFlags),
         KallsymsObject = KallsymsObject is { Length: > 0 } k ? k : null,
+        BtfObject = BtfObject is { Length: > 0 } b ? b : null,
     };
 
     // ld.lld gets the kernel's GNU ld flags minus the ones it rejects, said out loud.
