@@ -182,7 +182,10 @@ public static class LinkPrediction
         /// </summary>
         public ulong Address(int section, int position)
         {
-            var filled = section < script.Sections.Count ? _filledRules[section].Count(p => p < position) : 0;
+            if (section >= script.Sections.Count) return PlaceholderBase + (ulong)section * SectionSpan;
+            // A gap (a large ALIGN, ". += N") moves dot only once something filled the section before it.
+            var rules = _filledRules[section];
+            var filled = rules.Count(p => p < position) + script.Sections[section].Gaps.Count(g => g < position && rules.Any(p => p < g));
             return PlaceholderBase + (ulong)section * SectionSpan + (ulong)filled * PositionStep;
         }
 

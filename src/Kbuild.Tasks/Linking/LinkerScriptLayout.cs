@@ -10,8 +10,11 @@ namespace Kbuild.Linking;
 /// <see cref="ScriptBytes"/>: what the script's own <c>. += N</c> add, when N is a constant (null: not known);
 /// <see cref="EndsWithAlign"/>: the body ends with <c>. = ALIGN(…)</c>.
 /// </summary>
-public sealed record ScriptOutputSection(int Index, string Name, bool NoLoad, bool KeptByScript, ulong? ScriptBytes, bool EndsWithAlign)
+public sealed record ScriptOutputSection(int Index, string Name, bool NoLoad, bool KeptByScript, ulong? ScriptBytes, bool EndsWithAlign,
+    IReadOnlyList<int> Gaps)
 {
+    // Gaps: positions of dot moves that most likely skip bytes (ALIGN to a page or more, ". += N", ". = expr").
+
     public bool Discards => Name == "/DISCARD/";
 }
 
@@ -106,7 +109,7 @@ public sealed partial class LinkerScriptLayout
                 var body = new BodyFacts();
                 ParseBody(text, end + 1, close, index, ref position, body, rules, assignments);
                 sections.Add(new ScriptOutputSection(index, name, header.Contains("NOLOAD", StringComparison.Ordinal), body.Kept,
-                    body.Bytes, body.EndsWithAlign));
+                    body.Bytes, body.EndsWithAlign, body.Gaps));
                 i = SkipTrailer(text, close + 1, bodyEnd);
                 previous = index;
                 dotMoved = false;
@@ -127,6 +130,7 @@ public sealed partial class LinkerScriptLayout
     {
         public bool Kept, EndsWithAlign;
         public ulong? Bytes = 0;
+        public readonly List<int> Gaps = [];
     }
 
     private static void ParseBody(string text, int from, int to, int section, ref int position, BodyFacts body,
@@ -180,6 +184,8 @@ public sealed partial class LinkerScriptLayout
                 body.Kept = true; // ld keeps a section whose dot the script moves
                 var align = DotAlign().IsMatch(trimmed);
                 body.EndsWithAlign = align;
+                var small = align && DotAlign().Match(trimmed) is var m && Constant(trimmed[m.Length..].TrimEnd(')', ' ')) is < 4096;
+                if (!small) body.Gaps.Add(position++);
                 if (!align) body.Bytes = DotPlus().Match(trimmed) is { Success: true } plus && Constant(plus.Groups["n"].Value) is { } n
                     ? body.Bytes + n : null;
             }
