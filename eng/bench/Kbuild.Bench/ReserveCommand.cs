@@ -1,14 +1,13 @@
 using System.Diagnostics;
-using Kbuild.Archives;
 using Kbuild.Kallsyms;
 using Kbuild.Linking;
 
 namespace Kbuild.Bench;
 
 /// <summary>
-/// reserve &lt;kernel-version&gt; &lt;linker-script&gt; &lt;out.o&gt; &lt;input&gt;... [--all-symbols] [--repeat N]: the
-/// ReserveKallsyms task's steps one by one, each timed (ms, on stderr): read the inputs' symbols, superset,
-/// table generation (with compression), assembler text, <c>gcc -c</c>.
+/// reserve &lt;kernel-version&gt; &lt;linker-script&gt; &lt;out.o&gt; &lt;object&gt;... [--group &lt;library&gt;...] [--all-symbols] [--repeat N]:
+/// the ReserveKallsyms task's steps one by one, each timed (ms, on stderr): the link's prediction (objects linked
+/// whole, the libraries after --group searched as a group), table generation (with compression), assembler text, <c>gcc -c</c>.
 /// </summary>
 public static class ReserveCommand
 {
@@ -16,24 +15,25 @@ public static class ReserveCommand
     {
         int repeat = Program.IntOption(args, "--repeat", 1);
         var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] != "--repeat")).ToList();
-        var (version, script, output, inputs) = (positional[0], positional[1], positional[2], positional[3..]);
+        var (version, script, output) = (positional[0], positional[1], positional[2]);
+        var group = args.Contains("--group") ? args[(Array.IndexOf(args, "--group") + 1)..].TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList() : [];
+        var objects = positional[3..].Except(group).ToList();
         var options = new KallsymsOptions { AllSymbols = args.Contains("--all-symbols"), BaseRelative = true };
         for (int i = 0; i < repeat; i++)
         {
             var clock = Stopwatch.StartNew();
             double Lap() { var ms = clock.Elapsed.TotalMilliseconds; clock.Restart(); return ms; }
-            var symbols = LinkInputs.ReadSymbols(inputs);
-            var read = Lap();
-            var superset = Reservation.Superset(symbols, LinkerScriptNames.Read(script), SysmapFilter.ForKernel(version));
-            var super = Lap();
-            var reservation = Reservation.Create(superset, KallsymsLayout.For(version), options, KallsymsTarget.X86_64, new ReservationSlack(2, 64));
+            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, KallsymsLayout.For(version), options,
+                SysmapFilter.ForKernel(version));
+            var predict = Lap();
+            var reservation = Reservation.Create(superset, KallsymsLayout.For(version), options, KallsymsTarget.X86_64, ReservationSlack.None);
             var generate = Lap();
             var source = Path.ChangeExtension(output, ".S");
             File.WriteAllText(source, reservation.ToAssembly());
             var text = Lap();
             KallsymsObjectAssembler.Assemble("gcc", "", source, output);
             var assemble = Lap();
-            Console.Error.WriteLine($"symbols {superset.Count}: read {read:F0} ms, superset {super:F0} ms, generate {generate:F0} ms, " +
+            Console.Error.WriteLine($"symbols {superset.Count}: prediction {predict:F0} ms, generate {generate:F0} ms, " +
                 $"assembler text {text:F0} ms, gcc -c {assemble:F0} ms");
         }
     }

@@ -37,4 +37,7 @@ public static partial class ErrorCodes
 
     /// <summary>Assembling the kallsyms table with $(Cc) -c failed: check Cc and KallsymsAFlags (e.g. -m32 for a 32-bit kernel).</summary>
     public const string KallsymsAssemblyFailed = "KB0312";
+
+    /// <summary>Warning: the predicted kallsyms table differs in size from the real one, so the image would not have the kernel's layout; the SDK relinks once with an exact reservation (KallsymsSlackPercent above 0 pads instead).</summary>
+    public const string KallsymsPredictionMissed = "KB0380";
 }

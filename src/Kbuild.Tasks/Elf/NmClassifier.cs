@@ -39,9 +39,12 @@ public sealed class NmClassifier
         symbol.Type is not (ElfSymbolType.Section or ElfSymbolType.File);
 
     /// <summary>The type letter nm prints.</summary>
-    public char TypeOf(in ElfSymbol symbol)
+    public char TypeOf(in ElfSymbol symbol) =>
+        IsCommonSection(symbol.SectionIndex) ? 'C' : TypeOf(symbol, SectionLetterOf(symbol.SectionIndex));
+
+    /// <summary>The letter nm would print for a non-common <paramref name="symbol"/> whose section decodes as <paramref name="sectionLetter"/>.</summary>
+    public static char TypeOf(in ElfSymbol symbol, char sectionLetter)
     {
-        if (IsCommonSection(symbol.SectionIndex)) return 'C';
         bool isObject = symbol.Type is ElfSymbolType.Object or ElfSymbolType.Common;
         if (symbol.SectionIndex == ElfSymbol.SHN_UNDEF)
             return symbol.Binding == ElfSymbolBinding.Weak ? (isObject ? 'v' : 'w') : 'U';
@@ -53,7 +56,7 @@ public sealed class NmClassifier
             case ElfSymbolBinding.Local or ElfSymbolBinding.Global: break;
             default: return '?';
         }
-        char letter = SectionLetterOf(symbol.SectionIndex);
+        char letter = sectionLetter;
         return symbol.Binding == ElfSymbolBinding.Global ? char.ToUpperInvariant(letter) : letter;
     }
 
@@ -81,7 +84,7 @@ public sealed class NmClassifier
         s.Type is ElfSection.SHT_REL or ElfSection.SHT_RELA && !s.IsAllocated && s.Link == symtab && s.Info != 0;
 
     /// <summary>coff_section_type (by name) then decode_section_type (by BFD flags), lowercase.</summary>
-    private static char SectionLetter(ElfSection s)
+    public static char SectionLetter(ElfSection s)
     {
         char byName = LetterByName(s.Name);
         if (byName != '?') return byName;

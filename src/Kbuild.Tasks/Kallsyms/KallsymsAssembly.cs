@@ -31,10 +31,11 @@ public static class KallsymsAssembly
     }
 
     /// <summary>
-    /// The room for a table patched in after the link: each label with its alignment and, as its ELF
-    /// symbol size, its reserved size; the pointer slots as "PTR _text ± k" (their relocations must exist
-    /// in the linked image for the patcher to update); every other byte only skipped (zero), since the
-    /// patch overwrites the whole room. An unpatched image therefore has kallsyms_num_syms == 0.
+    /// The room for a table patched in after the link, laid out as the kernel's own .S: each label global and
+    /// aligned, without a .size (the kernel's labels are NOTYPE, size 0, so the linked symbol table is make's);
+    /// the pointer slots as "PTR _text ± k" (their relocations must exist in the linked image for the patcher to
+    /// update); every other byte only skipped (zero), since the patch overwrites the whole room. An unpatched image
+    /// therefore has kallsyms_num_syms == 0. Each array's room is kept beside the object (<see cref="Reservation"/>).
     /// </summary>
     /// <param name="reservedSizes">The room of each array by label; at least the array's size.</param>
     public static void WriteReservation(KallsymsTable table, IReadOnlyDictionary<string, int> reservedSizes, TextWriter output)
@@ -48,9 +49,6 @@ public static class KallsymsAssembly
                     "reserve more slack for this array (or relink with a new reservation).");
             WriteData(output, array, pointer, table.Target.PointerSize, reserved, (start, end) => WriteSkip(output, end - start));
         });
-        output.Write("/* reserved room per array, read back from the linked image's symbol sizes */\n");
-        foreach (var array in table.Arrays)
-            output.Write($"\t.size {array.SymbolName}, {reservedSizes[array.SymbolName]}\n");
     }
 
     public static string ReservationToText(KallsymsTable table, IReadOnlyDictionary<string, int> reservedSizes)

@@ -110,8 +110,7 @@ public sealed class KallsymsGenerator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool SymbolValid(Entry s)
     {
-        // Placeholder addresses say nothing about text ranges: keep the superset.
-        if (_options.AllSymbols || _options.PlaceholderAddresses) return true;
+        if (_options.AllSymbols) return true;
         if (_layout.KeepsSectionBoundsOutsideText &&
             (s.Name.StartsWith("__start_"u8) || s.Name.StartsWith("__stop_"u8)))
             return true;

@@ -20,10 +20,9 @@ public sealed record KallsymsOptions
     public bool LtoClang { get; init; }
 
     /// <summary>
-    /// The addresses are placeholders (a reservation table built before the link): nothing is dropped or
-    /// rejected because of an address — no text-range filter, no _etext corner case, no relative-overflow
-    /// check (offsets are stored truncated to 32 bits). The symbol set is then a superset of what the real
-    /// addresses would keep, and every array has at least the size of the real one for the same names.
+    /// The addresses are placeholders (a reservation table built before the link) that keep the link's order
+    /// (see LinkPrediction), so the text-range filter still applies; only the relative-overflow check is off
+    /// (offsets are stored truncated to 32 bits).
     /// </summary>
     public bool PlaceholderAddresses { get; init; }
 }

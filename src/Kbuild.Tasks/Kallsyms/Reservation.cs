@@ -1,4 +1,4 @@
-using Kbuild.Archives;
+using System.Text.Json;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 
@@ -8,6 +8,42 @@ namespace Kbuild.Kallsyms;
 public readonly record struct ReservationSlack(int Percent, int MinimumBytes)
 {
     public static ReservationSlack None => new(0, 0);
+
+    /// <summary>No slack: the reservation is meant to be the final table's exact size (make's layout).</summary>
+    public bool IsNone => Percent <= 0 && MinimumBytes <= 0;
+}
+
+/// <summary>
+/// What the patcher needs to know of a reservation: each array's room and the slack it was made with. Kept in obj/
+/// beside the reservation object, since the image holds the labels exactly as the kernel's table does (no sizes).
+/// </summary>
+public sealed record ReservationRooms(ReservationSlack Slack, IReadOnlyList<ReservedArray> Arrays)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ReservationRooms Read(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KbuildException(ErrorCodes.KallsymsReservationMissing, path,
+                $"cannot read the kallsyms reservation's rooms ({e.Message}); rebuild, so KbuildReserveKallsyms writes it again.", inner: e);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<ReservationRooms>(text) is { Arrays.Count: > 0 } rooms
+                ? rooms
+                : throw new JsonException("no arrays");
+        }
+        catch (JsonException e)
+        {
+            throw new KbuildException(ErrorCodes.KallsymsReservationMissing, path,
+                $"the kallsyms reservation's rooms file is not valid ({e.Message}); delete it and rebuild.", inner: e);
+        }
+    }
 }
 
 /// <summary>One array of a reservation: what the superset table needs and what is reserved for it.</summary>
@@ -16,9 +52,9 @@ public readonly record struct ReservedArray(string SymbolName, int Used, int Res
 /// <summary>
 /// The pass-1 kallsyms table of the single link: a table for the superset of the final symbols (every
 /// symbol defined by a link input plus every name the linker script assigns, at placeholder addresses),
-/// each array padded with slack. Assembled and linked once; the real table is patched into the room
-/// afterwards. Each array's reserved size is recorded as its ELF symbol size (<c>.size</c>), so the
-/// linked image itself says how much room each array has.
+/// each array padded with slack (none by default: then the room is the predicted table's exact size). Assembled
+/// and linked once; the real table is patched into the room afterwards. Each array's reserved size is kept in
+/// <see cref="Rooms"/> (a file beside the object), not in the image.
 /// </summary>
 public sealed class Reservation
 {
@@ -26,11 +62,17 @@ public sealed class Reservation
     private static readonly HashSet<KallsymsArrayKind> FixedSize =
         [KallsymsArrayKind.NumSyms, KallsymsArrayKind.RelativeBase, KallsymsArrayKind.TokenIndex];
 
-    private Reservation(KallsymsTable table, IReadOnlyList<ReservedArray> arrays)
+    private Reservation(KallsymsTable table, ReservationSlack slack, IReadOnlyList<ReservedArray> arrays)
     {
         Table = table;
+        Slack = slack;
         Arrays = arrays;
     }
+
+    public ReservationSlack Slack { get; }
+
+    /// <summary>The rooms, as the patcher reads them back.</summary>
+    public ReservationRooms Rooms => new(Slack, Arrays);
 
     /// <summary>The table built from the superset (what the linked image holds until it is patched).</summary>
     public KallsymsTable Table { get; }
@@ -40,52 +82,6 @@ public sealed class Reservation
 
     public int TotalUsed => Arrays.Sum(a => a.Used);
     public int TotalReserved => Arrays.Sum(a => a.Reserved);
-
-    /// <summary>
-    /// The superset of the final System.map before the link: every symbol a link input defines (as nm
-    /// lists it; the inputs may already leave out symbols of sections the link discards), every <c>__start_SEC</c>/<c>__stop_SEC</c> an input references (ld defines those), and
-    /// every name the linker script assigns, minus the lines the kernel's mksysmap deletes. Addresses are
-    /// the objects' own values: placeholders only.
-    /// </summary>
-    public static IReadOnlyList<NmSymbol> Superset(IReadOnlyList<LinkInputSymbols> inputs, IEnumerable<string> scriptNames,
-        SysmapFilter filter)
-    {
-        var elfClass = CommonClass(inputs);
-        var digits = NmFormat.AddressDigits(elfClass);
-        var symbols = new List<NmSymbol>();
-        var defined = new HashSet<string>(StringComparer.Ordinal);
-        var linkerDefined = new List<string>();
-        foreach (var input in inputs)
-        {
-            foreach (var s in input.Symbols)
-            {
-                if (s.Type is 'U' or 'w' or 'v')
-                {
-                    if (s.Name.StartsWith("__start_", StringComparison.Ordinal) || s.Name.StartsWith("__stop_", StringComparison.Ordinal))
-                        linkerDefined.Add(s.Name);
-                    continue;
-                }
-                // A common symbol's nm value is its size; in the image it is a .bss symbol.
-                symbols.Add(s.Type == 'C' ? s with { Type = 'B', Address = 0 } : s);
-                defined.Add(s.Name);
-            }
-        }
-        foreach (var name in linkerDefined.Concat(scriptNames))
-            if (defined.Add(name))
-                symbols.Add(new NmSymbol(0, 'T', name));
-        return symbols.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
-    }
-
-    private static ElfClass CommonClass(IReadOnlyList<LinkInputSymbols> inputs)
-    {
-        if (inputs.Count == 0) return ElfClass.Elf64;
-        var majority = inputs.GroupBy(i => i.Class).OrderByDescending(g => g.Count()).First().Key;
-        if (inputs.FirstOrDefault(i => i.Class != majority) is { } odd)
-            throw new KbuildException(ErrorCodes.LinkInputsMixedClasses, odd.Object.DisplayName,
-                $"this object is {(odd.Class == ElfClass.Elf32 ? "32" : "64")}-bit ELF but the other link inputs are " +
-                $"{(majority == ElfClass.Elf32 ? "32" : "64")}-bit; rebuild it for the kernel's architecture (e.g. without -m32).");
-        return majority;
-    }
 
     /// <summary>
     /// Reserves room for the table of <paramref name="symbols"/> (addresses are placeholders: nothing is
@@ -107,11 +103,11 @@ public sealed class Reservation
     /// Reserves room for an exact table (the relink after an overflow: the final symbols are known).
     /// </summary>
     public static Reservation FromTable(KallsymsTable table, ReservationSlack slack) =>
-        new(table, table.Arrays.Select(a => new ReservedArray(a.SymbolName, a.Size, Reserve(a, slack))).ToList());
+        new(table, slack, table.Arrays.Select(a => new ReservedArray(a.SymbolName, a.Size, Reserve(a, slack))).ToList());
 
     private static int Reserve(KallsymsArray array, ReservationSlack slack)
     {
-        if (FixedSize.Contains(array.Kind)) return array.Size;
+        if (FixedSize.Contains(array.Kind) || slack.IsNone) return array.Size;
         var extra = Math.Max((int)Math.Ceiling(array.Size * (slack.Percent / 100.0)), slack.MinimumBytes);
         return KallsymsTable.AlignUp(array.Size + extra, array.Alignment);
     }

@@ -13,11 +13,17 @@ public sealed record ArrayRoom(KallsymsArray Array, ulong Address, long FileOffs
 }
 
 /// <summary>The real table matched against the rooms of a linked image.</summary>
-public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IReadOnlyList<ArrayRoom> Rooms)
+public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IReadOnlyList<ArrayRoom> Rooms, ReservationSlack Slack)
 {
     public bool Fits => Rooms.All(r => r.Fits);
     public int TableBytes => Rooms.Sum(r => r.Array.Size);
     public int ReservedBytes => Rooms.Sum(r => r.Reserved);
+
+    /// <summary>Every array fills its room exactly: the image has the layout the kernel's make links.</summary>
+    public bool IsExact => Rooms.All(r => r.Array.Size == r.Reserved);
+
+    public string DescribeMismatch() =>
+        string.Join(", ", Rooms.Where(r => r.Array.Size != r.Reserved).Select(r => $"{r.Array.SymbolName} {r.Array.Size} bytes, {r.Reserved} reserved"));
 
     public string Describe() =>
         $"kallsyms: {Table.Symbols.Count} symbols, table {TableBytes} of {ReservedBytes} reserved bytes (" +
@@ -36,38 +42,40 @@ public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IR
 /// </summary>
 public static class KallsymsPatcher
 {
-    /// <summary>Finds each array's room: the address of its label and the reserved size (its ELF symbol size).</summary>
-    public static KallsymsPatchPlan Plan(ElfImage image, KallsymsTable table)
+    /// <summary>Finds each array's room: the address of its label in the image, the reserved size from the reservation's rooms.</summary>
+    public static KallsymsPatchPlan Plan(ElfImage image, KallsymsTable table, ReservationRooms reservation)
     {
         var labels = image.ReadSymbols()
             .Where(s => !s.IsUndefined && s.Name.StartsWith("kallsyms_", StringComparison.Ordinal))
             .GroupBy(s => s.Name)
             .ToDictionary(g => g.Key, g => g.First());
+        var reservedSizes = reservation.Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved);
         var rooms = new List<ArrayRoom>();
         foreach (var array in table.Arrays)
         {
-            if (!labels.TryGetValue(array.SymbolName, out var label) || label.Size == 0)
+            if (!labels.TryGetValue(array.SymbolName, out var label) || !reservedSizes.TryGetValue(array.SymbolName, out var reserved))
                 throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
-                    $"{array.SymbolName} is {(label.Name == null ? "not defined" : "defined without a reserved size")} in the linked image, " +
-                    "so it was not linked with a kallsyms reservation object. Link it with the object KbuildReserveKallsyms " +
+                    $"{array.SymbolName} is {(label.Name == null ? "not defined in the linked image" : "not in the reservation's rooms")}, " +
+                    "so it was not linked with this kallsyms reservation object. Link it with the object KbuildReserveKallsyms " +
                     "writes (and check that the kernel version and kallsyms options match the reservation's).");
-            var reserved = checked((int)label.Size);
             var offset = image.FileOffsetOf(label.Value);
-            if (image.FileOffsetOf(label.Value + label.Size - 1) != offset + reserved - 1)
+            if (reserved > 0 && image.FileOffsetOf(label.Value + (ulong)reserved - 1) != offset + reserved - 1)
                 throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
                     $"the room of {array.SymbolName} (0x{label.Value:x}, {reserved} bytes) is not contiguous in one section; " +
                     "the linker script must place .rodata of the kallsyms object in one output section.");
             rooms.Add(new ArrayRoom(array, label.Value, offset, reserved));
         }
-        return new KallsymsPatchPlan(image.Path, table, rooms);
+        return new KallsymsPatchPlan(image.Path, table, rooms, reservation.Slack);
     }
 
     /// <summary>
     /// Patches <paramref name="staged"/> (a copy of <paramref name="plan"/>'s image, made while the table was
     /// generated) and renames it onto its destination only once the patched table decodes to the plan's
-    /// symbols. The input image is not modified.
+    /// symbols. With <paramref name="buildId"/>, the build ID is recomputed over the patched bytes as the linker
+    /// would have computed it for them. The input image is not modified.
     /// </summary>
-    public static void Patch(KallsymsPatchPlan plan, BackgroundCopy staged, Func<ElfImage, IReadOnlyList<NmSymbol>> decode)
+    public static void Patch(KallsymsPatchPlan plan, BackgroundCopy staged, Func<ElfImage, IReadOnlyList<NmSymbol>> decode,
+        BuildIdHash? buildId = null)
     {
         if (!plan.Fits)
             throw new KbuildException(ErrorCodes.KallsymsReservationTooSmall, plan.ImagePath,
@@ -102,6 +110,7 @@ public static class KallsymsPatcher
                 file.Write(field);
             }
         }
+        if (buildId is { } hash) BuildId.Update(temp, hash);
         Verify(temp, plan, decode);
         staged.Commit();
     }

@@ -9,17 +9,27 @@ namespace Kbuild.Tasks;
 
 /// <summary>
 /// Pass 2 of the single link: the real kallsyms table of a linked image, patched into its reservation,
-/// verified, and written to OutputFile (the input image is never modified). When the table does not fit
-/// and ContinueOnOverflow is set, warns and sets Overflowed so the build can relink; otherwise fails.
+/// verified, the build ID recomputed over the patched bytes, and written to OutputFile (the input image is never
+/// modified). When MayRelink is set and the reservation does not fit the real table — too small, or, without
+/// slack, not exactly its size (then the image would not have make's layout) — warns and sets NeedsRelink so the
+/// build relinks with an exact reservation; otherwise a too small room fails and a larger one is padded.
 /// </summary>
 public sealed class PatchKallsyms : KallsymsTask
 {
     /// <summary>The linked, unpatched image.</summary>
     [Required] public string Image { get; set; } = "";
-    [Required] public string OutputFile { get; set; } = "";
-    public bool ContinueOnOverflow { get; set; }
 
-    [Output] public bool Overflowed { get; private set; }
+    /// <summary>Each array's room, written by ReserveKallsyms beside the reservation object.</summary>
+    [Required] public string ReservationRooms { get; set; } = "";
+
+    [Required] public string OutputFile { get; set; } = "";
+
+    /// <summary>The flags the image was linked with: their --build-id says how to recompute the ID.</summary>
+    public string? LinkerFlags { get; set; }
+
+    public bool MayRelink { get; set; }
+
+    [Output] public bool NeedsRelink { get; private set; }
 
     /// <summary>Bytes of the real table, and of the room the image reserved for it.</summary>
     [Output] public int TableBytes { get; private set; }
@@ -28,27 +38,42 @@ public sealed class PatchKallsyms : KallsymsTask
     protected override void Run()
     {
         var (layout, options) = (Layout, Options);
+        var rooms = Kallsyms.ReservationRooms.Read(ReservationRooms);
         // Copying a debug kernel takes a while: let it run while the real table is generated.
         using var staged = BackgroundCopy.Start(Image, OutputFile);
         KallsymsPatchPlan plan;
+        BuildIdHash? buildId;
         using (var image = ElfImage.Open(Image))
         {
             var symbols = SysmapWriter.Symbols(image, Filter);
             var table = KallsymsGenerator.Generate(symbols, layout, options, new KallsymsTarget(image.Class, image.IsLittleEndian), Image);
             foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Image, warning);
-            plan = KallsymsPatcher.Plan(image, table);
+            plan = KallsymsPatcher.Plan(image, table, rooms);
+            buildId = BuildId.HashFromFlags((LinkerFlags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), BuildId.LinkerOf(image));
         }
 
-        if (!plan.Fits && ContinueOnOverflow)
+        if (MayRelink && !plan.Fits)
         {
             LogWarning(ErrorCodes.KallsymsReservationOverflow, Image,
                 $"the kallsyms table outgrew its reservation ({plan.DescribeOverflow()}); relinking once with a reservation " +
                 "sized from the real symbols. Raise KallsymsSlackPercent or KallsymsSlackMinBytes to avoid the extra link.");
-            Overflowed = true;
+            NeedsRelink = true;
             return;
         }
-        KallsymsPatcher.Patch(plan, staged, patched => KallsymsDecoder.Decode(patched, AbsolutePercpu));
+        if (MayRelink && rooms.Slack.IsNone && !plan.IsExact)
+        {
+            LogWarning(ErrorCodes.KallsymsPredictionMissed, Image,
+                $"the predicted kallsyms table is not the real one ({plan.DescribeMismatch()}); relinking once with an exact " +
+                "reservation so vmlinux has the kernel's own layout. Set KallsymsSlackPercent above 0 to pad instead of relinking.");
+            NeedsRelink = true;
+            return;
+        }
+        KallsymsPatcher.Patch(plan, staged, patched => KallsymsDecoder.Decode(patched, AbsolutePercpu), buildId);
         (TableBytes, ReservedBytes) = (plan.TableBytes, plan.ReservedBytes);
         Log.LogMessage(MessageImportance.High, plan.Describe());
+        if (!plan.IsExact)
+            Log.LogMessage(MessageImportance.High,
+                $"kallsyms: the table is smaller than its room, padded with zeros ({plan.DescribeMismatch()}); " +
+                "vmlinux is correct but its layout is not the kernel's make's.");
     }
 }

@@ -10,7 +10,7 @@ namespace Kbuild.Tasks;
 /// <summary>
 /// Pass 1 of the single link: the kallsyms reservation object. From the link inputs and the linker script
 /// (the superset of the final symbols), or, for the relink after an overflow, from a linked image's real
-/// symbols. Writes OutputFile's .S beside it and assembles it with Cc.
+/// symbols. Writes OutputFile's .S beside it and assembles it with Cc; each array's room goes to RoomsFile.
 /// </summary>
 public sealed class ReserveKallsyms : KallsymsTask
 {
@@ -28,6 +28,9 @@ public sealed class ReserveKallsyms : KallsymsTask
 
     /// <summary>The reservation object (the .S goes beside it).</summary>
     [Required] public string OutputFile { get; set; } = "";
+
+    /// <summary>Each array's room, for PatchKallsyms (the image itself records no sizes, as the kernel's table).</summary>
+    [Required] public string RoomsFile { get; set; } = "";
 
     /// <summary>Bytes reserved for the whole table.</summary>
     [Output] public int ReservedBytes { get; private set; }
@@ -48,26 +51,24 @@ public sealed class ReserveKallsyms : KallsymsTask
         }
         else
         {
-            var inputs = Objects.Concat(Libraries).Select(i => i.ItemSpec).ToList();
-            var hasScript = LinkerScript is { Length: > 0 };
-            // Symbols in sections the script discards never reach the image: leave them out of the superset.
-            var symbols = LinkInputs.ReadSymbols(inputs, leaveOutSection: hasScript ? LinkerScriptDiscards.Read(LinkerScript!).Discards : null);
-            var scriptNames = hasScript ? LinkerScriptNames.Read(LinkerScript!) : [];
-            var superset = Reservation.Superset(symbols, scriptNames, filter);
-            reservation = Reservation.Create(superset, layout, options, TargetOf(symbols), slack);
+            var superset = LinkPrediction.SystemMapSymbols(Objects.Select(i => i.ItemSpec).ToList(),
+                Libraries.Select(i => i.ItemSpec).ToList(), LinkerScript, layout, options, filter);
+            reservation = Reservation.Create(superset, layout, options, TargetOf(Objects), slack);
         }
 
         var source = Path.ChangeExtension(OutputFile, ".S");
         AtomicOutput.WriteAllText(source, reservation.ToAssembly());
         KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile);
+        AtomicOutput.WriteAllText(RoomsFile, reservation.Rooms.ToJson());
         ReservedBytes = reservation.TotalReserved;
         Log.LogMessage(MessageImportance.High, reservation.Describe());
     }
 
-    private static KallsymsTarget TargetOf(IReadOnlyList<LinkInputSymbols> inputs)
+    private static KallsymsTarget TargetOf(ITaskItem[] objects)
     {
+        var inputs = LinkInputs.Expand(objects.Select(o => o.ItemSpec));
         if (inputs.Count == 0) return KallsymsTarget.X86_64;
-        using var first = inputs[0].Object.Open();
+        using var first = inputs[0].Open();
         return new KallsymsTarget(first.Class, first.IsLittleEndian);
     }
 }

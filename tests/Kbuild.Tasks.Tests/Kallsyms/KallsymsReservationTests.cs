@@ -13,7 +13,7 @@ public sealed class KallsymsReservationTests
             KallsymsLayout.For(version), options, KallsymsTarget.X86_64);
 
     /// <summary>
-    /// The reservation object holds labels at aligned offsets, sized to their room, the pointer slots with
+    /// The reservation object holds labels at aligned offsets with their room between them, the pointer slots with
     /// their relocations against _text, and zeros everywhere else (so an unpatched image has no symbols).
     /// </summary>
     [TestMethod]
@@ -27,14 +27,14 @@ public sealed class KallsymsReservationTests
         var dir = Directory.CreateTempSubdirectory("kallsyms-reserve-").FullName;
         var assembled = KernelKallsymsTool.Assemble(KallsymsAssembly.ReservationToText(table, reserved), ElfClass.Elf64,
             table.TextAddress, dir, "reserved");
-        var labels = Tool.RunChecked("nm", ["-S", Path.Combine(dir, "reserved.o")]).Split('\n')
-            .Select(l => l.Split(' ')).Where(p => p.Length == 4 && p[2] == "R")
-            .ToDictionary(p => p[3], p => (Offset: Convert.ToInt32(p[0], 16), Size: Convert.ToInt32(p[1], 16)));
+        var labels = Tool.RunChecked("nm", [Path.Combine(dir, "reserved.o")]).Split('\n')
+            .Select(l => l.Split(' ')).Where(p => p.Length == 3 && p[1] == "R")
+            .ToDictionary(p => p[2], p => Convert.ToInt32(p[0], 16));
         var offset = 0;
         foreach (var array in table.Arrays)
         {
             offset = KallsymsTable.AlignUp(offset, array.Alignment);
-            Assert.AreEqual((offset, reserved[array.SymbolName]), labels[array.SymbolName], array.SymbolName);
+            Assert.AreEqual(offset, labels[array.SymbolName], array.SymbolName);
             var expected = new byte[reserved[array.SymbolName]];
             foreach (var slot in array.TextRelocations)
                 array.Bytes.AsSpan(slot.Offset, 8).CopyTo(expected.AsSpan(slot.Offset));
@@ -57,18 +57,18 @@ public sealed class KallsymsReservationTests
         StringAssert.Contains(e.Message, "kallsyms_names");
     }
 
-    /// <summary>Placeholder addresses: nothing dropped or rejected by address, names as with all symbols.</summary>
+    /// <summary>Placeholder addresses: no relative-overflow check, the same arrays as with the real addresses.</summary>
     [TestMethod]
     [DataRow("6.1")]
     [DataRow("6.12")]
-    public void PlaceholderAddressesKeepTheSupersetWithoutOverflowChecks(string version)
+    public void PlaceholderAddressesSkipTheOverflowCheck(string version)
     {
         var map = SystemMap.Parse(new StringReader(SyntheticMap.Kernel(4, 500).ToString()), null);
         var placeholders = map.Select((s, i) => s with { Address = (ulong)i * 0x1_0000_0000 }).ToList();
         var real = KallsymsGenerator.Generate(map, KallsymsLayout.For(version),
             new KallsymsOptions { AllSymbols = true, BaseRelative = true }, KallsymsTarget.X86_64);
         var reservation = KallsymsGenerator.Generate(placeholders, KallsymsLayout.For(version),
-            new KallsymsOptions { BaseRelative = true, PlaceholderAddresses = true }, KallsymsTarget.X86_64);
+            new KallsymsOptions { AllSymbols = true, BaseRelative = true, PlaceholderAddresses = true }, KallsymsTarget.X86_64);
         CollectionAssert.AreEquivalent(real.Symbols.Select(s => s.Name).ToArray(), reservation.Symbols.Select(s => s.Name).ToArray());
         foreach (var array in real.Arrays)
             Assert.AreEqual(array.Size, reservation.Find(array.SymbolName)!.Size, array.SymbolName);
@@ -108,5 +108,34 @@ public sealed class KallsymsReservationTests
         var names = reservation.Table.Symbols.Select(s => s.Name).ToHashSet();
         foreach (var array in reservation.Table.Arrays)
             Assert.Contains(array.SymbolName, names);
+    }
+
+    /// <summary>
+    /// Without slack the reservation object is the kernel's own: assembled from the kernel's scripts/kallsyms .S
+    /// of the same symbols, both have one .rodata of the same size and alignment, the same symbols in the same
+    /// order (GLOBAL NOTYPE, size 0) and the same relocations.
+    /// </summary>
+    [TestMethod]
+    [DataRow("6.1", true)]
+    [DataRow("6.12", true)]
+    [DataRow("6.12", false)]
+    public void ExactReservationObjectIsLaidOutLikeTheKernels(string version, bool allSymbols)
+    {
+        var mapText = SyntheticMap.Kernel(9, 500).ToString();
+        var options = new KallsymsOptions { AllSymbols = allSymbols, BaseRelative = true };
+        var table = KallsymsGenerator.Generate(SystemMap.Parse(new StringReader(mapText), null), KallsymsLayout.For(version), options,
+            KallsymsTarget.X86_64);
+        var reservation = Reservation.FromTable(table, ReservationSlack.None);
+        var dir = Directory.CreateTempSubdirectory("kallsyms-exact-").FullName;
+        KernelKallsymsTool.AssembleObject(reservation.ToAssembly(), ElfClass.Elf64, dir, "ours");
+        var map = Path.Combine(dir, "System.map");
+        File.WriteAllText(map, mapText);
+        var kernelSource = KernelKallsymsTool.Run(version, KernelKallsymsTool.Flags(version, options), map);
+        Assert.AreEqual(0, kernelSource.ExitCode, kernelSource.StdErr);
+        KernelKallsymsTool.AssembleObject(kernelSource.StdOut, ElfClass.Elf64, dir, "kernels");
+        string Shape(string name) => Tool.RunChecked("readelf", ["-SsrW", Path.Combine(dir, name + ".o")])
+            .Replace(name, "X");
+        Assert.AreEqual(Shape("kernels"), Shape("ours"));
+        Directory.Delete(dir, true);
     }
 }

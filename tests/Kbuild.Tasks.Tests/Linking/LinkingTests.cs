@@ -1,3 +1,4 @@
+using Kbuild.Elf;
 using Kbuild.IO;
 using Kbuild.Diagnostics;
 using Kbuild.Linking;
@@ -255,35 +256,60 @@ public sealed class LinkingTests
     }
 
     /// <summary>
-    /// On the real kernels: the superset left without the discarded sections' symbols still holds every
-    /// symbol of the kernel-built System.map, and every symbol it leaves out is absent from the kernel's vmlinux.
+    /// On the real kernels, from the inputs the SDK links (vmlinux.a whole, the libraries as a group, the export and
+    /// version objects, the script): the predicted System.map names with their type letters are exactly make's.
     /// </summary>
     [TestMethod]
     [DataRow("6.1", "A")]
     [DataRow("6.12", "A")]
     [DataRow("6.1", "B")]
     [DataRow("6.12", "B")]
-    public void Discards_OfTheRealKernelScript_KeepTheSupersetAndDropOnlyAbsentSymbols(string version, string config)
+    public void Prediction_OfTheRealKernelLink_IsMakesSystemMap(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);
-        var script = Path.Combine(build, "arch", "x86", "kernel", "vmlinux.lds");
-        // The final link's inputs (6.12 with modules adds the export table object).
-        var inputs = new[] { "vmlinux.o", "init/version-timestamp.o", ".vmlinux.export.o" }
+        var objects = new[] { "vmlinux.a", ".vmlinux.export.o", "init/version-timestamp.o" }
             .Select(f => Path.Combine(build, f)).Where(File.Exists).ToList();
-        var kept = LinkInputs.ReadSymbols(inputs, leaveOutSection: LinkerScriptDiscards.Read(script).Discards);
-        var superset = Reservation.Superset(kept, LinkerScriptNames.Read(script), SysmapFilter.ForKernel(version))
-            .Select(s => s.Name).ToHashSet();
+        var libraries = new[] { "lib/lib.a", "arch/x86/lib/lib.a" }.Select(f => Path.Combine(build, f)).Where(File.Exists).ToList();
+        var config_ = File.ReadAllText(Path.Combine(build, ".config"));
+        var options = new KallsymsOptions
+        {
+            AllSymbols = config_.Contains("CONFIG_KALLSYMS_ALL=y"), AbsolutePercpu = config_.Contains("CONFIG_KALLSYMS_ABSOLUTE_PERCPU=y"),
+            BaseRelative = true,
+        };
+        AssertPredictsMap(objects, libraries, Path.Combine(build, "arch", "x86", "kernel", "vmlinux.lds"),
+            Path.Combine(build, "System.map"), version, options);
+    }
 
-        var missing = File.ReadLines(Path.Combine(build, "System.map")).Select(l => l.Split(' ')[2])
-            .Where(n => !n.StartsWith("kallsyms_", StringComparison.Ordinal) && !superset.Contains(n)).ToList();
-        CollectionAssert.AreEqual(new List<string>(), missing, "System.map symbols left out of the superset: " + string.Join(" ", missing.Take(20)));
+    internal static void AssertPredictsMap(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string script,
+        string systemMap, string version, KallsymsOptions options)
+    {
+        var labels = KallsymsGenerator.ArraySymbolNames(KallsymsLayout.For(version), new KallsymsOptions { BaseRelative = true })
+            .Select(n => (n, ".rodata"));
+        var (predicted, elfClass) = LinkPrediction.Predict(objects, libraries, LinkerScriptLayout.Read(script), labels, ["_text"]);
+        var filter = SysmapFilter.ForKernel(version);
+        var digits = NmFormat.AddressDigits(elfClass);
+        var ours = predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
+        var makes = File.ReadLines(systemMap).Select(l => l[(l.IndexOf(' ') + 1)..]).Order(StringComparer.Ordinal).ToList();
+        var extra = ours.Except(makes).ToList();
+        var missing = makes.Except(ours).ToList();
+        Assert.IsTrue(extra.Count == 0 && missing.Count == 0 && ours.Count == makes.Count,
+            $"predicted {ours.Count} symbols, make's System.map has {makes.Count}; predicted only: {extra.Count} " +
+            $"({string.Join(", ", extra.Take(40))}); make's only: {missing.Count} ({string.Join(", ", missing.Take(40))}); " +
+            "ours for those: " + string.Join(", ", missing.Take(40).Select(m => m[2..]).Select(n => predicted.Where(p => p.Name == n).Select(p => $"{p.Type} {n}").FirstOrDefault() ?? $"none {n}")));
 
-        var keptNames = kept.SelectMany(i => i.Symbols).Select(s => s.Name).ToHashSet();
-        var dropped = LinkInputs.ReadSymbols(inputs).SelectMany(i => i.Symbols)
-            .Where(s => s.Type is not ('U' or 'w' or 'v') && !keptNames.Contains(s.Name)).Select(s => s.Name).ToHashSet();
-        Assert.IsNotEmpty(dropped, "the kernel script discards sections with symbols (.discard.*, .modinfo, ...)");
-        var inVmlinux = NmNames(Path.Combine(build, "vmlinux"), build);
-        var present = dropped.Where(inVmlinux.Contains).Take(20).ToList();
-        CollectionAssert.AreEqual(new List<string>(), present, "dropped symbols that the kernel's vmlinux has");
+        // The table of the prediction (placeholder addresses) has exactly the real table's symbols, so every array its size.
+        var layout = KallsymsLayout.For(version);
+        var reservation = Reservation.Create(predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList(), layout, options,
+            KallsymsTarget.X86_64, ReservationSlack.None);
+        var real = KallsymsGenerator.Generate(SystemMap.Read(systemMap), layout, options, KallsymsTarget.X86_64);
+        var predictedTable = reservation.Table.Symbols.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
+        var realTable = real.Symbols.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
+        var tableExtra = predictedTable.Except(realTable).ToList();
+        var tableMissing = realTable.Except(predictedTable).ToList();
+        Assert.IsTrue(tableExtra.Count == 0 && tableMissing.Count == 0 && predictedTable.Count == realTable.Count,
+            $"predicted table {predictedTable.Count} symbols, real {realTable.Count}; predicted only: {string.Join(", ", tableExtra.Take(20))}; " +
+            $"real only: {string.Join(", ", tableMissing.Take(20))}");
+        foreach (var array in real.Arrays)
+            Assert.AreEqual(array.Size, reservation.Table.Find(array.SymbolName)!.Size, array.SymbolName);
     }
 }
