@@ -14,12 +14,9 @@ public sealed partial class SummaryTests
                     @"reservation \d+\.\d\d s, link \d+\.\d\d s, patch\+verify \d+\.\d\d s, (?<postlink>post-link \d+\.\d\d s, )?System\.map \d+\.\d\d s")]
     private static partial Regex SummaryLine();
 
-    /// <summary>The room the image reserved, as nm -S reports the kallsyms_* labels' sizes.</summary>
-    private static long ReservedPerNm(string vmlinux) =>
-        Tool.RunChecked("nm", ["-S", vmlinux]).Split('\n')
-            .Select(l => l.Split(' '))
-            .Where(f => f.Length == 4 && f[3].StartsWith("kallsyms_"))
-            .Sum(f => Convert.ToInt64(f[1], 16));
+    /// <summary>The room the reservation gave the table, as the patcher reads it (obj/kallsyms.reserve.json).</summary>
+    private static long ReservedPerRoomsFile(SyntheticKernel kernel) =>
+        Kbuild.Kallsyms.ReservationRooms.Read(Path.Combine(kernel.Dir, "obj", "kallsyms.reserve.json")).Arrays.Sum(a => a.Reserved);
 
     [TestMethod]
     public void Build_EndsWithLinksTableUseAndStepTimes_NoOpSaysUpToDate()
@@ -31,8 +28,8 @@ public sealed partial class SummaryTests
         var line = SummaryLine().Match(output);
         Assert.IsTrue(line.Success, output);
         Assert.AreEqual("1", line.Groups["links"].Value);
-        Assert.AreEqual(ReservedPerNm(kernel.Vmlinux), long.Parse(line.Groups["reserved"].Value));
-        Assert.IsTrue(long.Parse(line.Groups["used"].Value) is > 0 and var used && used <= long.Parse(line.Groups["reserved"].Value));
+        Assert.AreEqual(ReservedPerRoomsFile(kernel), long.Parse(line.Groups["reserved"].Value));
+        Assert.AreEqual(line.Groups["reserved"].Value, line.Groups["used"].Value, "one link: the prediction is exact, no slack");
         Assert.IsTrue(line.Groups["postlink"].Success, "post-link targets are timed: " + line.Value);
         Assert.IsTrue(output.TrimEnd().EndsWith(line.Value) || output.IndexOf(line.Value) > output.IndexOf("KbuildSystemMap"),
             "the summary comes last");
@@ -55,7 +52,7 @@ public sealed partial class SummaryTests
         var line = SummaryLine().Match(outcome.ToString());
         Assert.IsTrue(line.Success, outcome.ToString());
         Assert.AreEqual("2", line.Groups["links"].Value);
-        Assert.AreEqual(ReservedPerNm(kernel.Vmlinux), long.Parse(line.Groups["reserved"].Value));
+        Assert.AreEqual(ReservedPerRoomsFile(kernel), long.Parse(line.Groups["reserved"].Value));
     }
 
     [TestMethod]
@@ -81,7 +78,7 @@ public sealed partial class SummaryTests
         Assert.IsTrue(messages.Any(m => m.Contains("--whole-archive") && m.Contains(kernel.ReservationObject) &&
                                         m.Contains("lib/lib.a")), "no linker command in the binary log:\n" +
             string.Join('\n', messages.Where(m => m.Contains("whole-archive"))));
-        var reserved = ReservedPerNm(kernel.Vmlinux);
+        var reserved = ReservedPerRoomsFile(kernel);
         foreach (var property in new[] { $"KallsymsReservationBytes={reserved}", $"KallsymsReservedBytes={reserved}", "KallsymsTableBytes=" })
             Assert.IsTrue(messages.Any(m => m.Contains(property)), $"{property} is not in the binary log:\n" +
                 string.Join('\n', messages.Where(m => m.Contains("Kallsyms") && m.Contains('='))));
