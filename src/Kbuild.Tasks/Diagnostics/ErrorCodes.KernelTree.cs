@@ -23,4 +23,8 @@ public static partial class ErrorCodes
     /// <summary>A step the kernel runs after linking vmlinux (sorttable, arch postlink, the saved
     /// command for make) failed: see the tool's output; vmlinux is not usable until it succeeds.</summary>
     public const string KernelPostLinkFailed = "KB0407";
+
+    /// <summary>The kernel's source or build directory path has a space or a colon, which the kernel's make
+    /// refuses: move the tree (or the O= directory) to a path without them.</summary>
+    public const string KernelPathUnsupported = "KB0420";
 }

@@ -59,7 +59,7 @@ public sealed class ReserveKallsyms : KallsymsTask
 
         var source = Path.ChangeExtension(OutputFile, ".S");
         AtomicOutput.WriteAllText(source, reservation.ToAssembly());
-        KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile);
+        KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile, Tools);
         ReservedBytes = reservation.TotalReserved;
         Log.LogMessage(MessageImportance.High, reservation.Describe());
     }
