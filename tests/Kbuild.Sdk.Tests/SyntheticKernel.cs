@@ -48,9 +48,11 @@ public sealed class SyntheticKernel : IDisposable
         }
         """;
 
-    public SyntheticKernel(string? extraProjectBody = null)
+    /// <param name="directoryName">A name for the project directory (inside a fresh temp directory), e.g. one with spaces.</param>
+    public SyntheticKernel(string? extraProjectBody = null, string? directoryName = null)
     {
-        Dir = Directory.CreateTempSubdirectory("kbuild-sdk-").FullName;
+        Dir = _root = Directory.CreateTempSubdirectory("kbuild-sdk-").FullName;
+        if (directoryName != null) Dir = Directory.CreateDirectory(Path.Combine(Dir, directoryName)).FullName;
         Write("start.c", """
             int counter;
             int util_add(int a, int b);
@@ -85,7 +87,8 @@ public sealed class SyntheticKernel : IDisposable
               <ItemGroup>
                 <VmlinuxObject Include="start.o;data.o" />
                 <VmlinuxObject Include="$(ExtraObjects)" Condition="'$(ExtraObjects)' != ''" />
-                <VmlinuxLibrary Include="lib/lib.a" />
+                <VmlinuxLibrary Include="$(TestLibrary)" Condition="'$(TestLibrary)' != ''" />
+                <VmlinuxLibrary Include="lib/lib.a" Condition="'$(TestLibrary)' == ''" />
               </ItemGroup>
               {extraProjectBody}
               <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
@@ -99,6 +102,8 @@ public sealed class SyntheticKernel : IDisposable
             </Project>
             """);
     }
+
+    private readonly string _root;
 
     public string Dir { get; }
     public string Project => Path.Combine(Dir, "kernel.kproj");
@@ -130,6 +135,6 @@ public sealed class SyntheticKernel : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }

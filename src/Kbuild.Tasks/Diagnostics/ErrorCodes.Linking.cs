@@ -37,4 +37,8 @@ public static partial class ErrorCodes
 
     /// <summary>Assembling the kallsyms table with $(Cc) -c failed: check Cc and KallsymsAFlags (e.g. -m32 for a 32-bit kernel).</summary>
     public const string KallsymsAssemblyFailed = "KB0312";
+
+    /// <summary>The linker script is malformed (a bracket never closed, a wildcard no matcher accepts): ld would
+    /// reject it too; fix or regenerate the script.</summary>
+    public const string LinkerScriptInvalid = "KB0320";
 }

@@ -93,7 +93,7 @@ public sealed record ToolProcess
         {
             var tool = Path.GetFileName(fileName);
             throw new KbuildException(ErrorCodes.ToolCannotStart, fileName,
-                $"cannot run '{fileName}': {e.Message}. Install it ({PackageHint(tool)}) or put it on PATH.", inner: e);
+                $"cannot run '{fileName}' ({e.Message.Split(". ").Last().TrimEnd('.')}): install it ({PackageHint(tool)}) or put it on PATH.", inner: e);
         }
     }
 
@@ -115,6 +115,7 @@ public sealed record ToolProcess
         "make" => "Debian package 'make'",
         "sh" => "Debian package 'dash'",
         "gcc" or "cc" => "Debian package 'gcc'",
+        _ when tool.StartsWith("gcc-", StringComparison.Ordinal) => $"Debian package '{tool}'",
         "clang" => "Debian package 'clang'",
         _ when tool.StartsWith("ld.lld", StringComparison.Ordinal) => "Debian package 'lld'",
         _ when tool.StartsWith("clang", StringComparison.Ordinal) => "Debian package 'clang'",
