@@ -170,6 +170,42 @@ public sealed class ReliabilityTests
     }
 
     [TestMethod]
+    public void KernelTreeDesignTimeBuild_StartsNoMakeAndWritesNothing()
+    {
+        // A build directory whose make would fail at once: a design-time build must not even try it.
+        using var kernel = new SyntheticKernel("<PropertyGroup><KernelBuildDir>kernel-build</KernelBuildDir></PropertyGroup>");
+        Directory.CreateDirectory(Path.Combine(kernel.Dir, "kernel-build"));
+        var before = Directory.GetFileSystemEntries(kernel.Dir, "*", SearchOption.AllDirectories).Order().ToList();
+
+        foreach (var target in new[] { "Build", "CompileDesignTime", "GetTargetPath" })
+        {
+            var outcome = kernel.Build(new Dictionary<string, string> { ["DesignTimeBuild"] = "true" }, target);
+            Assert.IsTrue(outcome.Succeeded, $"{target}: {outcome}");
+            Assert.AreEqual(0, outcome.ExecutedTasks.Count, $"{target} ran tasks: {string.Join(", ", outcome.ExecutedTasks)}");
+        }
+        CollectionAssert.AreEqual(before, Directory.GetFileSystemEntries(kernel.Dir, "*", SearchOption.AllDirectories).Order().ToList());
+        // The same project outside design time does start the kernel-tree probe (and fails on this empty directory).
+        Assert.IsTrue(kernel.Build().RanTask("ProbeKernelTree"));
+    }
+
+    [TestMethod]
+    public void KernelBuildDirWithASpace_IsKB0420BeforeMakeStarts()
+    {
+        using var kernel = new SyntheticKernel("<PropertyGroup><KernelBuildDir>kernel build</KernelBuildDir></PropertyGroup>");
+        var buildDir = Path.Combine(kernel.Dir, "kernel build");
+        Directory.CreateDirectory(Path.Combine(buildDir, "include", "config"));
+        File.WriteAllText(Path.Combine(buildDir, ".config"), "CONFIG_KALLSYMS=y\n");
+        File.WriteAllText(Path.Combine(buildDir, "include", "config", "auto.conf"), "CONFIG_KALLSYMS=y\n");
+        File.WriteAllText(Path.Combine(buildDir, "include", "config", "kernel.release"), "6.12.0\n");
+        File.WriteAllText(Path.Combine(buildDir, "Makefile"), "vmlinux:\n\ttouch make-ran\n");
+        var outcome = kernel.Build();
+        Assert.IsFalse(outcome.Succeeded);
+        var error = outcome.Errors.First(e => e.Code == "KB0420");
+        StringAssert.Contains(error.Message, "space");
+        Assert.IsFalse(File.Exists(Path.Combine(buildDir, "make-ran")), "make was started");
+    }
+
+    [TestMethod]
     public void CompilerThatCannotStart_IsKB0522NamingItAndItsPackage()
     {
         using var kernel = new SyntheticKernel();
