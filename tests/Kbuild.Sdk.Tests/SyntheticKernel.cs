@@ -49,8 +49,10 @@ public sealed class SyntheticKernel : IDisposable
         """;
 
     /// <param name="directoryName">A name for the project directory (inside a fresh temp directory), e.g. one with spaces.</param>
-    public SyntheticKernel(string? extraProjectBody = null, string? directoryName = null)
+    /// <param name="sdkRoot">A copy of this repository to import the SDK (and build its tasks) from.</param>
+    public SyntheticKernel(string? extraProjectBody = null, string? directoryName = null, string? sdkRoot = null)
     {
+        sdkRoot ??= RepoPaths.Root;
         Dir = _root = Directory.CreateTempSubdirectory("kbuild-sdk-").FullName;
         if (directoryName != null) Dir = Directory.CreateDirectory(Path.Combine(Dir, directoryName)).FullName;
         Write("start.c", """
@@ -76,7 +78,7 @@ public sealed class SyntheticKernel : IDisposable
         Write("kernel.lds", LinkerScriptText);
         Write("kernel.kproj", $"""
             <Project>
-              <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
+              <Import Project="{sdkRoot}/src/Kbuild.Sdk/Sdk/Sdk.props" />
               <PropertyGroup>
                 <KernelVersion>6.12</KernelVersion>
                 <VmlinuxLinkerScript>kernel.lds</VmlinuxLinkerScript>
@@ -91,13 +93,15 @@ public sealed class SyntheticKernel : IDisposable
                 <VmlinuxLibrary Include="lib/lib.a" Condition="'$(TestLibrary)' == ''" />
               </ItemGroup>
               {extraProjectBody}
-              <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+              <Import Project="{sdkRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
               <!-- Test hooks: a post-link step that leaves a mark; killing the build process right after a target. -->
               <Target Name="TestPostLink">
                 <Exec Command="printf POSTLINK >> '$(VmlinuxStagingPath)'" />
               </Target>
               <Target Name="_TestKill" AfterTargets="$(TestKillAfter)" Condition="'$(TestKillAfter)' != ''">
-                <Exec Command="kill -9 $PPID" />
+                <!-- KILL (the default) ends the build on the spot; INT is Ctrl-C: MSBuild cancels this Exec's wait. -->
+                <Exec Command="kill -INT $PPID; sleep 30" Condition="'$(TestKillSignal)' == 'INT'" />
+                <Exec Command="kill -9 $PPID" Condition="'$(TestKillSignal)' != 'INT'" />
               </Target>
             </Project>
             """);

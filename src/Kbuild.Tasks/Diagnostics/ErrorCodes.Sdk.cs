@@ -27,4 +27,11 @@ public static partial class ErrorCodes
     /// <summary>An external tool (make, the compiler, ld, sh) could not be started: install the Debian package
     /// the message names, or put the tool on PATH.</summary>
     public const string ToolCannotStart = "KB0522";
+
+    /// <summary>An error an external tool (the kernel's make, the compiler) printed as <c>file:line: error:</c>,
+    /// passed on with its file and line: fix it there.</summary>
+    public const string ToolError = "KB0523";
+
+    /// <summary>A warning an external tool printed as <c>file:line: warning:</c>, passed on with its file and line.</summary>
+    public const string ToolWarning = "KB0524";
 }

@@ -5,9 +5,10 @@ namespace Kbuild.IO;
 /// <summary>
 /// One build at a time per output directory. A lock file names the build process that holds it (its PID and
 /// start time, so a reused PID is not mistaken for the owner); a lock whose owner is gone (a killed build) is
-/// taken over. The check-and-take runs under an flock on a guard file, so two builds never both take it.
-/// The owner is the MSBuild process running the build, not the task host a task may run in, because the lock
-/// spans many tasks.
+/// taken over. The check-and-take runs under an flock on the lock file itself, so two builds never both take
+/// it; the file stays (empty when free), so no build ever flocks a file another is about to delete. The owner
+/// is the MSBuild process running the build, not the task host a task may run in, because the lock spans many
+/// tasks.
 /// </summary>
 public static class BuildLock
 {
@@ -32,44 +33,43 @@ public static class BuildLock
         }
     }
 
-    /// <summary>Removes the lock if <paramref name="owner"/> holds it.</summary>
+    /// <summary>Frees the lock if <paramref name="owner"/> holds it.</summary>
     public static void Release(string lockFile, BuildProcess owner)
     {
-        using var guard = Guard(lockFile);
-        if (ReadHolder(lockFile) == owner) File.Delete(lockFile);
+        if (!File.Exists(lockFile)) return;
+        using var file = Open(lockFile);
+        if (ReadHolder(file) == owner) file.SetLength(0);
     }
 
     // null: taken (or already ours); otherwise the live holder.
     private static BuildProcess? TryTake(string lockFile, BuildProcess owner)
     {
-        using var guard = Guard(lockFile);
-        var holder = ReadHolder(lockFile);
+        using var file = Open(lockFile);
+        var holder = ReadHolder(file);
         if (holder != null && holder != owner && holder.IsAlive) return holder;
-        AtomicOutput.WriteAllText(lockFile, owner.ToString());
+        file.SetLength(0);
+        file.Write(System.Text.Encoding.ASCII.GetBytes(owner.ToString()));
+        file.Flush(flushToDisk: true);
         return null;
     }
 
-    private static BuildProcess? ReadHolder(string lockFile)
+    private static BuildProcess? ReadHolder(FileStream file)
     {
-        try
-        {
-            return BuildProcess.Parse(File.ReadAllText(lockFile));
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
+        file.Position = 0;
+        using var reader = new StreamReader(file, leaveOpen: true);
+        var holder = BuildProcess.Parse(reader.ReadToEnd());
+        file.Position = 0;
+        return holder;
     }
 
-    // .NET takes an flock(LOCK_EX) for FileShare.None on Unix; the guard is held only for a check-and-write.
-    private static FileStream Guard(string lockFile)
+    // .NET takes an flock(LOCK_EX) for FileShare.None on Unix, held only for one check-and-write.
+    private static FileStream Open(string lockFile)
     {
-        var path = lockFile + ".guard";
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException) when (attempt < 500)
             {

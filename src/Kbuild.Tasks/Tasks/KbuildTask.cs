@@ -16,6 +16,10 @@ public abstract class KbuildTask : Microsoft.Build.Utilities.Task, ICancelableTa
 
     public sealed override bool Execute()
     {
+        // A task host outlives a killed build; the tools it started must not (a kernel make left running in the
+        // build directory would race the next build): when the build process is gone, cancel.
+        var build = BuildProcess.Current();
+        using var watchdog = new Timer(_ => { if (build.StartTime != 0 && !build.IsAlive) _cancel.Cancel(); }, null, 500, 500);
         try
         {
             Run();
@@ -40,7 +44,15 @@ public abstract class KbuildTask : Microsoft.Build.Utilities.Task, ICancelableTa
     /// terminal shows make's progress), compiler-style "file:line: error:" lines as errors and warnings.</summary>
     protected ToolProcess Tools => new() { OnLine = (line, _) => LogToolLine(line), Cancel = _cancel.Token };
 
-    protected virtual void LogToolLine(string line) => Log.LogMessageFromText(line, MessageImportance.Normal);
+    private void LogToolLine(string line)
+    {
+        if (ToolDiagnostic.TryParse(line) is not { } d)
+            Log.LogMessage(MessageImportance.Normal, line);
+        else if (d.IsError)
+            Log.LogError(null, ErrorCodes.ToolError, null, d.File, d.Line, d.Column, 0, 0, d.Message);
+        else
+            Log.LogWarning(null, ErrorCodes.ToolWarning, null, d.File, d.Line, d.Column, 0, 0, d.Message);
+    }
 
     /// <summary>The task's one call into the plain classes; throw KbuildException for user-facing failures.</summary>
     protected abstract void Run();

@@ -124,6 +124,20 @@ public sealed class HostileInputTests
         StringAssert.Contains(e.Message, package);
     }
 
+    [TestMethod]
+    [DataRow("drivers/foo.c:12:5: error: 'x' undeclared", "drivers/foo.c", 12, 5, true, "'x' undeclared")]
+    [DataRow("init/main.c:7: warning: unused variable", "init/main.c", 7, 0, false, "unused variable")]
+    [DataRow("/src/a b.c:3:1: fatal error: x.h: No such file", "/src/a b.c", 3, 1, true, "x.h: No such file")]
+    public void ToolDiagnostic_ReadsGnuStyleLines(string line, string file, int lineNumber, int column, bool isError, string message) =>
+        Assert.AreEqual(new ToolDiagnostic(file, lineNumber, column, isError, message), ToolDiagnostic.TryParse(line));
+
+    [TestMethod]
+    [DataRow("  CC      init/main.o")]
+    [DataRow("make[2]: *** [scripts/Makefile.build:243: init/main.o] Error 1")]
+    [DataRow("In file included from init/main.c:3:")]
+    [DataRow("init/main.c:3:5: note: declared here")]
+    public void ToolDiagnostic_LeavesOtherLinesAlone(string line) => Assert.IsNull(ToolDiagnostic.TryParse(line));
+
     private static byte[] Archive(string magic, string members) => Encoding.Latin1.GetBytes(magic + members);
 
     // name[16] date[12] uid[6] gid[6] mode[8] size[10] "`\n"
