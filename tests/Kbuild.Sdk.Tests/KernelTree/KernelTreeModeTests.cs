@@ -125,7 +125,8 @@ public sealed class KernelTreeModeTests
     public void KilledAnywhere_TheNextBuildIsByteIdenticalAndMakeSeesNothingHalfDone(string killPoint, string signal)
     {
         var copy = Path.Combine(Directory.CreateTempSubdirectory("kbuild-kt-copy-").FullName, "build");
-        Tool.RunChecked("cp", ["-a", KernelFixtures.BuildDir("6.12", "A"), copy]);
+        // Under the fixtures' lock: a make running in the fixture would change it while it is copied.
+        Tool.RunChecked("flock", ["/tmp/kbuild-kernel.lock", "cp", "-a", KernelFixtures.BuildDir("6.12", "A"), copy]);
         const string hooks = """
             <PropertyGroup>
               <KernelMakeArguments>KBUILD_BUILD_VERSION=1 KBUILD_BUILD_TIMESTAMP=2026-01-01</KernelMakeArguments>
@@ -150,7 +151,8 @@ public sealed class KernelTreeModeTests
             // Something for make to do: an object to compile again, so vmlinux.a changes and vmlinux is relinked.
             var obj = Path.Combine(copy, "init", "calibrate.o");
 
-            Assert.IsTrue(work.Build().Succeeded);
+            var warm = work.Build();
+            Assert.IsTrue(warm.Succeeded, warm.ToString());
             File.Delete(obj);
             var good = work.Build();
             Assert.IsTrue(good.Succeeded, good.ToString());
