@@ -39,9 +39,17 @@ public static partial class KernelPostLink
     public static IReadOnlyList<StagedFile> RunArchPostlink(KbuildValues kbuild, string stagedVmlinux, ToolProcess? tools = null)
     {
         if (kbuild.ArchPostlink.Length == 0) return [];
-        using var shadow = PostlinkShadow.Create(kbuild.BuildDir, stagedVmlinux);
-        Run(kbuild, tools, kbuild.Make, ["-f", kbuild.ArchPostlink, "vmlinux"], Path.GetFileName(kbuild.ArchPostlink), shadow.Dir);
-        return shadow.TakeSideOutputs();
+        try
+        {
+            using var shadow = PostlinkShadow.Create(kbuild.BuildDir, stagedVmlinux);
+            Run(kbuild, tools, kbuild.Make, ["-f", kbuild.ArchPostlink, "vmlinux"], Path.GetFileName(kbuild.ArchPostlink), shadow.Dir);
+            return shadow.TakeSideOutputs();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KbuildException(ErrorCodes.KernelPostLinkFailed, kbuild.BuildDir,
+                $"cannot stage the arch postlink in '{kbuild.BuildDir}': {e.Message}. The previous vmlinux was left in place.", inner: e);
+        }
     }
 
     /// <summary>True when <paramref name="vmlinux"/> is the build directory's own vmlinux (make's target).</summary>

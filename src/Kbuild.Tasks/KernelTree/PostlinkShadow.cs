@@ -61,9 +61,9 @@ public sealed class PostlinkShadow : IDisposable
     public IReadOnlyList<StagedFile> TakeSideOutputs()
     {
         var files = new List<StagedFile>();
-        foreach (var file in new DirectoryInfo(Dir).EnumerateFiles("*", SearchOption.AllDirectories))
+        foreach (var file in CreatedFiles(new DirectoryInfo(Dir)))
         {
-            if (file.LinkTarget != null || file.FullName == Path.Combine(Dir, "vmlinux")) continue;
+            if (file.FullName == Path.Combine(Dir, "vmlinux")) continue;
             var destination = Path.Combine(_buildDir, Path.GetRelativePath(Dir, file.FullName));
             var staged = AtomicOutput.TempPathFor(destination);
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
@@ -71,6 +71,17 @@ public sealed class PostlinkShadow : IDisposable
             files.Add(new StagedFile(staged, destination));
         }
         return files;
+    }
+
+    // Regular files in real directories: what the postlink wrote. Never through a link (source/ is the kernel tree).
+    private static IEnumerable<FileInfo> CreatedFiles(DirectoryInfo dir)
+    {
+        foreach (var entry in dir.EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget != null) continue;
+            if (entry is FileInfo file) yield return file;
+            else foreach (var nested in CreatedFiles((DirectoryInfo)entry)) yield return nested;
+        }
     }
 
     /// <summary>Moves the (processed) image back to its staging path and removes the shadow; never follows a link.</summary>
