@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   gcc gcc-multilib libc6-dev binutils make flex bison bc libelf-dev libssl-dev cpio xz-utils
   linux-source-6.1 linux-source-6.12 qemu-system-x86 busybox-static lld-16
-  binutils-powerpc-linux-gnu time
+  binutils-powerpc-linux-gnu time dwarves
 )
 missing=()
 for p in "${packages[@]}"; do

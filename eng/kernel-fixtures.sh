@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
 #
-#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-K | 6.12-K | 6.1-debug ...]   (default: all)
+#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-K | 6.12-K | 6.12-BTF | 6.1-debug ...]   (default: all)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
 #   src/linux-<ver>      kernel source extracted from /usr/src/linux-source-<ver>.tar.xz (Debian)
 #   build/<ver>-<cfg>    O= build dir after `make vmlinux` (config B also `make bzImage`)
 #   log/<ver>-<cfg>.log  full make output
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
-# K = B's config in a build dir of its own, which kernel-tree mode tests link into in place (its vmlinux,
-# System.map and bzImage are ours, so no test may use K as the kernel's reference).
+# K = B's config in a build dir of its own (a copy of B's when B is built), which kernel-tree mode tests link
+# into in place (its vmlinux, System.map and bzImage are ours, so no test may use K as the kernel's reference).
+# BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves); `all` builds
+# 6.12-BTF, 6.1-BTF only when named.
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
@@ -20,7 +22,8 @@ F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12)
 configs=(A B K)        # built by `all`
-extra_configs=(debug)  # built only when named
+btf_build_timestamp="Thu Jan  1 00:00:00 UTC 2026"   # KBUILD_BUILD_TIMESTAMP of the BTF fixtures
+extra_configs=(BTF debug)  # built only when named (all builds 6.12-BTF too)
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }
 
@@ -28,6 +31,7 @@ fragments() {  # config letter -> fragment files, in merge order
   case $1 in
     A) echo "$repo/eng/kconfig/A.config" ;;
     B|K) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
+    BTF) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/BTF.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
     *) die "unknown config '$1' (known: ${configs[*]} ${extra_configs[*]})" ;;
   esac
@@ -102,14 +106,25 @@ configure() {  # ver cfg out
   verify_config "$out/.config" $(fragments "$cfg")
 }
 
+# K has B's configuration: start it as a copy of a finished B build dir (times kept, so make only checks)
+# instead of compiling the same kernel twice. Paths inside (DWARF's build dir) stay B's; no test needs K's own.
+copy_of_b() {  # ver out
+  local b=$F/build/$1-B
+  [ "$(cat "$b/.kbuild-fixture" 2>/dev/null)" = "$(fingerprint "$1" B)" ] || return 1
+  rm -rf "$2" && mkdir -p "$2" && cp -a "$b/." "$2/" && rm -f "$2/.kbuild-fixture" "$2/.kbuild-fixture-config"
+}
+
 build() {  # fixture (ver-cfg); runs with output going to the log
   local ver=${1%-*} cfg=${1##*-} out=$F/build/$1 want
   want=$(fingerprint "$ver" "$cfg")
+  # BTF: the kernel's reproducible-build setting, so its pahole runs without -j (deterministic .BTF; tests
+  # link the same build dir with the same value and compare byte for byte).
+  [ "$cfg" != BTF ] || export KBUILD_BUILD_TIMESTAMP="$btf_build_timestamp"
   extract "$ver"
   mkdir -p "$out"
   rm -f "$out/.kbuild-fixture"
   if [ "$(cat "$out/.kbuild-fixture-config" 2>/dev/null)" != "$want" ]; then
-    configure "$ver" "$cfg" "$out"
+    if [ "$cfg" = K ] && copy_of_b "$ver" "$out"; then :; else configure "$ver" "$cfg" "$out"; fi
     echo "$want" > "$out/.kbuild-fixture-config"
   fi
   kmake "$ver" "$out" $(targets "$cfg")
@@ -150,9 +165,9 @@ main() {
   for arg; do
     case $arg in
       __build) build "$2"; exit ;;  # internal: one fixture, output to the caller's log
-      all) for c in "${configs[@]}"; do for v in "${versions[@]}"; do names+=("$v-$c"); done; done ;;
+      all) for c in "${configs[@]}"; do for v in "${versions[@]}"; do names+=("$v-$c"); done; done; names+=(6.12-BTF) ;;
       src) for v in "${versions[@]}"; do extract "$v"; done ;;
-      -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+      -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
       *-*) names+=("$arg") ;;
       *) die "unknown argument '$arg' (use all, src or <version>-<config> such as 6.1-A)" ;;
     esac

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 out=$F/qemu/initramfs.cpio.gz
 busybox=${KBUILD_BUSYBOX:-/bin/busybox}
-recipe=1   # bump when /init or the file list below changes
+recipe=2   # bump when /init or the file list below changes
 
 die() { echo "make-initramfs: $*" >&2; exit 1; }
 
@@ -30,6 +30,7 @@ cat > "$work/list" <<LIST
 dir /dev 755 0 0
 nod /dev/console 600 0 0 c 5 1
 dir /proc 555 0 0
+dir /sys 555 0 0
 dir /bin 755 0 0
 file /bin/busybox $busybox 755 0 0
 slink /bin/sh busybox 777 0 0

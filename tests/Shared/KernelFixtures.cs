@@ -21,6 +21,12 @@ public static class KernelFixtures
     public static string BuildDir(string version, string config) =>
         Require(Path.Combine(Root, "build", $"{version}-{config}"), $"{version}-{config}", ".kbuild-fixture");
 
+    /// <summary>The KBUILD_BUILD_TIMESTAMP the BTF fixtures are built with (eng/kernel-fixtures.sh), so the kernel's
+    /// pahole runs without -j and a relink with the same value reproduces their .BTF.</summary>
+    public static string BtfBuildTimestamp =>
+        System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh")),
+            "^btf_build_timestamp=\"([^\"]+)\"", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+
     private static string Require(string dir, string fixture, string? mustContain = null)
     {
         var probe = mustContain == null ? dir : Path.Combine(dir, mustContain);

@@ -11,7 +11,11 @@ namespace Kbuild.Tests;
 public static class QemuBoot
 {
     /// <summary>/proc/kallsyms of <paramref name="kernelImage"/> (PVH vmlinux or bzImage), in kernel order.</summary>
-    public static IReadOnlyList<NmSymbol> Kallsyms(string kernelImage, string extraCommandLine = "")
+    public static IReadOnlyList<NmSymbol> Kallsyms(string kernelImage, string extraCommandLine = "") =>
+        Boot(kernelImage, extraCommandLine).Kallsyms;
+
+    /// <summary>/proc/kallsyms, and the size of /sys/kernel/btf/vmlinux (null when the booted kernel has none).</summary>
+    public static (IReadOnlyList<NmSymbol> Kallsyms, long? BtfSize) Boot(string kernelImage, string extraCommandLine = "")
     {
         var outFile = Path.Combine(Path.GetTempPath(), $"kbuild-kallsyms-{Guid.NewGuid():N}.txt");
         try
@@ -19,7 +23,9 @@ public static class QemuBoot
             var r = Tool.Run(Path.Combine(RepoPaths.Root, "eng", "qemu", "boot.sh"), [kernelImage, outFile, extraCommandLine]);
             if (r.ExitCode != 0)
                 Assert.Fail($"booting {kernelImage} in QEMU failed (exit {r.ExitCode}):\n{r.StdErr}{r.StdOut}");
-            return File.ReadLines(outFile).Select(Parse).ToList();
+            var btf = File.ReadLines(outFile + ".console").Select(l => l.TrimEnd('\r'))
+                .FirstOrDefault(l => l.StartsWith("KBUILD-BTF-SIZE ", StringComparison.Ordinal));
+            return (File.ReadLines(outFile).Select(Parse).ToList(), btf == null ? null : long.Parse(btf.Split(' ')[1], CultureInfo.InvariantCulture));
         }
         finally
         {

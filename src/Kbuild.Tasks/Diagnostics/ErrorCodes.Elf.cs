@@ -28,4 +28,8 @@ public static partial class ErrorCodes
 
     /// <summary>An output file cannot be written (directory not creatable, disk full, permission): check the output path and free space.</summary>
     public const string OutputUnwritable = "KB0009";
+
+    /// <summary>The input is LLVM bitcode, not ELF: an object compiled for link-time optimization (e.g. the objects of a
+    /// CONFIG_LTO_CLANG kernel). The SDK reads and links only ELF objects: link the kernel with its own make.</summary>
+    public const string LlvmBitcodeInput = "KB0060";
 }

@@ -27,4 +27,20 @@ public static partial class ErrorCodes
     /// <summary>The kernel's source or build directory path has a space or a colon, which the kernel's make
     /// refuses: move the tree (or the O= directory) to a path without them.</summary>
     public const string KernelPathUnsupported = "KB0420";
+
+    /// <summary>The kernel's configuration turns on an option that changes how the kernel links vmlinux and that
+    /// kernel-tree mode does not reproduce yet (docs/kernels.md lists them): link this kernel with its own make, or
+    /// turn the option off.</summary>
+    public const string KernelOptionUnsupported = "KB0460";
+
+    /// <summary>A tool the kernel's build needs is not installed (the compiler LLVM=, CROSS_COMPILE= or CC= selects,
+    /// pahole for CONFIG_DEBUG_INFO_BTF): install the Debian package the message names, or fix the make argument.</summary>
+    public const string KernelToolMissing = "KB0461";
+
+    /// <summary>The installed pahole is older than CONFIG_DEBUG_INFO_BTF needs (v1.16): install a newer one (Debian package dwarves).</summary>
+    public const string PaholeTooOld = "KB0462";
+
+    /// <summary>Generating or resolving BTF failed (pahole -J, objcopy of .BTF, or resolve_btfids): see the tool's
+    /// output; the kernel's own link stops at the same step ("Failed to generate BTF for vmlinux").</summary>
+    public const string KernelBtfFailed = "KB0463";
 }

@@ -105,6 +105,11 @@ public sealed class ElfImage : IDisposable
     /// <summary>Whether the bytes start with the ELF magic number.</summary>
     public static bool HasElfMagic(ReadOnlySpan<byte> start) => start is [0x7F, (byte)'E', (byte)'L', (byte)'F', ..];
 
+    /// <summary>Whether the bytes start like an LLVM bitcode file: raw (<c>BC C0 DE</c>) or in the bitcode
+    /// wrapper (<c>0x0B17C0DE</c>, little-endian), as clang writes objects compiled with -flto.</summary>
+    public static bool IsLlvmBitcode(ReadOnlySpan<byte> start) =>
+        start is [(byte)'B', (byte)'C', 0xC0, 0xDE, ..] or [0xDE, 0xC0, 0x17, 0x0B, ..];
+
     /// <summary>The display name: the file path, or "archive(member)" for an archive member.</summary>
     public string Path { get; }
     public ElfClass Class { get; }
@@ -241,6 +246,10 @@ public sealed class ElfImage : IDisposable
         Span<byte> ident = stackalloc byte[64];
         int identLength = (int)Math.Min(64, _length);
         ReadExactly(0, ident[..identLength], () => "the ELF header");
+        if (IsLlvmBitcode(ident[..identLength]))
+            throw new KbuildException(ErrorCodes.LlvmBitcodeInput, Path, "is LLVM bitcode, not an ELF object: it was compiled for " +
+                "link-time optimization (a CONFIG_LTO_CLANG kernel, or -flto), which this SDK does not link; " +
+                "link it with the kernel's own make (make vmlinux) or build without LTO.");
         if (!HasElfMagic(ident[..identLength]))
             throw new KbuildException(ErrorCodes.NotElf, Path, $"not an ELF file ({DescribeStart(ident[..identLength])}); " +
                 "pass an ELF object, executable or archive, or rebuild the file.");

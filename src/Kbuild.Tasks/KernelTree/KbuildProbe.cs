@@ -45,6 +45,10 @@ public static class KbuildProbe
         if (!File.Exists(Path.Combine(buildDir, "Makefile")))
             throw new KbuildException(ErrorCodes.KernelBuildDirNotConfigured, buildDir,
                 $"'{buildDir}' has no Makefile: set KernelBuildDir to the kernel's O= build directory (or the source tree for in-tree builds).");
+        var arguments = makeArguments?.ToList() ?? [];
+        // Before make writes anything: the tools its build needs, then whether we link this kernel as it would.
+        KernelToolchain.EnsureAvailable(config, arguments, buildDir);
+        KernelSupport.EnsureLinkable(config, version.Version, buildDir);
 
         var work = Directory.CreateTempSubdirectory("kbuild-probe-");
         var savedCmdFile = Path.Combine(buildDir, ".vmlinux.cmd");
@@ -55,7 +59,7 @@ public static class KbuildProbe
             File.WriteAllText(script, CaptureScript.ReplaceLineEndings("\n") + "\n");
             var capture = Path.Combine(work.FullName, "kbuild-values");
             var args = new List<string> { "-C", buildDir, $"-j{(jobs > 0 ? jobs : System.Environment.ProcessorCount)}" };
-            args.AddRange(makeArguments ?? []);
+            args.AddRange(arguments);
             args.Add($"cmd_link_vmlinux=sh {Quote(script)} {Quote(capture)} \"$<\" \"$(LD)\" \"$(KBUILD_LDFLAGS)\" \"$(LDFLAGS_vmlinux)\" \"$(ARCH_POSTLINK)\" \"$(MAKE)\" \"$(newer-prereqs)\"");
             args.Add("vmlinux");
             var make = tools.Run("make", args, buildDir);
@@ -68,10 +72,10 @@ public static class KbuildProbe
                     $"the kernel's make in '{buildDir}' succeeded but never ran cmd_link_vmlinux (scripts/Makefile.vmlinux), " +
                     $"so kernel {version} is not linked the way this SDK supports.");
             var captured = File.ReadAllBytes(capture);
+            // make regenerates auto.conf when .config changed: judge the configuration it built.
+            config = KernelConfig.Load(buildDir);
+            KernelSupport.EnsureLinkable(config, version.Version, buildDir);
             var values = Parse(captured, buildDir, version, config);
-            if (values.Architecture == "um")
-                throw new KbuildException(ErrorCodes.UnsupportedKernelArchitecture, buildDir,
-                    "User-mode Linux (ARCH=um) links vmlinux with the C compiler, not ld: build it with the kernel's own link.");
             RestoreCommandFile(savedCmdFile, savedCmd);
             if (values.MakeWouldRelink) BuildVersionTimestamp(values, tools);
             if (saveTo != null) AtomicOutput.WriteAllBytes(saveTo, captured);
@@ -96,6 +100,7 @@ public static class KbuildProbe
             throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
                 $"no saved link settings for '{buildDir}' ({savedFile} does not exist): build once with KernelRunMake=true " +
                 "so the kernel's make is asked for them.");
+        KernelSupport.EnsureLinkable(config, version.Version, buildDir);
         return Parse(File.ReadAllBytes(savedFile), buildDir, version, config);
     }
 

@@ -94,10 +94,13 @@ public sealed partial class KbuildValues
         get
         {
             var flags = Words(KbuildLdflags).Concat(Words(LdflagsVmlinux)).Append($"--script={LinkerScript}").ToList();
-            if (Config.IsEnabled("VMLINUX_MAP")) flags.Add($"-Map={InBuildDir("vmlinux.map")}");
+            if (MapFlag is { } map) flags.Add(map);
             return flags;
         }
     }
+
+    /// <summary>link-vmlinux.sh's <c>-Map=vmlinux.map</c> with CONFIG_VMLINUX_MAP (the map of the final link), else null.</summary>
+    public string? MapFlag => Config.IsEnabled("VMLINUX_MAP") ? $"-Map={InBuildDir("vmlinux.map")}" : null;
 
     /// <summary>The options link-vmlinux.sh of this kernel passes to scripts/kallsyms, read from the
     /// script itself (<c>is_enabled CONFIG_X … kallsymopt="${kallsymopt} --option"</c>).</summary>

@@ -28,6 +28,10 @@ public sealed record LinkerCommand
     /// <summary>The assembled kallsyms table, linked last like the kernel's <c>$kallsymso</c>.</summary>
     public string? KallsymsObject { get; init; }
 
+    /// <summary>The .BTF object (CONFIG_DEBUG_INFO_BTF), linked after the kallsyms object like link-vmlinux.sh's
+    /// <c>$btf_vmlinux_bin_o</c>.</summary>
+    public string? BtfObject { get; init; }
+
     public IReadOnlyList<string> Arguments()
     {
         var args = new List<string>();
@@ -44,6 +48,7 @@ public sealed record LinkerCommand
         args.AddRange(Libraries);
         args.Add("--end-group");
         if (KallsymsObject != null) args.Add(KallsymsObject);
+        if (BtfObject != null) args.Add(BtfObject);
         return args;
     }
 

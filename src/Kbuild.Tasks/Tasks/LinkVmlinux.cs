@@ -31,6 +31,9 @@ public sealed class LinkVmlinux : KbuildTask
     /// <summary>The kallsyms object linked last (the reservation).</summary>
     public string? KallsymsObject { get; set; }
 
+    /// <summary>The .BTF object, linked after the kallsyms object.</summary>
+    public string? BtfObject { get; set; }
+
     /// <summary>The linker: a name looked up on PATH or a path (ld, ld.bfd, ld.lld, a cross linker).</summary>
     [Required] public string Ld { get; set; } = "";
 
@@ -39,7 +42,7 @@ public sealed class LinkVmlinux : KbuildTask
     protected override void Run()
     {
         var inputs = Objects.Concat(Libraries).Select(i => i.ItemSpec).Append(LinkerScript)
-            .Concat(KallsymsObject is { Length: > 0 } k ? [k] : []);
+            .Concat(new[] { KallsymsObject, BtfObject }.OfType<string>().Where(o => o.Length > 0));
         foreach (var input in inputs.Where(i => !File.Exists(i)))
             throw new KbuildException(ErrorCodes.LinkInputMissing, input,
                 $"link input '{input}' does not exist. Build it first, or fix the VmlinuxObject/VmlinuxLibrary item or VmlinuxLinkerScript.");
@@ -92,6 +95,7 @@ public sealed class LinkVmlinux : KbuildTask
         Flags = FlagsFor(Ld, Flags),
         VmlinuxFlags = FlagsFor(Ld, VmlinuxFlags),
         KallsymsObject = KallsymsObject is { Length: > 0 } k ? k : null,
+        BtfObject = BtfObject is { Length: > 0 } b ? b : null,
     };
 
     // ld.lld gets the kernel's GNU ld flags minus the ones it rejects, said out loud.

@@ -29,6 +29,8 @@ public sealed class ProbeKernelTree : KbuildTask
     [Output] public bool KallsymsAllSymbols { get; private set; }
     [Output] public bool KallsymsAbsolutePercpu { get; private set; }
     [Output] public bool KallsymsBaseRelative { get; private set; }
+    /// <summary>CONFIG_DEBUG_INFO_BTF: the link includes a .BTF object (KbuildBtf) and resolve_btfids runs after it.</summary>
+    [Output] public bool DebugInfoBtf { get; private set; }
     [Output] public string Ld { get; private set; } = "";
     [Output] public string LdFlags { get; private set; } = "";
     [Output] public string LdFlagsVmlinux { get; private set; } = "";
@@ -51,10 +53,10 @@ public sealed class ProbeKernelTree : KbuildTask
         KallsymsAllSymbols = options.Contains("--all-symbols");
         KallsymsAbsolutePercpu = options.Contains("--absolute-percpu");
         KallsymsBaseRelative = options.Contains("--base-relative") || KallsymsLayout.For(kbuild.Version).AlwaysBaseRelative;
+        DebugInfoBtf = KernelBtf.Enabled(kbuild);
         Ld = kbuild.Linker;
         LdFlags = kbuild.KbuildLdflags;
-        LdFlagsVmlinux = kbuild.LdflagsVmlinux
-            + (kbuild.Config.IsEnabled("VMLINUX_MAP") ? $" -Map={Path.Combine(kbuild.BuildDir, "vmlinux.map")}" : "");
+        LdFlagsVmlinux = kbuild.MapFlag is { } map ? $"{kbuild.LdflagsVmlinux} {map}" : kbuild.LdflagsVmlinux;
         LinkerScript = kbuild.LinkerScript;
         Cc = kbuild.Compiler;
         KallsymsAFlags = string.Join(' ', kbuild.AssemblerFlags);

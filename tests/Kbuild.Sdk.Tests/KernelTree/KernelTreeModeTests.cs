@@ -38,6 +38,40 @@ public sealed class KernelTreeModeTests
         CollectionAssert.AreEquivalent(Decode(work), booted.ToList());
     }
 
+    /// <summary>CONFIG_DEBUG_INFO_BTF: the BTF link and the final link, nothing more; .BTF and .BTF_ids are make's,
+    /// byte for byte (the fixture and this build share KBUILD_BUILD_TIMESTAMP, so the kernel's PAHOLE_FLAGS have
+    /// no -j and pahole is deterministic); the booted kernel exports that BTF.</summary>
+    [TestMethod]
+    [DataRow("6.12")]
+    public void BtfKernelTakesTwoLinksAndGetsMakesBtf(string version)
+    {
+        var build = KernelFixtures.BuildDir(version, "BTF");
+        using var work = new Work(build, version, inPlace: false);
+        work.Environment["KBUILD_BUILD_TIMESTAMP"] = KernelFixtures.BtfBuildTimestamp;
+        var outcome = work.Build();
+        Assert.IsTrue(outcome.Succeeded, outcome.ToString());
+        Assert.AreEqual(2, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "the BTF link and the final link");
+        Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "ResolveKernelBtfIds"));
+
+        var kernels = Path.Combine(build, "vmlinux");
+        var btf = Section(work.Vmlinux, ".BTF", work.Dir);
+        Assert.IsTrue(btf.Length > 1000, $".BTF has {btf.Length} bytes");
+        CollectionAssert.AreEqual(Section(kernels, ".BTF", work.Dir), btf, ".BTF differs from make's");
+        CollectionAssert.AreEqual(Section(kernels, ".BTF_ids", work.Dir), Section(work.Vmlinux, ".BTF_ids", work.Dir), ".BTF_ids differs from make's");
+        Assert.AreEqual(KernelMksysmap(version, work.Vmlinux, work.Dir), File.ReadAllText(work.SystemMap));
+        AssertTableIsKernelKallsymsOutput(version, work);
+
+        var (booted, btfSize) = QemuBoot.Boot(work.Vmlinux);
+        CollectionAssert.AreEquivalent(Decode(work), booted.ToList());
+        Assert.AreEqual((long)btf.Length, btfSize, "/sys/kernel/btf/vmlinux");
+
+        // Nothing changed: neither link runs again.
+        var second = work.Build();
+        Assert.IsTrue(second.Succeeded, second.ToString());
+        Assert.IsFalse(second.RanTask("LinkVmlinux"), second.ToString());
+        Assert.IsFalse(second.RanTask("GenerateKernelBtf"), second.ToString());
+    }
+
     [TestMethod]
     [DataRow("6.1")]
     [DataRow("6.12")]
@@ -88,14 +122,21 @@ public sealed class KernelTreeModeTests
     [DataRow("5.10.0", "vmlinux:\n\t@true\n", "KB0402")]
     [DataRow("6.1.0", "vmlinux:\n\t@echo 'drivers/foo.c:1: error: broken'; false\n", "KB0404")]
     [DataRow("6.12.0", "vmlinux:\n\t@true\n", "KB0405")]
-    public void BadKernelTreeFailsWithItsCodeAndWritesNothing(string release, string makefile, string code)
+    // Refused before make runs (its recipe would leave a file): an option we do not reproduce, another
+    // architecture, a compiler that is not installed.
+    [DataRow("6.1.0", "vmlinux:\n\t@touch made\n", "KB0460", "CONFIG_X86_KERNEL_IBT=y\n")]
+    [DataRow("6.1.0", "vmlinux:\n\t@touch made\n", "KB0406", "", "CONFIG_ARM64=y\nCONFIG_KALLSYMS=y\n")]
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", null, "LLVM=-99")]
+    public void BadKernelTreeFailsWithItsCodeAndWritesNothing(string release, string makefile, string code,
+        string extraConfig = "", string? autoConf = null, string makeArguments = "")
     {
         var fake = Directory.CreateTempSubdirectory("kbuild-fake-").FullName;
         Directory.CreateDirectory(Path.Combine(fake, "include", "config"));
-        File.WriteAllText(Path.Combine(fake, "include", "config", "auto.conf"), "CONFIG_KALLSYMS=y\n");
+        File.WriteAllText(Path.Combine(fake, "include", "config", "auto.conf"),
+            (autoConf ?? "CONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_KALLSYMS=y\n") + extraConfig);
         File.WriteAllText(Path.Combine(fake, "include", "config", "kernel.release"), release + "\n");
         File.WriteAllText(Path.Combine(fake, "Makefile"), makefile);
-        using var work = new Work(fake, "6.12", inPlace: true);
+        using var work = new Work(fake, "6.12", inPlace: true, makeArguments);
         var outcome = work.Build();
         Assert.IsFalse(outcome.Succeeded);
         // The KB error, and make's own diagnostics as canonical errors with file and line (streamed as make prints them).
@@ -128,14 +169,11 @@ public sealed class KernelTreeModeTests
         // Under the fixtures' lock: a make running in the fixture would change it while it is copied.
         Tool.RunChecked("flock", ["/tmp/kbuild-kernel.lock", "cp", "-a", KernelFixtures.BuildDir("6.12", "A"), copy]);
         const string hooks = """
-            <PropertyGroup>
-              <KernelMakeArguments>KBUILD_BUILD_VERSION=1 KBUILD_BUILD_TIMESTAMP=2026-01-01</KernelMakeArguments>
-            </PropertyGroup>
             <Target Name="_TestKill" AfterTargets="$(TestKillAfter)" Condition="'$(TestKillAfter)' != ''">
               <Exec Command="kill -$(TestKillSignal) $PPID; sleep 30" />
             </Target>
             """;
-        using var work = new Work(copy, "6.12", inPlace: true, hooks);
+        using var work = new Work(copy, "6.12", inPlace: true, "KBUILD_BUILD_VERSION=1 KBUILD_BUILD_TIMESTAMP=2026-01-01", hooks);
         try
         {
             // make kills the build (from a wrapper first on PATH) a moment into its work, when asked to.
@@ -211,6 +249,13 @@ public sealed class KernelTreeModeTests
 
     // ---- oracles ----
 
+    private static byte[] Section(string elf, string section, string dir)
+    {
+        var output = Path.Combine(dir, $"section-{Guid.NewGuid():N}");
+        Tool.RunChecked("objcopy", ["-O", "binary", $"--only-section={section}", elf, output]);
+        return File.ReadAllBytes(output);
+    }
+
     private static string KernelMksysmap(string version, string vmlinux, string dir)
     {
         var mksysmap = Path.Combine(KernelFixtures.SourceDir(version), "scripts", "mksysmap");
@@ -263,8 +308,8 @@ public sealed class KernelTreeModeTests
     {
         private readonly string _log;
 
-        /// <param name="extraBody">More project XML (test hooks, properties).</param>
-        public Work(string buildDir, string version, bool inPlace, string extraBody = "")
+        /// <param name="extraBody">More project XML (test hooks).</param>
+        public Work(string buildDir, string version, bool inPlace, string makeArguments = "", string extraBody = "")
         {
             Build_ = buildDir;
             Dir = Directory.CreateTempSubdirectory("kbuild-kerneltree-").FullName;
@@ -274,7 +319,8 @@ public sealed class KernelTreeModeTests
             var wrapper = Path.Combine(bin, "ld");
             File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{_log}'\nexec /usr/bin/ld \"$@\"\n");
             Tool.RunChecked("chmod", ["+x", wrapper]);
-            PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+            PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH") };
+            Environment = new Dictionary<string, string>(PathEnvironment);
             Vmlinux = inPlace ? Path.Combine(buildDir, "vmlinux") : Path.Combine(Dir, "image", "vmlinux");
             SystemMap = Path.Combine(Path.GetDirectoryName(Vmlinux)!, "System.map");
             ValuesCache = Path.Combine(Dir, "obj", "kernel-tree.values");
@@ -285,6 +331,7 @@ public sealed class KernelTreeModeTests
                   <PropertyGroup>
                     <KernelSourceDir>{Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")}</KernelSourceDir>
                     <KernelBuildDir>{buildDir}</KernelBuildDir>
+                    <KernelMakeArguments>{makeArguments}</KernelMakeArguments>
                     {(inPlace ? "" : $"<VmlinuxOutputPath>{Vmlinux}</VmlinuxOutputPath>")}
                   </PropertyGroup>
                   <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
@@ -301,12 +348,15 @@ public sealed class KernelTreeModeTests
         public string ValuesCache { get; }
         public Dictionary<string, string> PathEnvironment { get; }
 
+        /// <summary>Set for the duration of each <see cref="Build"/> (PATH with the logging ld first, and what a test adds).</summary>
+        public Dictionary<string, string> Environment { get; }
+
         public BuildOutcome Build()
         {
-            var path = Environment.GetEnvironmentVariable("PATH");
-            Environment.SetEnvironmentVariable("PATH", PathEnvironment["PATH"]);
+            var saved = Environment.ToDictionary(e => e.Key, e => System.Environment.GetEnvironmentVariable(e.Key));
+            foreach (var (k, v) in Environment) System.Environment.SetEnvironmentVariable(k, v);
             try { return BuildRunner.Build(Project); }
-            finally { Environment.SetEnvironmentVariable("PATH", path); }
+            finally { foreach (var (k, v) in saved) System.Environment.SetEnvironmentVariable(k, v); }
         }
 
         /// <summary>`dotnet build` in a child process with this work's PATH (so it can be killed midway).</summary>

@@ -88,6 +88,19 @@ public sealed class ElfImageTests
     }
 
     [TestMethod]
+    public void LlvmBitcodeIsNamedAsSuch()
+    {
+        // What clang -flto writes: raw bitcode ("BC" C0DE), or the same in the bitcode wrapper (0x0B17C0DE).
+        using var tree = new TempTree();
+        var raw = tree.PathOf("export.o");
+        File.WriteAllBytes(raw, [(byte)'B', (byte)'C', 0xC0, 0xDE, 0x35, 0x14, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x62, 0x0C, 0x30, 0x24]);
+        AssertOpenFails(raw, ErrorCodes.LlvmBitcodeInput, "LLVM bitcode");
+        var wrapped = tree.PathOf("wrapped.o");
+        File.WriteAllBytes(wrapped, [0xDE, 0xC0, 0x17, 0x0B, 0, 0, 0, 0, 0x14, 0, 0, 0, 0x10, 0, 0, 0, (byte)'B', (byte)'C', 0xC0, 0xDE]);
+        AssertOpenFails(wrapped, ErrorCodes.LlvmBitcodeInput, "CONFIG_LTO_CLANG");
+    }
+
+    [TestMethod]
     public void TruncatedElfFiles()
     {
         using var tree = new TempTree();

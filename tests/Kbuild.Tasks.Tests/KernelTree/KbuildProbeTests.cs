@@ -103,7 +103,7 @@ public sealed class KbuildProbeTests
     [TestMethod]
     public void UnsupportedVersionIsRejected()
     {
-        using var tree = new FakeTree("5.10.0", "vmlinux:\n\t@true\n");
+        using var tree = new FakeKernelTree("5.10.0", "vmlinux:\n\t@true\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.UnsupportedKernelVersion, e.Code);
         StringAssert.Contains(e.Message, "5.10.0");
@@ -112,7 +112,7 @@ public sealed class KbuildProbeTests
     [TestMethod]
     public void FailingMakeIsReportedWithItsOutput()
     {
-        using var tree = new FakeTree("6.1.0", "vmlinux:\n\t@echo 'drivers/foo.c:1: error: broken'; false\n");
+        using var tree = new FakeKernelTree("6.1.0", "vmlinux:\n\t@echo 'drivers/foo.c:1: error: broken'; false\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelMakeFailed, e.Code);
         StringAssert.Contains(e.Message, "drivers/foo.c:1: error: broken");
@@ -121,7 +121,7 @@ public sealed class KbuildProbeTests
     [TestMethod]
     public void MakeThatNeverLinksThroughCmdLinkVmlinuxIsReported()
     {
-        using var tree = new FakeTree("6.12.0", "vmlinux:\n\t@true\n");
+        using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@true\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KbuildValuesNotCaptured, e.Code);
     }
@@ -129,7 +129,7 @@ public sealed class KbuildProbeTests
     [TestMethod]
     public void ConfigReadsAutoConf()
     {
-        using var tree = new FakeTree("6.1.0", "", "CONFIG_64BIT=y\nCONFIG_NR_CPUS=8\nCONFIG_LOCALVERSION=\"-x\"\nCONFIG_FOO=m\n");
+        using var tree = new FakeKernelTree("6.1.0", "", "CONFIG_64BIT=y\nCONFIG_NR_CPUS=8\nCONFIG_LOCALVERSION=\"-x\"\nCONFIG_FOO=m\n");
         var config = KernelConfig.Load(tree.Dir);
         Assert.IsTrue(config.IsEnabled("64BIT"));
         Assert.IsFalse(config.IsEnabled("KALLSYMS"), "a kernel without CONFIG_KALLSYMS is flagged by IsEnabled");
@@ -163,22 +163,5 @@ public sealed class KbuildProbeTests
         var output = Path.Combine(work, $"section-{Guid.NewGuid():N}");
         Tool.RunChecked("objcopy", ["-O", "binary", $"--only-section={section}", elf, output]);
         return File.ReadAllBytes(output);
-    }
-
-    /// <summary>A directory that looks like a configured build: auto.conf, kernel.release, a Makefile.</summary>
-    private sealed class FakeTree : IDisposable
-    {
-        public FakeTree(string release, string makefile, string autoConf = "CONFIG_KALLSYMS=y\n")
-        {
-            Dir = Directory.CreateTempSubdirectory("kbuild-fake-").FullName;
-            Directory.CreateDirectory(Path.Combine(Dir, "include", "config"));
-            File.WriteAllText(Path.Combine(Dir, "include", "config", "auto.conf"), autoConf);
-            File.WriteAllText(Path.Combine(Dir, "include", "config", "kernel.release"), release + "\n");
-            File.WriteAllText(Path.Combine(Dir, "Makefile"), makefile);
-        }
-
-        public string Dir { get; }
-
-        public void Dispose() => Directory.Delete(Dir, recursive: true);
     }
 }

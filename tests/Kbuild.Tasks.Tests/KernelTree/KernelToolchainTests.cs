@@ -1,0 +1,115 @@
+using Kbuild.Diagnostics;
+using Kbuild.KernelTree;
+
+namespace Kbuild.Tests.KernelTree;
+
+/// <summary>
+/// The tools the kernel's make will need, as its top Makefile picks them (LLVM=, CROSS_COMPILE=, CC=…), are
+/// checked before make runs: a missing one is an error naming it and its Debian package, and nothing is written.
+/// </summary>
+[TestClass]
+public sealed class KernelToolchainTests
+{
+    [TestMethod]
+    [DataRow(new string[0], "gcc ld ar nm objcopy")]
+    [DataRow(new[] { "LLVM=1" }, "clang ld.lld llvm-ar llvm-nm llvm-objcopy")]
+    [DataRow(new[] { "LLVM=-16" }, "clang-16 ld.lld-16 llvm-ar-16 llvm-nm-16 llvm-objcopy-16")]
+    [DataRow(new[] { "LLVM=/opt/llvm/bin/" }, "/opt/llvm/bin/clang /opt/llvm/bin/ld.lld /opt/llvm/bin/llvm-ar /opt/llvm/bin/llvm-nm /opt/llvm/bin/llvm-objcopy")]
+    [DataRow(new[] { "CROSS_COMPILE=aarch64-linux-gnu-" }, "aarch64-linux-gnu-gcc aarch64-linux-gnu-ld aarch64-linux-gnu-ar aarch64-linux-gnu-nm aarch64-linux-gnu-objcopy")]
+    [DataRow(new[] { "LLVM=1", "CROSS_COMPILE=aarch64-linux-gnu-" }, "clang ld.lld llvm-ar llvm-nm llvm-objcopy")]
+    [DataRow(new[] { "LLVM=-16", "CC=gcc", "LD=ld.bfd" }, "gcc ld.bfd llvm-ar-16 llvm-nm-16 llvm-objcopy-16")]
+    [DataRow(new[] { "CC=ccache gcc", "LLVM=1", "LLVM=" }, "ccache ld ar nm objcopy")]
+    public void ToolsAreTheOnesTheTopMakefilePicks(string[] arguments, string expected)
+    {
+        var tools = KernelToolchain.Required(Config(""), arguments, new Dictionary<string, string?>());
+        CollectionAssert.AreEqual(expected.Split(' '), tools.Select(t => t.Command).ToArray());
+        CollectionAssert.AreEqual(new[] { "CC", "LD", "AR", "NM", "OBJCOPY" }, tools.Select(t => t.Variable).ToArray());
+    }
+
+    [TestMethod]
+    public void EnvironmentCountsWhenTheCommandLineSaysNothing()
+    {
+        var env = new Dictionary<string, string?> { ["LLVM"] = "-16", ["CROSS_COMPILE"] = "x-" };
+        Assert.AreEqual("clang-16", KernelToolchain.Required(Config(""), [], env)[0].Command);
+        Assert.AreEqual("x-gcc", KernelToolchain.Required(Config(""), ["LLVM="], env)[0].Command, "LLVM= on the command line wins over the environment");
+        Assert.AreEqual("pahole", KernelToolchain.Required(Config("CONFIG_DEBUG_INFO_BTF=y\n"), [], env)[^1].Command);
+    }
+
+    // Oracle: dpkg for the tools installed here, apt's package lists for the rest.
+    [TestMethod]
+    [DataRow("gcc")]
+    [DataRow("ld")]
+    [DataRow("nm")]
+    [DataRow("objcopy")]
+    [DataRow("x86_64-linux-gnu-ld")]
+    [DataRow("ld.lld-16")]
+    public void PackageOfAnInstalledToolIsTheOneDpkgKnows(string tool)
+    {
+        var file = Tool.Shell($"command -v {tool}").Trim();
+        var owner = Tool.RunChecked("dpkg", ["-S", file]).Split(':')[0];
+        Assert.AreEqual(owner, KernelToolchain.DebianPackage(tool));
+    }
+
+    [TestMethod]
+    [DataRow("clang", "clang")]
+    [DataRow("ld.lld", "lld")]
+    [DataRow("llvm-objcopy", "llvm")]
+    [DataRow("clang-16", "clang-16")]
+    [DataRow("llvm-nm-16", "llvm-16")]
+    [DataRow("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")]
+    [DataRow("aarch64-linux-gnu-ld", "binutils-aarch64-linux-gnu")]
+    [DataRow("pahole", "dwarves")]
+    public void PackageOfAMissingToolExistsInDebian(string tool, string package)
+    {
+        Assert.AreEqual(package, KernelToolchain.DebianPackage(tool));
+        Tool.RunChecked("apt-cache", ["show", "--no-all-versions", package]);
+    }
+
+    [TestMethod]
+    [DataRow("LLVM=-99", "CC=clang-99", "clang-99")]
+    [DataRow("CROSS_COMPILE=nonexistent-linux-gnu-", "CC=nonexistent-linux-gnu-gcc", "gcc-nonexistent-linux-gnu")]
+    [DataRow("LLVM=/nonexistent/", "CC=/nonexistent/clang", null)]
+    public void MissingCompilerStopsTheProbeNamingToolAndPackage(string argument, string tool, string? package)
+    {
+        using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@touch made\n");
+        var files = tree.Files();
+        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir, [argument]));
+        Assert.AreEqual(ErrorCodes.KernelToolMissing, e.Code);
+        StringAssert.Contains(e.Message, tool);
+        if (package != null) StringAssert.Contains(e.Message, $"apt-get install {package}");
+        CollectionAssert.AreEqual(files, tree.Files(), "make must not run, nothing may be written");
+    }
+
+    [TestMethod]
+    public void PaholeMissingOrTooOldIsReportedForBtf()
+    {
+        using var tree = new FakeKernelTree("6.12.0", "", FakeKernelTree.X86_64 + "CONFIG_DEBUG_INFO_BTF=y\n");
+        var bin = Path.Combine(tree.Dir, "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var t in new[] { "gcc", "ld", "ar", "nm", "objcopy" })
+            File.CreateSymbolicLink(Path.Combine(bin, t), Tool.Shell($"command -v {t}").Trim());
+        var env = new Dictionary<string, string?> { ["PATH"] = bin };
+        var config = KernelConfig.Load(tree.Dir);
+
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelToolchain.EnsureAvailable(config, [], tree.Dir, env));
+        Assert.AreEqual(ErrorCodes.KernelToolMissing, e.Code);
+        StringAssert.Contains(e.Message, "PAHOLE=pahole");
+        StringAssert.Contains(e.Message, "apt-get install dwarves");
+
+        var pahole = Path.Combine(bin, "pahole");
+        File.WriteAllText(pahole, "#!/bin/sh\necho v1.15\n");
+        Tool.RunChecked("chmod", ["+x", pahole]);
+        e = Assert.ThrowsExactly<KbuildException>(() => KernelToolchain.EnsureAvailable(config, [], tree.Dir, env));
+        Assert.AreEqual(ErrorCodes.PaholeTooOld, e.Code);
+        StringAssert.Contains(e.Message, "v1.15");
+
+        File.WriteAllText(pahole, "#!/bin/sh\necho v1.24\n");
+        KernelToolchain.EnsureAvailable(config, [], tree.Dir, env);
+    }
+
+    private static KernelConfig Config(string extra)
+    {
+        using var tree = new FakeKernelTree("6.12.0", "", FakeKernelTree.X86_64 + extra);
+        return KernelConfig.Load(tree.Dir);
+    }
+}
