@@ -55,12 +55,13 @@ public sealed record ToolProcess
 
         var lines = new BlockingCollection<(string Line, bool IsError)>();
         var output = new StringBuilder();
+        // Own threads, not the pool: a busy pool would hold lines back for as long as it is busy.
         var readers = new List<Task>
         {
-            Task.Run(() => Pump(process.StandardError, true, lines)),
+            Reader(() => Pump(process.StandardError, true, lines)),
             stdoutFile != null
-                ? Task.Run(() => { using var f = File.Create(stdoutFile); process.StandardOutput.BaseStream.CopyTo(f); })
-                : Task.Run(() => Pump(process.StandardOutput, false, lines)),
+                ? Reader(() => { using var f = File.Create(stdoutFile); process.StandardOutput.BaseStream.CopyTo(f); })
+                : Reader(() => Pump(process.StandardOutput, false, lines)),
         };
         _ = Task.WhenAll(readers).ContinueWith(_ => lines.CompleteAdding(), TaskScheduler.Default);
         foreach (var (line, isError) in lines.GetConsumingEnumerable())
@@ -77,6 +78,8 @@ public sealed record ToolProcess
     }
 
     private const int ExitCodeOfSigint = 128 + 2;
+
+    private static Task Reader(Action read) => Task.Factory.StartNew(read, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static void Pump(StreamReader reader, bool isError, BlockingCollection<(string, bool)> lines)
     {
