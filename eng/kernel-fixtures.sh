@@ -8,8 +8,8 @@
 #   build/<ver>-<cfg>    O= build dir after `make vmlinux` (config B also `make bzImage`)
 #   log/<ver>-<cfg>.log  full make output
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
-# K = B's config in a build dir of its own (a copy of B's when B is built), which kernel-tree mode tests link
-# into in place (its vmlinux, System.map and bzImage are ours, so no test may use K as the kernel's reference).
+# K = B's config in a build dir of its own, which kernel-tree mode tests link into in place (its vmlinux,
+# System.map and bzImage are ours, so no test may use K as the kernel's reference).
 # BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves); `all` builds
 # 6.12-BTF, 6.1-BTF only when named.
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
@@ -106,14 +106,6 @@ configure() {  # ver cfg out
   verify_config "$out/.config" $(fragments "$cfg")
 }
 
-# K has B's configuration: start it as a copy of a finished B build dir (times kept, so make only checks)
-# instead of compiling the same kernel twice. Paths inside (DWARF's build dir) stay B's; no test needs K's own.
-copy_of_b() {  # ver out
-  local b=$F/build/$1-B
-  [ "$(cat "$b/.kbuild-fixture" 2>/dev/null)" = "$(fingerprint "$1" B)" ] || return 1
-  rm -rf "$2" && mkdir -p "$2" && cp -a "$b/." "$2/" && rm -f "$2/.kbuild-fixture" "$2/.kbuild-fixture-config"
-}
-
 build() {  # fixture (ver-cfg); runs with output going to the log
   local ver=${1%-*} cfg=${1##*-} out=$F/build/$1 want
   want=$(fingerprint "$ver" "$cfg")
@@ -124,7 +116,7 @@ build() {  # fixture (ver-cfg); runs with output going to the log
   mkdir -p "$out"
   rm -f "$out/.kbuild-fixture"
   if [ "$(cat "$out/.kbuild-fixture-config" 2>/dev/null)" != "$want" ]; then
-    if [ "$cfg" = K ] && copy_of_b "$ver" "$out"; then :; else configure "$ver" "$cfg" "$out"; fi
+    configure "$ver" "$cfg" "$out"
     echo "$want" > "$out/.kbuild-fixture-config"
   fi
   kmake "$ver" "$out" $(targets "$cfg")

@@ -16,7 +16,13 @@ public sealed class PackageTests
             $"-p:PackageOutputPath={feed}/"]);
         var version = File.ReadAllText(Path.Combine(RepoPaths.Root, "Directory.Build.props"))
             .Split("<KbuildVersion>")[1].Split('<')[0];
-        Assert.IsTrue(File.Exists(Path.Combine(feed, $"Kbuild.Sdk.{version}.nupkg")));
+        var package = Path.Combine(feed, $"Kbuild.Sdk.{version}.nupkg");
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+        {
+            var entries = zip.Entries.Select(e => e.FullName).ToList();
+            CollectionAssert.IsSubsetOf(new[] { "Sdk/Sdk.props", "Sdk/Sdk.targets", "tasks/net10.0/Kbuild.Tasks.dll" }, entries);
+            Assert.IsFalse(entries.Any(e => e.StartsWith("lib/")), "a NoTargets package carries no assembly of its own: " + string.Join(", ", entries));
+        }
 
         // A private packages folder, so no earlier Kbuild.Sdk of the same version in ~/.nuget shadows this one.
         kernel.Write("nuget.config", $"""
@@ -26,8 +32,12 @@ public sealed class PackageTests
               <packageSources><clear /><add key="local" value="{feed}" /></packageSources>
             </configuration>
             """);
-        kernel.Write("kernel.kproj", $"""
-            <Project Sdk="Kbuild.Sdk/{version}">
+        // The version pinned once for every project below this folder, as docs/sdk.md shows.
+        kernel.Write("global.json", $$"""
+            { "msbuild-sdks": { "Kbuild.Sdk": "{{version}}" } }
+            """);
+        kernel.Write("kernel.kproj", """
+            <Project Sdk="Kbuild.Sdk">
               <PropertyGroup>
                 <VmlinuxLinkerScript>kernel.lds</VmlinuxLinkerScript>
                 <LdFlags>-m elf_x86_64 -z noexecstack</LdFlags>

@@ -31,4 +31,11 @@ public static partial class ErrorCodes
 
     /// <summary>The System.map file cannot be read; check the path and permissions.</summary>
     public const string SystemMapUnreadable = "KB0210";
+
+    /// <summary>KallsymsVerify: a vmlinux's kallsyms table differs from the one its own symbols call for under its kernel's
+    /// rules (first difference reported); the image was linked or patched wrongly, or verified with the wrong switches.</summary>
+    public const string KallsymsTableMismatch = "KB0240";
+
+    /// <summary>KallsymsDump cannot write KallsymsDumpFile; check that its directory exists and is writable.</summary>
+    public const string KallsymsDumpWriteFailed = "KB0241";
 }

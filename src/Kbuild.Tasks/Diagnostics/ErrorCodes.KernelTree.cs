@@ -28,6 +28,10 @@ public static partial class ErrorCodes
     /// refuses: move the tree (or the O= directory) to a path without them.</summary>
     public const string KernelPathUnsupported = "KB0420";
 
+    /// <summary>A build directory has no scripts/link-vmlinux.sh (neither through its 'source' link nor in-tree), so the
+    /// kallsyms switches of its kernel are unknown: fix the 'source' link, or set KernelVersion and Kallsyms* yourself.</summary>
+    public const string KernelLinkScriptMissing = "KB0440";
+
     /// <summary>The kernel's configuration turns on an option that changes how the kernel links vmlinux and that
     /// kernel-tree mode does not reproduce yet (docs/kernels.md lists them): link this kernel with its own make, or
     /// turn the option off.</summary>

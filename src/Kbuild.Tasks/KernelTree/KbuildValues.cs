@@ -104,9 +104,12 @@ public sealed partial class KbuildValues
 
     /// <summary>The options link-vmlinux.sh of this kernel passes to scripts/kallsyms, read from the
     /// script itself (<c>is_enabled CONFIG_X … kallsymopt="${kallsymopt} --option"</c>).</summary>
-    public IReadOnlyList<string> KallsymsOptions =>
-        KallsymsOptionPattern().Matches(File.ReadAllText(LinkScript))
-            .Where(m => Config.IsEnabled(m.Groups["config"].Value))
+    public IReadOnlyList<string> KallsymsOptions => KallsymsOptionsOf(Config, LinkScript);
+
+    /// <summary>The scripts/kallsyms options a link-vmlinux.sh passes under a configuration.</summary>
+    public static IReadOnlyList<string> KallsymsOptionsOf(KernelConfig config, string linkScript) =>
+        KallsymsOptionPattern().Matches(File.ReadAllText(linkScript))
+            .Where(m => config.IsEnabled(m.Groups["config"].Value))
             .Select(m => m.Groups["option"].Value).ToList();
 
     /// <summary>The flags link-vmlinux.sh passes <see cref="Compiler"/> for the kallsyms .S

@@ -16,9 +16,11 @@ public sealed record ArrayRoom(KallsymsArray Array, ulong Address, long FileOffs
 public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IReadOnlyList<ArrayRoom> Rooms)
 {
     public bool Fits => Rooms.All(r => r.Fits);
+    public int TableBytes => Rooms.Sum(r => r.Array.Size);
+    public int ReservedBytes => Rooms.Sum(r => r.Reserved);
 
     public string Describe() =>
-        $"kallsyms: {Table.Symbols.Count} symbols, table {Rooms.Sum(r => r.Array.Size)} of {Rooms.Sum(r => r.Reserved)} reserved bytes (" +
+        $"kallsyms: {Table.Symbols.Count} symbols, table {TableBytes} of {ReservedBytes} reserved bytes (" +
         string.Join(", ", Rooms.Select(r => $"{r.Array.SymbolName} {r.Array.Size}/{r.Reserved}")) + ")";
 
     public string DescribeOverflow() =>
@@ -172,17 +174,9 @@ public static class KallsymsPatcher
         IReadOnlyList<NmSymbol> decoded;
         using (var patched = ElfImage.Open(patchedPath))
             decoded = decode(patched);
-        var expected = plan.Table.Symbols;
-        for (var i = 0; i < Math.Max(decoded.Count, expected.Count); i++)
-        {
-            var got = i < decoded.Count ? decoded[i] : (NmSymbol?)null;
-            var want = i < expected.Count ? expected[i] : (NmSymbol?)null;
-            if (got != want)
-                throw new KbuildException(ErrorCodes.KallsymsVerifyFailed, plan.ImagePath,
-                    $"the patched kallsyms table does not decode to the final symbols: entry {i} is {Show(got)}, expected {Show(want)} " +
-                    $"({decoded.Count} decoded, {expected.Count} expected). The output was not written; please report this with the image.");
-        }
+        if (KallsymsInspection.FirstDifference(decoded, plan.Table.Symbols) is { } difference)
+            throw new KbuildException(ErrorCodes.KallsymsVerifyFailed, plan.ImagePath,
+                $"the patched kallsyms table does not decode to the final symbols: {difference.Describe()}. " +
+                "The output was not written; please report this with the image.");
     }
-
-    private static string Show(NmSymbol? s) => s is { } x ? $"{x.Address:x} {x.Type} {x.Name}" : "nothing";
 }

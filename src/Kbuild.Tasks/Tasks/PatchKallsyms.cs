@@ -21,6 +21,10 @@ public sealed class PatchKallsyms : KallsymsTask
 
     [Output] public bool Overflowed { get; private set; }
 
+    /// <summary>Bytes of the real table, and of the room the image reserved for it.</summary>
+    [Output] public int TableBytes { get; private set; }
+    [Output] public int ReservedBytes { get; private set; }
+
     protected override void Run()
     {
         var (layout, options) = (Layout, Options);
@@ -44,6 +48,7 @@ public sealed class PatchKallsyms : KallsymsTask
             return;
         }
         KallsymsPatcher.Patch(plan, staged, patched => KallsymsDecoder.Decode(patched, AbsolutePercpu));
+        (TableBytes, ReservedBytes) = (plan.TableBytes, plan.ReservedBytes);
         Log.LogMessage(MessageImportance.High, plan.Describe());
     }
 }

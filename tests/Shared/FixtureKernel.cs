@@ -1,6 +1,6 @@
 using Kbuild.Kallsyms;
 
-namespace Kbuild.Tests.Kallsyms;
+namespace Kbuild.Tests;
 
 /// <summary>The scripts/kallsyms switches link-vmlinux.sh derived from a fixture kernel's .config.</summary>
 internal static class FixtureKernel

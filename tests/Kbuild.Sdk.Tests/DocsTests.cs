@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Kbuild.Tests;
+
+namespace Kbuild.Sdk.Tests;
+
+/// <summary>
+/// Docs that run: every command in a fenced sh block of README.md, docs/*.md and samples/*/README.md is in the
+/// checked list below, which says how it is exercised — run here as written (in a copy of the samples), by the
+/// named test, or by .ci/run; benchmark-only commands are checked to parse and to name what their scripts accept.
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed partial class DocsTests
+{
+    private const string RunHere = "run";
+    private const string CiRun = "ci";
+    private const string Benchmark = "bench";
+
+    private static readonly Dictionary<string, string> HowExercised = new()
+    {
+        ["dotnet build samples/minikernel/kernel.kproj"] = RunHere,
+        ["samples/minikernel/out/vmlinux"] = RunHere,
+        ["dotnet build kernel.kproj -t:KallsymsDump"] = RunHere,
+        ["dotnet build kernel.kproj -t:KallsymsDump -p:KallsymsDumpFile=kallsyms.txt"] = RunHere,
+        ["dotnet build kernel.kproj -t:KallsymsVerify -p:Vmlinux=/path/to/vmlinux"] = RunHere,
+        ["eng/test.sh"] = CiRun,
+        ["dotnet pack src/Kbuild.Sdk"] = $"{nameof(PackageTests)}.{nameof(PackageTests.PackedSdk_BuildsAProjectOutsideTheRepository)}",
+        ["dotnet pack src/Kbuild.Sdk && dotnet pack src/Kbuild.Sdk.Templates"] = TemplateTest,
+        ["dotnet new install artifacts/packages/Kbuild.Sdk.Templates.0.1.0.nupkg"] = TemplateTest,
+        ["dotnet new kproj --kernel-build-dir ~/build/linux --kernel-source-dir ~/src/linux -o ~/kernel"] = TemplateTest,
+        ["dotnet build ~/kernel/kernel.kproj"] = TemplateTest,
+        ["dotnet build samples/many-kernels/kernels.proj -m"] = ManyKernelsTest,
+        ["dotnet build samples/many-kernels/kernels.proj -m -t:KallsymsVerify"] = ManyKernelsTest,
+        ["eng/kernel-fixtures.sh 6.1-A 6.12-A"] = CiRun,
+        ["eng/kernel-fixtures.sh 6.1-debug"] = Benchmark,
+        ["RUNS=5 eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A ~/.cache/kbuild-sdk/build/6.12-A"] = Benchmark,
+        ["RUNS=5 TOUCH_RUNS=2 eng/bench/link-phase.sh --touch drivers/net/ethernet/intel/e1000/e1000_param.c ~/.cache/kbuild-sdk/build/6.1-debug"] = Benchmark,
+    };
+
+    private const string TemplateTest = $"{nameof(TemplateTests)}.{nameof(TemplateTests.Kproj_FromTheFolderFeed_WritesAProjectThatBuildsAFixtureKernel)}";
+    private const string ManyKernelsTest = $"{nameof(ManyKernelsTests)}.{nameof(ManyKernelsTests.OneCommand_LinksBothKernelsInParallel_AndVerifiesThem)}";
+
+    [GeneratedRegex(@"^```sh\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex ShBlock();
+
+    /// <summary>The commands of the docs' sh blocks, without trailing comments and padding.</summary>
+    private static List<(string File, string Command)> DocCommands()
+    {
+        var root = RepoPaths.Root;
+        var files = new[] { Path.Combine(root, "README.md") }
+            .Concat(Directory.GetFiles(Path.Combine(root, "docs"), "*.md"))
+            .Concat(Directory.GetDirectories(Path.Combine(root, "samples")).Select(d => Path.Combine(d, "README.md")).Where(File.Exists));
+        return files.SelectMany(f => ShBlock().Matches(File.ReadAllText(f).Replace("\r\n", "\n"))
+                .SelectMany(m => m.Groups["body"].Value.Split('\n'))
+                .Select(l => Regex.Replace(l, @"\s+#\s.*$", "").Trim())
+                .Where(l => l.Length > 0 && !l.StartsWith('#'))
+                .Select(l => (Path.GetRelativePath(root, f), l)))
+            .ToList();
+    }
+
+    [TestMethod]
+    public void EveryDocumentedCommand_IsInTheCheckedList_AndEveryEntryIsExercised()
+    {
+        var commands = DocCommands();
+        var unlisted = commands.Where(c => !HowExercised.ContainsKey(c.Command)).Select(c => $"{c.File}: {c.Command}").ToList();
+        Assert.IsEmpty(unlisted, "commands in the docs that no test exercises (add them to DocsTests.HowExercised):\n" + string.Join('\n', unlisted));
+        var stale = HowExercised.Keys.Except(commands.Select(c => c.Command)).ToList();
+        Assert.IsEmpty(stale, "listed commands no doc shows any more:\n" + string.Join('\n', stale));
+
+        foreach (var (command, how) in HowExercised)
+        {
+            switch (how)
+            {
+                case RunHere or Benchmark:
+                    break;
+                case CiRun:
+                    // .ci/run runs eng/test.sh, which builds every fixture of `all` (6.1-A, 6.12-A among them).
+                    StringAssert.Contains(File.ReadAllText(Path.Combine(RepoPaths.Root, ".ci", "run")), "eng/test.sh");
+                    StringAssert.Contains(File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "test.sh")), "kernel-fixtures.sh\" all");
+                    break;
+                default:
+                    var (type, method) = (how.Split('.')[0], how.Split('.')[1]);
+                    var test = Assembly.GetExecutingAssembly().GetTypes().Single(t => t.Name == type).GetMethod(method);
+                    Assert.IsNotNull(test?.GetCustomAttribute<TestMethodAttribute>(), $"'{command}': {how} is not a test");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The "run" commands, as written, in a copy of samples/ (the SDK imported from this repository).</summary>
+    [TestMethod]
+    public void RunHereCommands_SucceedAsWritten()
+    {
+        using var samples = new SampleCopy(".");
+        var project = Path.Combine(samples.Dir, "minikernel");
+        var environment = new Dictionary<string, string> { ["MSBUILDDISABLENODEREUSE"] = "1" };
+        foreach (var (command, how) in HowExercised.Where(e => e.Value == RunHere))
+        {
+            // Commands on "kernel.kproj" run in the project's directory; the others from the repository root.
+            var inProject = command.Contains(" kernel.kproj");
+            var script = command.Replace("/path/to/vmlinux", "out/vmlinux").Replace("samples/", "");
+            var run = Tool.Run("bash", ["-c", script], inProject ? project : samples.Dir, environment: environment);
+            Assert.AreEqual(0, run.ExitCode, $"'{command}' failed:\n{run.StdOut}{run.StdErr}");
+        }
+        Assert.IsTrue(File.Exists(Path.Combine(project, "kallsyms.txt")));
+    }
+
+    [TestMethod]
+    public void BenchmarkCommands_ParseAndNameWhatTheirScriptsAccept()
+    {
+        var fixtures = File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh"));
+        foreach (var command in HowExercised.Where(e => e.Value == Benchmark).Select(e => e.Key))
+        {
+            var script = Regex.Match(command, @"eng/\S+\.sh").Value;
+            Tool.RunChecked("bash", ["-n", Path.Combine(RepoPaths.Root, script)]);
+            foreach (var fixture in Regex.Matches(command, @"\b6\.1\d?-(?<config>[A-Za-z]+)\b").Select(m => m.Groups["config"].Value))
+                Assert.IsTrue(Regex.IsMatch(fixtures, $@"\b{fixture}\b"), $"'{command}': kernel-fixtures.sh knows no '{fixture}'");
+            if (command.Contains("--touch")) StringAssert.Contains(File.ReadAllText(Path.Combine(RepoPaths.Root, script)), "--touch");
+        }
+    }
+}
