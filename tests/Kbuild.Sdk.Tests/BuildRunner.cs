@@ -28,6 +28,7 @@ public static class BuildRunner
 {
     private static readonly object Gate = new();
     private static int _builds;
+    private static readonly Lazy<string> BinlogDirectory = new(() => Directory.CreateTempSubdirectory("kbuild-binlogs-").FullName);
 
     public static BuildOutcome Build(string project, string target = "Build", IDictionary<string, string>? properties = null)
     {
@@ -35,7 +36,8 @@ public static class BuildRunner
         {
             var globals = (properties ?? new Dictionary<string, string>()).ToDictionary(p => p.Key, p => (string?)p.Value);
             var outcome = new BuildOutcome();
-            var binlog = Path.Combine(Path.GetDirectoryName(project)!, $"build-{Interlocked.Increment(ref _builds)}.binlog");
+            // Not beside the project: the logger's parameter string cannot hold a path with ';' or '"'.
+            var binlog = Path.Combine(BinlogDirectory.Value, $"build-{Interlocked.Increment(ref _builds)}.binlog");
             var logger = new BinaryLogger { Parameters = binlog };
             using var collection = new ProjectCollection(globals!);
             var parameters = new BuildParameters(collection)
@@ -48,6 +50,7 @@ public static class BuildRunner
             var result = BuildManager.DefaultBuildManager.Build(parameters, request);
             outcome.Succeeded = result.OverallResult == BuildResultCode.Success;
             Collect(binlog, outcome);
+            File.Delete(binlog);
             return outcome;
         }
     }

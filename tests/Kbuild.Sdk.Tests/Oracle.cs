@@ -11,7 +11,7 @@ public static class Oracle
     public static string KernelSystemMap(string vmlinux)
     {
         var mksysmap = Path.Combine(KernelFixtures.SourceDir("6.12"), "scripts", "mksysmap");
-        return Tool.Shell($"nm -n '{vmlinux}' | sed -f '{mksysmap}'");
+        return Tool.RunChecked("sed", ["-f", mksysmap], stdin: Tool.RunChecked("nm", ["-n", vmlinux]));
     }
 
     /// <summary>

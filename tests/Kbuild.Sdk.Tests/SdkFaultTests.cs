@@ -93,7 +93,11 @@ public sealed class SdkFaultTests
     [DataRow("_KbuildPatchKallsyms")]
     [DataRow("TestPostLink")]
     [DataRow("during-ld")]
-    public void KilledBuild_NeverLeavesAnUnpatchedVmlinux_AndTheNextBuildRecovers(string killPoint)
+    [DataRow("KbuildReserveKallsyms", "INT")]
+    [DataRow("_KbuildLinkCore", "INT")]
+    [DataRow("_KbuildPatchKallsyms", "INT")]
+    [DataRow("TestPostLink", "INT")]
+    public void KilledBuild_NeverLeavesAnUnpatchedVmlinux_AndTheNextBuildRecovers(string killPoint, string signal = "KILL")
     {
         using var kernel = new SyntheticKernel();
         var good = GoodBuild(kernel);
@@ -110,7 +114,8 @@ public sealed class SdkFaultTests
         }
         else
         {
-            args = [$"-p:TestKillAfter={killPoint}", "-p:KbuildPostLinkTargets=TestPostLink"];
+            // KILL: the process dies on the spot; INT: Ctrl-C, MSBuild cancels what runs and stops.
+            args = [$"-p:TestKillAfter={killPoint}", "-p:KbuildPostLinkTargets=TestPostLink", $"-p:TestKillSignal={signal}"];
         }
         var (exitCode, output) = BuildRunner.DotnetBuild(kernel.Project, args);
         Assert.AreNotEqual(0, exitCode, output);

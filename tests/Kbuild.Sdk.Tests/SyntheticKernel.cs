@@ -48,9 +48,13 @@ public sealed class SyntheticKernel : IDisposable
         }
         """;
 
-    public SyntheticKernel(string? extraProjectBody = null)
+    /// <param name="directoryName">A name for the project directory (inside a fresh temp directory), e.g. one with spaces.</param>
+    /// <param name="sdkRoot">A copy of this repository to import the SDK (and build its tasks) from.</param>
+    public SyntheticKernel(string? extraProjectBody = null, string? directoryName = null, string? sdkRoot = null)
     {
-        Dir = Directory.CreateTempSubdirectory("kbuild-sdk-").FullName;
+        sdkRoot ??= RepoPaths.Root;
+        Dir = _root = Directory.CreateTempSubdirectory("kbuild-sdk-").FullName;
+        if (directoryName != null) Dir = Directory.CreateDirectory(Path.Combine(Dir, directoryName)).FullName;
         Write("start.c", """
             int counter;
             int util_add(int a, int b);
@@ -74,7 +78,7 @@ public sealed class SyntheticKernel : IDisposable
         Write("kernel.lds", LinkerScriptText);
         Write("kernel.kproj", $"""
             <Project>
-              <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
+              <Import Project="{sdkRoot}/src/Kbuild.Sdk/Sdk/Sdk.props" />
               <PropertyGroup>
                 <KernelVersion>6.12</KernelVersion>
                 <VmlinuxLinkerScript>kernel.lds</VmlinuxLinkerScript>
@@ -85,20 +89,25 @@ public sealed class SyntheticKernel : IDisposable
               <ItemGroup>
                 <VmlinuxObject Include="start.o;data.o" />
                 <VmlinuxObject Include="$(ExtraObjects)" Condition="'$(ExtraObjects)' != ''" />
-                <VmlinuxLibrary Include="lib/lib.a" />
+                <VmlinuxLibrary Include="$(TestLibrary)" Condition="'$(TestLibrary)' != ''" />
+                <VmlinuxLibrary Include="lib/lib.a" Condition="'$(TestLibrary)' == ''" />
               </ItemGroup>
               {extraProjectBody}
-              <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+              <Import Project="{sdkRoot}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
               <!-- Test hooks: a post-link step that leaves a mark; killing the build process right after a target. -->
               <Target Name="TestPostLink">
                 <Exec Command="printf POSTLINK >> '$(VmlinuxStagingPath)'" />
               </Target>
               <Target Name="_TestKill" AfterTargets="$(TestKillAfter)" Condition="'$(TestKillAfter)' != ''">
-                <Exec Command="kill -9 $PPID" />
+                <!-- KILL (the default) ends the build on the spot; INT is Ctrl-C: MSBuild cancels this Exec's wait. -->
+                <Exec Command="kill -INT $PPID; sleep 30" Condition="'$(TestKillSignal)' == 'INT'" />
+                <Exec Command="kill -9 $PPID" Condition="'$(TestKillSignal)' != 'INT'" />
               </Target>
             </Project>
             """);
     }
+
+    private readonly string _root;
 
     public string Dir { get; }
     public string Project => Path.Combine(Dir, "kernel.kproj");
@@ -130,6 +139,6 @@ public sealed class SyntheticKernel : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }

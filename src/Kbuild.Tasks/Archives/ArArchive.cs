@@ -115,8 +115,12 @@ public sealed class ArArchive
         if (rawName.StartsWith("#1/", StringComparison.Ordinal))
         {
             // BSD: the name is the first len bytes of the data.
-            int nameLength = (int)ParseDecimal(Encoding.Latin1.GetBytes(rawName[3..]), path, position, "BSD name length");
-            string bsdName = Encoding.Latin1.GetString(bytes.AsSpan((int)dataOffset, nameLength)).TrimEnd('\0');
+            long nameLength = ParseDecimal(Encoding.Latin1.GetBytes(rawName[3..]), path, position, "BSD name length");
+            if (nameLength > size)
+                throw Corrupt(path, position, $"member '{rawName}' has a name of {nameLength} bytes in {size} bytes of data");
+            if (thin)
+                throw Corrupt(path, position, $"member '{rawName}' of a thin archive has a BSD name, which is stored in member data thin archives do not hold");
+            string bsdName = Encoding.Latin1.GetString(bytes.AsSpan((int)dataOffset, (int)nameLength)).TrimEnd('\0');
             return new ArMember(bsdName, path, dataOffset + nameLength, size - nameLength, false);
         }
 
@@ -150,11 +154,28 @@ public sealed class ArArchive
                 "members: rebuild the missing object (or the archive).");
         if (nestedOrigin < 0) return new ArMember(ThinMemberName(path, name), external, 0, new FileInfo(external).Length, true);
 
+        // An element of a nested archive lives in a regular archive; a thin one here would only point on (or back).
+        if (!IsRegularArchive(external))
+            throw Corrupt(path, position, $"member '{rawName}' refers to an element of '{external}', which is not a regular archive");
         var nested = Read(external);
         var element = nested.Members.FirstOrDefault(m => m.DataOffset - HeaderSize == nestedOrigin);
         if (element == null)
             throw Corrupt(path, position, $"member '{rawName}' refers to offset {nestedOrigin} of '{external}', where there is no member");
         return element;
+    }
+
+    private static bool IsRegularArchive(string path)
+    {
+        Span<byte> start = stackalloc byte[8];
+        try
+        {
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            return RandomAccess.Read(file, start, 0) == 8 && start.SequenceEqual(RegularMagic);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>How ar and nm name a thin member: the archive's directory as given, then the stored path
@@ -186,7 +207,8 @@ public sealed class ArArchive
             if (b == ' ' && !any) continue;
             if (b == ' ') break;
             if (b < '0' || b > '9') throw Corrupt(path, position, $"a member header has a malformed {what} field");
-            value = checked(value * 10 + (b - '0'));
+            if (value > (long.MaxValue - 9) / 10) throw Corrupt(path, position, $"a member header has an out-of-range {what} field");
+            value = value * 10 + (b - '0');
             any = true;
         }
         if (!any) throw Corrupt(path, position, $"a member header has an empty {what} field");

@@ -32,7 +32,7 @@ public static class LinkInputs
         var objects = new List<LinkInputObject>();
         foreach (var path in inputPaths)
         {
-            if (ArArchive.IsArchive(path)) AddMembers(objects, path, ArArchive.Read(path));
+            if (ArArchive.IsArchive(path)) AddMembers(objects, path, ArArchive.Read(path), [Path.GetFullPath(path)]);
             else objects.Add(new LinkInputObject(null, path, null));
         }
         return objects;
@@ -68,12 +68,22 @@ public static class LinkInputs
         return results;
     }
 
-    private static void AddMembers(List<LinkInputObject> objects, string archivePath, ArArchive archive)
+    // ar nests thin archives by reference; one that (through others) lists itself would never end.
+    private const int MaxArchiveNesting = 16;
+
+    private static void AddMembers(List<LinkInputObject> objects, string archivePath, ArArchive archive, List<string> chain)
     {
         foreach (var member in archive.Members)
         {
             if (member.IsExternalFile && ArArchive.IsArchive(member.FilePath))
-                AddMembers(objects, archivePath, ArArchive.Read(member.FilePath));
+            {
+                var nested = Path.GetFullPath(member.FilePath);
+                if (chain.Contains(nested) || chain.Count >= MaxArchiveNesting)
+                    throw new Kbuild.Diagnostics.KbuildException(Kbuild.Diagnostics.ErrorCodes.ArchiveCycle, archivePath,
+                        $"thin archive '{chain[^1]}' lists '{member.FilePath}', which {(chain.Contains(nested) ? "lists it in turn" : $"nests archives more than {MaxArchiveNesting} deep")}: " +
+                        "rebuild the archive from its objects (ar rcsT … *.o).");
+                AddMembers(objects, archivePath, ArArchive.Read(member.FilePath), [.. chain, nested]);
+            }
             else
                 objects.Add(new LinkInputObject(archivePath, member.Name, member));
         }

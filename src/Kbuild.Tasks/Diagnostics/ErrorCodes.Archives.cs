@@ -10,4 +10,8 @@ public static partial class ErrorCodes
 
     /// <summary>A member of a thin archive (a file the archive only refers to) is missing: rebuild the objects the thin archive lists, or rebuild the archive.</summary>
     public const string ThinMemberMissing = "KB0103";
+
+    /// <summary>A thin archive lists itself, directly or through other thin archives (or nests them absurdly
+    /// deep): rebuild it from its objects.</summary>
+    public const string ArchiveCycle = "KB0120";
 }

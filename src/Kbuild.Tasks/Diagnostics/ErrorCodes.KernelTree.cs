@@ -24,6 +24,10 @@ public static partial class ErrorCodes
     /// command for make) failed: see the tool's output; vmlinux is not usable until it succeeds.</summary>
     public const string KernelPostLinkFailed = "KB0407";
 
+    /// <summary>The kernel's source or build directory path has a space or a colon, which the kernel's make
+    /// refuses: move the tree (or the O= directory) to a path without them.</summary>
+    public const string KernelPathUnsupported = "KB0420";
+
     /// <summary>A build directory has no scripts/link-vmlinux.sh (neither through its 'source' link nor in-tree), so the
     /// kallsyms switches of its kernel are unknown: fix the 'source' link, or set KernelVersion and Kallsyms* yourself.</summary>
     public const string KernelLinkScriptMissing = "KB0440";

@@ -40,4 +40,8 @@ public static partial class ErrorCodes
 
     /// <summary>Warning: the predicted kallsyms table differs in size from the real one, so the image would not have the kernel's layout; the SDK relinks once with an exact reservation (KallsymsSlackPercent above 0 pads instead).</summary>
     public const string KallsymsPredictionMissed = "KB0380";
+
+    /// <summary>The linker script is malformed (a bracket never closed, a wildcard no matcher accepts): ld would
+    /// reject it too; fix or regenerate the script.</summary>
+    public const string LinkerScriptInvalid = "KB0320";
 }

@@ -15,4 +15,23 @@ public static partial class ErrorCodes
 
     /// <summary>A VmlinuxObject or VmlinuxLibrary item names a file that does not exist: build it first or fix the item.</summary>
     public const string SdkLinkInputMissing = "KB0504";
+
+    /// <summary>Another build of the same output (obj/ or the kernel build directory) held its lock for longer
+    /// than KbuildLockTimeoutSeconds: wait for it to finish, or raise the timeout. Two builds at once would corrupt the outputs.</summary>
+    public const string BuildLockTimeout = "KB0520";
+
+    /// <summary>The build was cancelled (Ctrl-C or the IDE's cancel); the tool it ran was stopped, and the
+    /// previous outputs were left in place.</summary>
+    public const string BuildCancelled = "KB0521";
+
+    /// <summary>An external tool (make, the compiler, ld, sh) could not be started: install the Debian package
+    /// the message names, or put the tool on PATH.</summary>
+    public const string ToolCannotStart = "KB0522";
+
+    /// <summary>An error an external tool (the kernel's make, the compiler) printed as <c>file:line: error:</c>,
+    /// passed on with its file and line: fix it there.</summary>
+    public const string ToolError = "KB0523";
+
+    /// <summary>A warning an external tool printed as <c>file:line: warning:</c>, passed on with its file and line.</summary>
+    public const string ToolWarning = "KB0524";
 }

@@ -47,10 +47,14 @@ public static class KallsymsDecoder
 
     private static NmSymbol[] Decode(Reader reader, bool absolutePercpu)
     {
-        var count = (int)reader.UInt32(reader.Require("kallsyms_num_syms"), 0);
+        var rawCount = reader.UInt32(reader.Require("kallsyms_num_syms"), 0);
         var tokenTable = reader.Array("kallsyms_token_table");
         var tokenIndex = reader.Array("kallsyms_token_index");
         var names = reader.Array("kallsyms_names");
+        // Every symbol takes at least one byte of kallsyms_names: a larger count is damage, not an array to allocate.
+        if (rawCount > (uint)names.Length)
+            throw reader.Inconsistent($"kallsyms_num_syms is {rawCount}, more symbols than kallsyms_names ({names.Length} bytes) can hold");
+        var count = (int)rawCount;
         var markers = reader.Array("kallsyms_markers");
         var addresses = ReadAddresses(reader, count, absolutePercpu);
 

@@ -34,9 +34,12 @@ public static class KbuildProbe
     /// <c>LLVM=1</c>, <c>CC=clang</c>): pass the same ones as for the kernel's other make runs. The values
     /// are also written to <paramref name="saveTo"/> when given, for <see cref="Load"/>.
     /// </summary>
-    public static KbuildValues Capture(string buildDir, IEnumerable<string>? makeArguments = null, int jobs = 0, string? saveTo = null)
+    public static KbuildValues Capture(string buildDir, IEnumerable<string>? makeArguments = null, int jobs = 0, string? saveTo = null,
+        ToolProcess? tools = null)
     {
+        tools ??= ToolProcess.Quiet;
         buildDir = Path.GetFullPath(buildDir);
+        EnsureMakeAccepts(buildDir);
         var config = KernelConfig.Load(buildDir);
         var version = KernelRelease.Read(buildDir).EnsureSupported(buildDir);
         if (!File.Exists(Path.Combine(buildDir, "Makefile")))
@@ -59,7 +62,7 @@ public static class KbuildProbe
             args.AddRange(arguments);
             args.Add($"cmd_link_vmlinux=sh {Quote(script)} {Quote(capture)} \"$<\" \"$(LD)\" \"$(KBUILD_LDFLAGS)\" \"$(LDFLAGS_vmlinux)\" \"$(ARCH_POSTLINK)\" \"$(MAKE)\" \"$(newer-prereqs)\"");
             args.Add("vmlinux");
-            var make = KernelCommand.Run("make", args, buildDir);
+            var make = tools.Run("make", args, buildDir);
             if (make.ExitCode != 0)
                 throw new KbuildException(ErrorCodes.KernelMakeFailed, buildDir,
                     $"the kernel's make failed in '{buildDir}' (exit code {make.ExitCode}) before the vmlinux link: " +
@@ -74,7 +77,7 @@ public static class KbuildProbe
             KernelSupport.EnsureLinkable(config, version.Version, buildDir);
             var values = Parse(captured, buildDir, version, config);
             RestoreCommandFile(savedCmdFile, savedCmd);
-            if (values.MakeWouldRelink) BuildVersionTimestamp(values);
+            if (values.MakeWouldRelink) BuildVersionTimestamp(values, tools);
             if (saveTo != null) AtomicOutput.WriteAllBytes(saveTo, captured);
             return values;
         }
@@ -103,13 +106,24 @@ public static class KbuildProbe
 
     // link-vmlinux.sh's first step: init/version-timestamp.o with this link's UTS_VERSION (a new build
     // number and date, so only when make would link).
-    private static void BuildVersionTimestamp(KbuildValues kbuild)
+    private static void BuildVersionTimestamp(KbuildValues kbuild, ToolProcess tools)
     {
-        var r = KernelCommand.Run(kbuild.Make, ["-f", Path.Combine(kbuild.SourceDir, "scripts", "Makefile.build"), "obj=init", "init/version-timestamp.o"],
+        var r = tools.Run(kbuild.Make, ["-f", Path.Combine(kbuild.SourceDir, "scripts", "Makefile.build"), "obj=init", "init/version-timestamp.o"],
             kbuild.BuildDir, kbuild.ToolEnvironment);
         if (r.ExitCode != 0)
             throw new KbuildException(ErrorCodes.KernelMakeFailed, kbuild.BuildDir,
                 $"building init/version-timestamp.o in '{kbuild.BuildDir}' failed (exit code {r.ExitCode}):\n{r.Tail()}");
+    }
+
+    // Kbuild stops with "source/build directory path contains spaces or colons" (the top Makefile); say it first.
+    private static void EnsureMakeAccepts(string buildDir)
+    {
+        var sourceLink = Path.Combine(buildDir, "source");
+        var dirs = new[] { buildDir, Directory.Exists(sourceLink) ? new DirectoryInfo(sourceLink).ResolveLinkTarget(true)?.FullName : null };
+        foreach (var dir in dirs.OfType<string>().Where(d => d.Contains(' ') || d.Contains(':')))
+            throw new KbuildException(ErrorCodes.KernelPathUnsupported, dir,
+                $"the kernel's make refuses a source or build directory whose path has a space or a colon ('{dir}'): " +
+                "move the kernel tree (or its O= build directory) to a path without them.");
     }
 
     // argc, the arguments, then env -0 entries; all NUL-terminated.

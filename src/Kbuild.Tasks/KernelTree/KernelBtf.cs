@@ -20,14 +20,14 @@ public static class KernelBtf
     /// then the .BTF section alone, allocated and read-only, without symbols, into <paramref name="btfObject"/>,
     /// whose e_type is patched to ET_REL so that ld takes it as an input.
     /// </summary>
-    public static void Generate(KbuildValues kbuild, string image, string btfObject)
+    public static void Generate(KbuildValues kbuild, string image, string btfObject, ToolProcess? tools = null)
     {
         var environment = new Dictionary<string, string>(kbuild.ToolEnvironment, StringComparer.Ordinal) { ["LLVM_OBJCOPY"] = kbuild.Objcopy };
-        Run(kbuild, kbuild.Get("PAHOLE"), ["-J", .. KbuildValues.Words(kbuild.Get("PAHOLE_FLAGS")), image], environment, image, "pahole -J");
+        Run(kbuild, kbuild.Get("PAHOLE"), ["-J", .. KbuildValues.Words(kbuild.Get("PAHOLE_FLAGS")), image], environment, image, "pahole -J", tools);
         AtomicOutput.Write(btfObject, temp =>
         {
             Run(kbuild, kbuild.Objcopy, ["--only-section=.BTF", "--set-section-flags", ".BTF=alloc,readonly", "--strip-all", image, temp],
-                kbuild.ToolEnvironment, image, "objcopy --only-section=.BTF");
+                kbuild.ToolEnvironment, image, "objcopy --only-section=.BTF", tools);
             using var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite);
             file.Position = 16;  // e_type
             file.Write(kbuild.Config.IsEnabled("CPU_BIG_ENDIAN") ? [0, 1] : [1, 0]);
@@ -36,16 +36,16 @@ public static class KernelBtf
 
     /// <summary><c>$(RESOLVE_BTFIDS) image</c>: fills the .BTF_ids section of the final image. 6.1 asks for CONFIG_BPF
     /// too; both series' DEBUG_INFO_BTF depends on BPF_SYSCALL, which selects it, so the 6.1 test holds for 6.12.</summary>
-    public static void ResolveIds(KbuildValues kbuild, string image)
+    public static void ResolveIds(KbuildValues kbuild, string image, ToolProcess? tools = null)
     {
         if (!Enabled(kbuild) || !kbuild.Config.IsEnabled("BPF")) return;
-        Run(kbuild, kbuild.InBuildDir(kbuild.Get("RESOLVE_BTFIDS")), [Path.GetFullPath(image)], kbuild.ToolEnvironment, image, "resolve_btfids");
+        Run(kbuild, kbuild.InBuildDir(kbuild.Get("RESOLVE_BTFIDS")), [Path.GetFullPath(image)], kbuild.ToolEnvironment, image, "resolve_btfids", tools);
     }
 
     private static void Run(KbuildValues kbuild, string tool, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,
-        string image, string step)
+        string image, string step, ToolProcess? tools)
     {
-        var r = KernelCommand.Run(tool, args, kbuild.BuildDir, environment);
+        var r = (tools ?? ToolProcess.Quiet).Run(tool, args, kbuild.BuildDir, environment);
         if (r.ExitCode != 0)
             throw new KbuildException(ErrorCodes.KernelBtfFailed, image,
                 $"BTF: '{step}' failed on {image} (exit code {r.ExitCode}); the kernel's link would stop here too " +

@@ -18,7 +18,7 @@ public static partial class KernelPostLink
     /// <c>sorttable()</c> function of this kernel's link-vmlinux.sh (6.1: <c>scripts/sorttable vmlinux</c>;
     /// 6.12 first writes <c>nm -S</c> for it). A kernel that needs it crashes on a fault without it.
     /// </summary>
-    public static void SortTables(KbuildValues kbuild, string vmlinux)
+    public static void SortTables(KbuildValues kbuild, string vmlinux, ToolProcess? tools = null)
     {
         if (!kbuild.Config.IsEnabled("BUILDTIME_TABLE_SORT")) return;
         var script = File.ReadAllText(kbuild.LinkScript);
@@ -26,18 +26,40 @@ public static partial class KernelPostLink
         if (!function.Success)
             throw new KbuildException(ErrorCodes.KernelPostLinkFailed, kbuild.LinkScript,
                 "this link-vmlinux.sh has no sorttable() function, so the exception tables of vmlinux cannot be sorted the kernel's way.");
-        Run(kbuild, "sh", ["-e", "-c", function.Value + "\nsorttable \"$1\"", "sh", Path.GetFullPath(vmlinux)], "sorttable");
+        Run(kbuild, tools, "sh", ["-e", "-c", function.Value + "\nsorttable \"$1\"", "sh", Path.GetFullPath(vmlinux)], "sorttable");
     }
 
     /// <summary>
-    /// <c>$(MAKE) -f $(ARCH_POSTLINK) vmlinux</c> in the build directory when the arch has a
-    /// Makefile.postlink (x86 on 6.12: writes arch/x86/boot/compressed/vmlinux.relocs for KASLR and
-    /// strips the .rela sections). It works on the file named vmlinux in the build directory.
+    /// <c>$(MAKE) -f $(ARCH_POSTLINK) vmlinux</c> when the arch has a Makefile.postlink (x86 on 6.12: writes
+    /// arch/x86/boot/compressed/vmlinux.relocs for KASLR and strips the .rela sections), run on the staged image,
+    /// not on the build directory's vmlinux: the postlink works on the file named vmlinux in its working
+    /// directory, so it runs in a shadow of the build directory (<see cref="PostlinkShadow"/>) whose vmlinux is
+    /// the staged image. Returns the side outputs it wrote, staged, for <see cref="PublishSideOutputs"/>.
     /// </summary>
-    public static void RunArchPostlink(KbuildValues kbuild)
+    public static IReadOnlyList<StagedFile> RunArchPostlink(KbuildValues kbuild, string stagedVmlinux, ToolProcess? tools = null)
     {
-        if (kbuild.ArchPostlink.Length == 0) return;
-        Run(kbuild, kbuild.Make, ["-f", kbuild.ArchPostlink, "vmlinux"], Path.GetFileName(kbuild.ArchPostlink));
+        if (kbuild.ArchPostlink.Length == 0) return [];
+        try
+        {
+            using var shadow = PostlinkShadow.Create(kbuild.BuildDir, stagedVmlinux);
+            Run(kbuild, tools, kbuild.Make, ["-f", kbuild.ArchPostlink, "vmlinux"], Path.GetFileName(kbuild.ArchPostlink), shadow.Dir);
+            return shadow.TakeSideOutputs();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KbuildException(ErrorCodes.KernelPostLinkFailed, kbuild.BuildDir,
+                $"cannot stage the arch postlink in '{kbuild.BuildDir}': {e.Message}. The previous vmlinux was left in place.", inner: e);
+        }
+    }
+
+    /// <summary>True when <paramref name="vmlinux"/> is the build directory's own vmlinux (make's target).</summary>
+    public static bool IsBuildDirVmlinux(KbuildValues kbuild, string vmlinux) =>
+        Path.GetFullPath(vmlinux) == Path.Combine(kbuild.BuildDir, "vmlinux");
+
+    /// <summary>Renames staged side outputs of the postlink onto their places in the build directory.</summary>
+    public static void PublishSideOutputs(IEnumerable<StagedFile> files)
+    {
+        foreach (var f in files) AtomicOutput.Commit(f.Staged, f.Destination);
     }
 
     /// <summary>
@@ -47,7 +69,7 @@ public static partial class KernelPostLink
     /// its CONFIG dependencies — so a later <c>make vmlinux</c>/<c>make bzImage</c> sees the same
     /// command and, vmlinux being newer than its inputs, does not relink.
     /// </summary>
-    public static void WriteSavedCommand(KbuildValues kbuild)
+    public static void WriteSavedCommand(KbuildValues kbuild, ToolProcess? tools = null)
     {
         var depFile = Path.Combine(kbuild.BuildDir, ".vmlinux.d");
         var cmdFile = Path.Combine(kbuild.BuildDir, ".vmlinux.cmd");
@@ -56,7 +78,7 @@ public static partial class KernelPostLink
         {
             AtomicOutput.Write(cmdFile, temp =>
             {
-                var r = KernelCommand.Run(kbuild.InBuildDir("scripts/basic/fixdep"), [".vmlinux.d", "vmlinux", kbuild.EscapedSavedLinkCommand],
+                var r = (tools ?? ToolProcess.Quiet).Run(kbuild.InBuildDir("scripts/basic/fixdep"), [".vmlinux.d", "vmlinux", kbuild.EscapedSavedLinkCommand],
                     kbuild.BuildDir, kbuild.ToolEnvironment, stdoutFile: temp);
                 if (r.ExitCode != 0)
                     throw new KbuildException(ErrorCodes.KernelPostLinkFailed, cmdFile,
@@ -69,9 +91,10 @@ public static partial class KernelPostLink
         }
     }
 
-    private static void Run(KbuildValues kbuild, string tool, IEnumerable<string> args, string step)
+    private static void Run(KbuildValues kbuild, ToolProcess? tools, string tool, IEnumerable<string> args, string step,
+        string? workingDirectory = null)
     {
-        var r = KernelCommand.Run(tool, args, kbuild.BuildDir, kbuild.ToolEnvironment);
+        var r = (tools ?? ToolProcess.Quiet).Run(tool, args, workingDirectory ?? kbuild.BuildDir, kbuild.ToolEnvironment);
         if (r.ExitCode != 0)
             throw new KbuildException(ErrorCodes.KernelPostLinkFailed, Path.Combine(kbuild.BuildDir, "vmlinux"),
                 $"the kernel's post-link step '{step}' failed (exit code {r.ExitCode}); vmlinux is not usable:\n{r.Tail()}");

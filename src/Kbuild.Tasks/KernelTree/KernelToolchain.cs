@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
 
@@ -83,7 +84,7 @@ public static partial class KernelToolchain
 
     private static void EnsurePaholeVersion(string pahole, string buildDir)
     {
-        var r = KernelCommand.Run(pahole, ["--version"], buildDir);
+        var r = ToolProcess.Quiet.Run(pahole, ["--version"], buildDir);
         var m = Regex.Match(r.Output, @"v(\d+)\.(\d+)");
         if (r.ExitCode == 0 && m.Success && int.Parse(m.Groups[1].Value) * 100 + int.Parse(m.Groups[2].Value) >= 116) return;
         throw new KbuildException(ErrorCodes.PaholeTooOld, buildDir,

@@ -58,11 +58,16 @@ public static class KallsymsPatcher
                     $"{array.SymbolName} is {(label.Name == null ? "not defined in the linked image" : "not in the reservation's rooms")}, " +
                     "so it was not linked with this kallsyms reservation object. Link it with the object KbuildReserveKallsyms " +
                     "writes (and check that the kernel version and kallsyms options match the reservation's).");
+            if (reserved < 0 || label.Value + (ulong)reserved < label.Value)
+                throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
+                    $"{array.SymbolName} claims a room of {reserved} bytes at 0x{label.Value:x}, beyond what an image can hold: " +
+                    "the image or the reservation's rooms file is damaged. Rebuild (dotnet build -t:Rebuild).");
             var offset = image.FileOffsetOf(label.Value);
             if (reserved > 0 && image.FileOffsetOf(label.Value + (ulong)reserved - 1) != offset + reserved - 1)
                 throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
                     $"the room of {array.SymbolName} (0x{label.Value:x}, {reserved} bytes) is not contiguous in one section; " +
                     "the linker script must place .rodata of the kallsyms object in one output section.");
+            image.ReadBytes(offset + reserved - 1, 1);  // the room's last byte is in the file (KB0004 if not): never write past it
             rooms.Add(new ArrayRoom(array, label.Value, offset, reserved));
         }
         return new KallsymsPatchPlan(image.Path, table, rooms, reservation.Slack);
@@ -104,8 +109,8 @@ public static class KallsymsPatcher
                 var field = new byte[wide ? 8 : 4];
                 if (wide && littleEndian) BinaryPrimitives.WriteInt64LittleEndian(field, addend);
                 else if (wide) BinaryPrimitives.WriteInt64BigEndian(field, addend);
-                else if (littleEndian) BinaryPrimitives.WriteInt32LittleEndian(field, checked((int)addend));
-                else BinaryPrimitives.WriteInt32BigEndian(field, checked((int)addend));
+                else if (littleEndian) BinaryPrimitives.WriteInt32LittleEndian(field, (int)addend);
+                else BinaryPrimitives.WriteInt32BigEndian(field, (int)addend);
                 file.Position = fileOffset;
                 file.Write(field);
             }
@@ -148,14 +153,21 @@ public static class KallsymsPatcher
                             $"relocation {i} of {section.Name} targets {room.Array.SymbolName} through a symbol table other than .symtab; " +
                             "the patcher cannot update it. Link without run-time symbol relocations on .rodata.");
                     symbols ??= image.ReadSymbols().ToDictionary(s => s.TableIndex);
-                    symbolValue = symbols[(int)r.SymbolIndex].Value;
+                    if (!symbols.TryGetValue((int)Math.Min(r.SymbolIndex, int.MaxValue), out var symbol))
+                        throw new KbuildException(ErrorCodes.KallsymsRelocationUnsupported, image.Path,
+                            $"relocation {i} of {section.Name} names symbol {r.SymbolIndex}, which .symtab does not have: the image is damaged. Relink it.");
+                    symbolValue = symbol.Value;
                 }
                 var position = (int)(r.Offset - room.Address);
                 var value = position + pointerSize <= room.Array.Size
                     ? ReadPointer(room.Array.Bytes.AsSpan(position), wide, image.IsLittleEndian)
                     : 0;
                 var addendOffset = (long)section.Offset + i * (wide ? 24L : 12L) + (wide ? 16 : 8);
-                result.Add((addendOffset, unchecked((long)(value - symbolValue)), wide));
+                var addend = unchecked((long)(value - symbolValue));
+                if (!wide && addend is < int.MinValue or > int.MaxValue)
+                    throw new KbuildException(ErrorCodes.KallsymsRelocationUnsupported, image.Path,
+                        $"relocation {i} of {section.Name} would need the addend {addend}, which a 32-bit RELA entry cannot hold: the image is damaged. Relink it.");
+                result.Add((addendOffset, addend, wide));
             }
         }
         return result;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
+using Kbuild.Diagnostics;
 
 namespace Kbuild.Linking;
 
@@ -24,10 +25,11 @@ public sealed partial class LinkerScriptDiscards
 
     private LinkerScriptDiscards(InputRule[] rules) => _rules = rules;
 
-    public static LinkerScriptDiscards Parse(string script)
+    /// <param name="path">The script's file, for error messages.</param>
+    public static LinkerScriptDiscards Parse(string script, string? path = null)
     {
         var text = LinkerScriptFile.WithoutComments(script);
-        var discardBlocks = DiscardBlocks(text);
+        var discardBlocks = DiscardBlocks(text, path);
         var rules = new List<InputRule>();
         var position = 0;
         while (OpeningParenthesis().Match(text, position) is { Success: true } m)
@@ -37,10 +39,10 @@ public sealed partial class LinkerScriptDiscards
             var file = m.Groups["file"].Value;
             // KEEP(…), SORT(…), ALIGN(…), ADDR(…) and the like: look inside.
             if (Keyword().IsMatch(file)) continue;
-            var close = MatchingParenthesis(text, open);
+            var close = Matching(text, open, '(', ')', path);
             var content = text[(open + 1)..close];
             var patterns = content.Split([' ', '\t', '\r', '\n', '(', ')', ','], StringSplitOptions.RemoveEmptyEntries)
-                .Where(token => !Keyword().IsMatch(token)).Select(GlobToRegex).ToArray();
+                .Where(token => !Keyword().IsMatch(token)).Select(glob => GlobToRegex(glob, text, open, path)).ToArray();
             var everyFile = file == "*" && !content.Contains("EXCLUDE_FILE", StringComparison.Ordinal);
             rules.Add(new InputRule(patterns, everyFile && discardBlocks.Any(b => b.Start < m.Index && m.Index < b.End)));
             position = close + 1;
@@ -48,25 +50,21 @@ public sealed partial class LinkerScriptDiscards
         return new LinkerScriptDiscards([.. rules]);
     }
 
-    public static LinkerScriptDiscards Read(string path) => Parse(LinkerScriptFile.Read(path));
+    public static LinkerScriptDiscards Read(string path) => Parse(LinkerScriptFile.Read(path), path);
 
     /// <summary>True when every object's input section of this name is discarded by the link.</summary>
     public bool Discards(string section) =>
         _decided.GetOrAdd(section, name => _rules.FirstOrDefault(r => r.Matches(name))?.Discards ?? false);
 
-    private static List<(int Start, int End)> DiscardBlocks(string text) =>
+    private static List<(int Start, int End)> DiscardBlocks(string text, string? path) =>
         DiscardStatement().Matches(text).Select(m =>
         {
             var open = m.Index + m.Length - 1;
-            return (open, MatchingBrace(text, open));
+            return (open, Matching(text, open, '{', '}', path));
         }).ToList();
 
-    private static int MatchingParenthesis(string text, int open) => Matching(text, open, '(', ')');
-
-    private static int MatchingBrace(string text, int open) => Matching(text, open, '{', '}');
-
-    /// <summary>The index of the bracket closing the one at <paramref name="open"/> (the end of the text if none).</summary>
-    private static int Matching(string text, int open, char opening, char closing)
+    /// <summary>The index of the bracket closing the one at <paramref name="open"/>; ld rejects a script without it.</summary>
+    private static int Matching(string text, int open, char opening, char closing, string? path)
     {
         var depth = 0;
         for (var i = open; i < text.Length; i++)
@@ -74,17 +72,25 @@ public sealed partial class LinkerScriptDiscards
             if (text[i] == opening) depth++;
             else if (text[i] == closing && --depth == 0) return i;
         }
-        return text.Length;
+        throw Invalid(text, open, path, $"'{opening}' is never closed");
+    }
+
+    private static KbuildException Invalid(string text, int index, string? path, string what)
+    {
+        var line = text.AsSpan(0, index).Count('\n') + 1;
+        return new KbuildException(ErrorCodes.LinkerScriptInvalid, path, $"linker script line {line}: {what}. " +
+            "ld would reject it too: fix the script (for a kernel, rebuild arch/<arch>/kernel/vmlinux.lds).", line);
     }
 
     /// <summary>ld's wildcards (fnmatch): <c>*</c>, <c>?</c>, <c>[…]</c> with <c>!</c> or <c>^</c> negation.</summary>
-    private static Regex GlobToRegex(string glob)
+    private static Regex GlobToRegex(string glob, string text, int index, string? path)
     {
         var pattern = new StringBuilder("^");
         for (var i = 0; i < glob.Length; i++)
         {
             var c = glob[i];
-            var classEnd = c == '[' ? glob.IndexOf(']', i + 2) : -1;
+            // A '[' without its ']' is literal, as for fnmatch.
+            var classEnd = c == '[' && i + 2 < glob.Length ? glob.IndexOf(']', i + 2) : -1;
             if (c == '*') pattern.Append(".*");
             else if (c == '?') pattern.Append('.');
             else if (classEnd > 0)
@@ -96,7 +102,14 @@ public sealed partial class LinkerScriptDiscards
             }
             else pattern.Append(Regex.Escape(c.ToString()));
         }
-        return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant);
+        try
+        {
+            return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant);
+        }
+        catch (ArgumentException)
+        {
+            throw Invalid(text, index, path, $"the wildcard '{glob}' has a character class ld cannot match either");
+        }
     }
 
     // The word before '(': a file pattern ("*", "*.o", "lib.a:member") or a keyword/function name.

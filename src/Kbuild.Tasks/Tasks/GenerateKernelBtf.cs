@@ -15,7 +15,7 @@ public sealed class GenerateKernelBtf : KbuildTask
     protected override void Run()
     {
         var kbuild = KbuildProbe.Load(KernelBuildDir, ValuesCache);
-        KernelBtf.Generate(kbuild, Path.GetFullPath(Image), Path.GetFullPath(OutputFile));
+        KernelBtf.Generate(kbuild, Path.GetFullPath(Image), Path.GetFullPath(OutputFile), Tools);
         Log.LogMessage(MessageImportance.High, $"BTF: {OutputFile} ({kbuild.Get("PAHOLE")} -J {kbuild.Get("PAHOLE_FLAGS")})");
     }
 }

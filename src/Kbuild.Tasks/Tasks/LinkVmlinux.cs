@@ -1,24 +1,19 @@
 using Kbuild.IO;
-using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Linking;
 using Microsoft.Build.Framework;
-using Microsoft.Build.Utilities;
 
 namespace Kbuild.Tasks;
 
 /// <summary>
-/// Links vmlinux with ld.bfd or ld.lld (<see cref="LinkerCommand"/>, passed as a response file). The
-/// linker writes a temporary file beside <see cref="OutputFile"/>, which is renamed onto it only after
-/// the link succeeded: a failed or interrupted link leaves the previous output as it was. Linker
-/// messages become MSBuild errors and warnings with the file they blame.
+/// Links vmlinux with ld.bfd or ld.lld (<see cref="LinkerCommand"/>, passed as a response file this task
+/// writes itself, so no path or flag is re-escaped on the way). The linker writes a temporary file beside
+/// <see cref="OutputFile"/>, which is renamed onto it only after the link succeeded: a failed, cancelled or
+/// interrupted link leaves the previous output as it was. Linker messages become MSBuild errors and warnings
+/// with the file they blame.
 /// </summary>
-public sealed class LinkVmlinux : ToolTask
+public sealed class LinkVmlinux : KbuildTask
 {
-    private readonly LinkerOutputParser _parser = new();
-    private readonly List<LinkerDiagnostic> _diagnostics = [];
-    private string? _temporaryOutput;
-
     /// <summary>Objects and whole archives, in link order (vmlinux.a, init/version-timestamp.o, …).</summary>
     [Required] public ITaskItem[] Objects { get; set; } = [];
 
@@ -39,72 +34,51 @@ public sealed class LinkVmlinux : ToolTask
     /// <summary>The .BTF object, linked after the kallsyms object.</summary>
     public string? BtfObject { get; set; }
 
+    /// <summary>The linker: a name looked up on PATH or a path (ld, ld.bfd, ld.lld, a cross linker).</summary>
+    [Required] public string Ld { get; set; } = "";
+
     [Required] public string OutputFile { get; set; } = "";
 
-    protected override string ToolName => "ld";
-
-    protected override Encoding ResponseFileEncoding => new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-
-    public override bool Execute()
+    protected override void Run()
     {
-        _temporaryOutput = AtomicOutput.TempPathFor(OutputFile);
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(_temporaryOutput)!);
-            if (!base.Execute() || Log.HasLoggedErrors) return false;
-            AtomicOutput.Commit(_temporaryOutput, OutputFile);
-            return true;
-        }
-        finally
-        {
-            AtomicOutput.DeleteIfExists(_temporaryOutput);
-        }
-    }
-
-    protected override bool ValidateParameters()
-    {
-        var inputs = Objects.Concat(Libraries).Select(i => i.ItemSpec)
-            .Append(LinkerScript)
+        var inputs = Objects.Concat(Libraries).Select(i => i.ItemSpec).Append(LinkerScript)
             .Concat(new[] { KallsymsObject, BtfObject }.OfType<string>().Where(o => o.Length > 0));
         foreach (var input in inputs.Where(i => !File.Exists(i)))
-            LogError(ErrorCodes.LinkInputMissing, input,
+            throw new KbuildException(ErrorCodes.LinkInputMissing, input,
                 $"link input '{input}' does not exist. Build it first, or fix the VmlinuxObject/VmlinuxLibrary item or VmlinuxLinkerScript.");
-        return !Log.HasLoggedErrors;
+        var linker = FindLinker();
+        AtomicOutput.Write(OutputFile, temp =>
+        {
+            var responseFile = temp + ".rsp";
+            try
+            {
+                File.WriteAllText(responseFile, Command(temp).ToResponseFile());
+                var parser = new LinkerOutputParser();
+                var diagnostics = new List<LinkerDiagnostic>();
+                var tools = Tools with { OnLine = (line, _) => diagnostics.AddRange(parser.Feed(line)) };
+                var result = tools.Run(linker, ["@" + responseFile]);
+                diagnostics.AddRange(parser.Flush());
+                // A linker that exits 0 failed nothing, whatever a line looked like.
+                foreach (var d in diagnostics)
+                    LogDiagnostic(result.ExitCode == 0 && d.Severity == LinkerSeverity.Error ? d with { Severity = LinkerSeverity.Warning } : d);
+                if (result.ExitCode != 0)
+                    throw new KbuildException(ErrorCodes.LinkerFailed, OutputFile,
+                        $"{Ld} exited with code {result.ExitCode}; see the linker's messages above. {OutputFile} was left as it was.");
+            }
+            finally
+            {
+                AtomicOutput.DeleteIfExists(responseFile);
+            }
+        });
     }
 
-    protected override string GenerateFullPathToTool()
+    private string FindLinker()
     {
-        var exe = ToolExe;
-        if (exe.Contains('/') && File.Exists(exe)) return Path.GetFullPath(exe);
-        if (!exe.Contains('/') && SearchPath(exe) is { } found) return found;
-        LogError(ErrorCodes.LinkerNotFound, null,
-            $"the linker '{exe}' was not found on PATH. Set Ld to a linker on PATH or to its full path (ld, ld.bfd, ld.lld).");
-        return exe;
-    }
-
-    protected override string GenerateResponseFileCommands() => Command().ToResponseFile();
-
-    // The response file is already escaped for GNU and LLVM tokenizers.
-    protected override string ResponseFileEscape(string responseString) => responseString;
-
-    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
-        _diagnostics.AddRange(_parser.Feed(singleLine));
-
-    protected override int ExecuteTool(string pathToTool, string responseFileCommands, string commandLineCommands)
-    {
-        var exitCode = base.ExecuteTool(pathToTool, responseFileCommands, commandLineCommands);
-        _diagnostics.AddRange(_parser.Flush());
-        // A linker that exits 0 failed nothing, whatever a line looked like.
-        foreach (var d in _diagnostics)
-            LogDiagnostic(exitCode == 0 && d.Severity == LinkerSeverity.Error ? d with { Severity = LinkerSeverity.Warning } : d);
-        return exitCode;
-    }
-
-    protected override bool HandleTaskExecutionErrors()
-    {
-        LogError(ErrorCodes.LinkerFailed, OutputFile,
-            $"{ToolExe} exited with code {ExitCode}; see the linker's messages above. {OutputFile} was left as it was.");
-        return false;
+        if (Ld.Contains('/') && File.Exists(Ld)) return Path.GetFullPath(Ld);
+        if (!Ld.Contains('/') && SearchPath(Ld) is { } found) return found;
+        throw new KbuildException(ErrorCodes.LinkerNotFound, null,
+            $"the linker '{Ld}' was not found{(Ld.Contains('/') ? "" : " on PATH")} ({ToolProcess.PackageHint(Path.GetFileName(Ld))}). " +
+            "Set Ld to a linker on PATH or to its full path (ld, ld.bfd, ld.lld).");
     }
 
     private static string? SearchPath(string exe) =>
@@ -112,14 +86,14 @@ public sealed class LinkVmlinux : ToolTask
             .Select(dir => Path.Combine(dir, exe))
             .FirstOrDefault(File.Exists);
 
-    private LinkerCommand Command() => new()
+    private LinkerCommand Command(string output) => new()
     {
-        Output = _temporaryOutput!,
+        Output = output,
         LinkerScript = LinkerScript,
         Objects = Objects.Select(i => i.ItemSpec).ToList(),
         Libraries = Libraries.Select(i => i.ItemSpec).ToList(),
-        Flags = FlagsFor(ToolExe, Flags),
-        VmlinuxFlags = FlagsFor(ToolExe, VmlinuxFlags),
+        Flags = FlagsFor(Ld, Flags),
+        VmlinuxFlags = FlagsFor(Ld, VmlinuxFlags),
         KallsymsObject = KallsymsObject is { Length: > 0 } k ? k : null,
         BtfObject = BtfObject is { Length: > 0 } b ? b : null,
     };
@@ -128,7 +102,7 @@ public sealed class LinkVmlinux : ToolTask
     private IReadOnlyList<string> FlagsFor(string linker, string? flags)
     {
         var split = LinkerCommand.SplitFlags(flags);
-        if (!LldFlags.IsLld(linker)) return split;
+        if (!LldFlags.IsLld(Path.GetFileName(linker))) return split;
         var (kept, dropped) = LldFlags.ForLld(split);
         if (dropped.Count > 0)
             Log.LogMessage(MessageImportance.High, $"{linker}: dropped GNU ld-only flags {string.Join(" ", dropped)} (ld.lld rejects them; they only select GNU ld warnings)");
@@ -140,7 +114,7 @@ public sealed class LinkVmlinux : ToolTask
         switch (d.Severity)
         {
             case LinkerSeverity.Error:
-                LogError(ErrorCodes.LinkerError, d.File, d.Message, d.Line);
+                Log.LogError(null, ErrorCodes.LinkerError, null, d.File, d.Line, 0, 0, 0, d.Message);
                 break;
             case LinkerSeverity.Warning:
                 Log.LogWarning(null, ErrorCodes.LinkerWarning, null, d.File, d.Line, 0, 0, 0, d.Message);
@@ -150,7 +124,4 @@ public sealed class LinkVmlinux : ToolTask
                 break;
         }
     }
-
-    private void LogError(string code, string? file, string message, int line = 0) =>
-        Log.LogError(null, code, null, file, line, 0, 0, 0, message);
 }

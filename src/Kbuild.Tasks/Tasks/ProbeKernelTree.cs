@@ -43,7 +43,7 @@ public sealed class ProbeKernelTree : KbuildTask
     protected override void Run()
     {
         var kbuild = RunMake
-            ? KbuildProbe.Capture(KernelBuildDir, LinkerCommand.SplitFlags(MakeArguments), MakeJobs, saveTo: ValuesCache)
+            ? KbuildProbe.Capture(KernelBuildDir, LinkerCommand.SplitFlags(MakeArguments), MakeJobs, saveTo: ValuesCache, tools: Tools)
             : KbuildProbe.Load(KernelBuildDir, ValuesCache);
 
         KernelVersion = kbuild.Version.ToString();

@@ -58,7 +58,7 @@ public sealed class ReserveKallsyms : KallsymsTask
 
         var source = Path.ChangeExtension(OutputFile, ".S");
         AtomicOutput.WriteAllText(source, reservation.ToAssembly());
-        KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile);
+        KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile, Tools);
         AtomicOutput.WriteAllText(RoomsFile, reservation.Rooms.ToJson());
         ReservedBytes = reservation.TotalReserved;
         Log.LogMessage(MessageImportance.High, reservation.Describe());

@@ -13,7 +13,7 @@ public sealed class ResolveKernelBtfIds : KbuildTask
     protected override void Run()
     {
         var kbuild = KbuildProbe.Load(KernelBuildDir, ValuesCache);
-        KernelBtf.ResolveIds(kbuild, Image);
+        KernelBtf.ResolveIds(kbuild, Image, Tools);
         Log.LogMessage(MessageImportance.Normal, $"BTFIDS {Image}");
     }
 }

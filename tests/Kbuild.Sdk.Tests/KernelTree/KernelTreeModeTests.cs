@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Kallsyms;
 using Kbuild.KernelTree;
@@ -153,11 +154,113 @@ public sealed class KernelTreeModeTests
         using var work = new Work(fake, "6.12", inPlace: true, makeArguments);
         var outcome = work.Build();
         Assert.IsFalse(outcome.Succeeded);
-        CollectionAssert.AreEqual(new[] { code }, outcome.ErrorCodes.ToArray(), outcome.ToString());
-        StringAssert.Contains(outcome.Errors[0].Message, fake);
-        CollectionAssert.AreEquivalent(new[] { "Makefile", "include" }, Directory.EnumerateFileSystemEntries(fake).Select(Path.GetFileName).ToArray());
+        // The KB error, and make's own diagnostics as canonical errors with file and line (streamed as make prints them).
+        var ours = outcome.Errors.Single(e => e.Code == code);
+        StringAssert.Contains(ours.Message, fake);
+        foreach (var tool in outcome.Errors.Where(e => e != ours))
+            Assert.IsTrue(tool is { Code: "KB0523", File: "drivers/foo.c", LineNumber: 1, Message: "broken" }, $"{tool.File}({tool.LineNumber}): {tool.Code} {tool.Message}");
+        Assert.AreEqual(code == "KB0404" ? 2 : 1, outcome.Errors.Count, outcome.ToString());
+        // Nothing but the (free) build lock, which stays so no build flocks a file about to be deleted.
+        CollectionAssert.AreEquivalent(new[] { "Makefile", "include", ".kbuild-sdk.lock" }, Directory.EnumerateFileSystemEntries(fake).Select(Path.GetFileName).ToArray());
         Directory.Delete(fake, recursive: true);
     }
+
+    /// <summary>
+    /// Kill anywhere in kernel-tree mode (issue 12): SIGKILL or Ctrl-C (SIGINT) of `dotnet build` while the
+    /// kernel's make compiles, after the post-link steps ran on the staged image, and after vmlinux was published
+    /// but before .vmlinux.cmd was written again. The next build gives a vmlinux, System.map and vmlinux.relocs
+    /// byte-identical to an uninterrupted build of the same tree (build number and time pinned, as for a
+    /// reproducible kernel), leaves nothing of the killed build behind (no process, no staged file), and a plain
+    /// make afterwards does not relink. Runs on a copy of the 6.12 A build directory.
+    /// </summary>
+    [TestMethod]
+    [DataRow("make", "KILL")]
+    [DataRow("make", "INT")]
+    [DataRow("_KernelTreePostLinkStaged", "KILL")]
+    [DataRow("_KbuildPatchKallsyms", "KILL")]
+    public void KilledAnywhere_TheNextBuildIsByteIdenticalAndMakeSeesNothingHalfDone(string killPoint, string signal)
+    {
+        var copy = Path.Combine(Directory.CreateTempSubdirectory("kbuild-kt-copy-").FullName, "build");
+        // Under the fixtures' lock: a make running in the fixture would change it while it is copied.
+        Tool.RunChecked("flock", ["/tmp/kbuild-kernel.lock", "cp", "-a", KernelFixtures.BuildDir("6.12", "A"), copy]);
+        const string hooks = """
+            <Target Name="_TestKill" AfterTargets="$(TestKillAfter)" Condition="'$(TestKillAfter)' != ''">
+              <Exec Command="kill -$(TestKillSignal) $PPID; sleep 30" />
+            </Target>
+            """;
+        using var work = new Work(copy, "6.12", inPlace: true, "KBUILD_BUILD_VERSION=1 KBUILD_BUILD_TIMESTAMP=2026-01-01", hooks);
+        try
+        {
+            // make kills the build (from a wrapper first on PATH) a moment into its work, when asked to.
+            var pidFile = Path.Combine(work.Dir, "build.pid");
+            File.WriteAllText(Path.Combine(work.Dir, "bin", "make"), $$"""
+                #!/bin/sh
+                if [ -n "$TEST_KILL_DURING_MAKE" ]; then
+                  (while [ ! -s '{{pidFile}}' ]; do sleep 0.1; done; sleep 3; kill -$TEST_KILL_DURING_MAKE $(cat '{{pidFile}}')) &
+                fi
+                exec /usr/bin/make "$@"
+                """);
+            Tool.RunChecked("chmod", ["+x", Path.Combine(work.Dir, "bin", "make")]);
+            // Something for make to do: an object to compile again, so vmlinux.a changes and vmlinux is relinked.
+            var obj = Path.Combine(copy, "init", "calibrate.o");
+
+            var warm = work.Build();
+            Assert.IsTrue(warm.Succeeded, warm.ToString());
+            File.Delete(obj);
+            var good = work.Build();
+            Assert.IsTrue(good.Succeeded, good.ToString());
+            var expected = Outputs(copy);
+
+            File.Delete(obj);
+            var environment = new Dictionary<string, string>();
+            string[] args = [];
+            if (killPoint == "make") environment["TEST_KILL_DURING_MAKE"] = signal;
+            else args = [$"-p:TestKillAfter={killPoint}", $"-p:TestKillSignal={signal}"];
+            using (var killed = work.StartDotnetBuild(environment, args))
+            {
+                File.WriteAllText(pidFile, killed.Id.ToString());
+                var output = killed.StandardOutput.ReadToEndAsync();
+                _ = killed.StandardError.ReadToEndAsync();
+                Assert.IsTrue(killed.WaitForExit(TimeSpan.FromMinutes(8)), "the build was not killed");
+                Assert.AreNotEqual(0, killed.ExitCode, output.Result);
+                if (signal == "INT" && killPoint == "make") StringAssert.Contains(output.Result, "KB0521", output.Result);
+            }
+            File.Delete(pidFile);
+            // Nothing of the killed build keeps running in the build directory (its task host stops its tools).
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (ProcessesIn(copy).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(500);
+            Assert.AreEqual(0, ProcessesIn(copy).Count, "left running: " + string.Join("\n", ProcessesIn(copy)));
+
+            var recovered = work.Build();
+            Assert.IsTrue(recovered.Succeeded, recovered.ToString());
+            var actual = Outputs(copy);
+            foreach (var (name, bytes) in expected)
+                CollectionAssert.AreEqual(bytes, actual[name], $"{name} differs from the uninterrupted build's");
+            var leftovers = Directory.GetFileSystemEntries(copy, ".*vmlinux*", SearchOption.AllDirectories)
+                .Where(p => p.EndsWith(".staged", StringComparison.Ordinal) || p.EndsWith(".postlink", StringComparison.Ordinal)
+                    || p.EndsWith(".tmp", StringComparison.Ordinal)).ToList();
+            Assert.AreEqual(0, leftovers.Count, "left behind: " + string.Join(", ", leftovers));
+
+            work.ClearLinkLog();
+            Tool.RunChecked("make", ["-C", copy, "-s", "-j2", "KBUILD_BUILD_VERSION=1", "KBUILD_BUILD_TIMESTAMP=2026-01-01", "vmlinux"],
+                environment: work.PathEnvironment);
+            Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux after the recovered build");
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(copy)!, recursive: true);
+        }
+    }
+
+    private static Dictionary<string, byte[]> Outputs(string build) =>
+        new[] { "vmlinux", "System.map", "arch/x86/boot/compressed/vmlinux.relocs" }
+            .Where(f => File.Exists(Path.Combine(build, f)))
+            .ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(build, f)));
+
+    private static List<string> ProcessesIn(string dir) =>
+        Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _))
+            .Select(d => { try { return File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' '); } catch (IOException) { return ""; } })
+            .Where(c => c.Contains(dir, StringComparison.Ordinal)).ToList();
 
     // ---- oracles ----
 
@@ -214,7 +317,8 @@ public sealed class KernelTreeModeTests
     {
         private readonly string _log;
 
-        public Work(string buildDir, string version, bool inPlace, string makeArguments = "")
+        /// <param name="extraBody">More project XML (test hooks).</param>
+        public Work(string buildDir, string version, bool inPlace, string makeArguments = "", string extraBody = "")
         {
             Build_ = buildDir;
             Dir = Directory.CreateTempSubdirectory("kbuild-kerneltree-").FullName;
@@ -240,6 +344,7 @@ public sealed class KernelTreeModeTests
                     {(inPlace ? "" : $"<VmlinuxOutputPath>{Vmlinux}</VmlinuxOutputPath>")}
                   </PropertyGroup>
                   <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+                  {extraBody}
                 </Project>
                 """);
         }
@@ -262,6 +367,19 @@ public sealed class KernelTreeModeTests
             try { return BuildRunner.Build(Project); }
             finally { foreach (var (k, v) in saved) System.Environment.SetEnvironmentVariable(k, v); }
         }
+
+        /// <summary>`dotnet build` in a child process with this work's PATH (so it can be killed midway).</summary>
+        public Process StartDotnetBuild(IDictionary<string, string>? environment = null, params string[] args)
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "build", Project, "-nodeReuse:false", "-v:n" }.Concat(args)) psi.ArgumentList.Add(a);
+            psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+            psi.Environment["PATH"] = PathEnvironment["PATH"];
+            foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+            return Process.Start(psi)!;
+        }
+
+        public void ClearLinkLog() => File.Delete(_log);
 
         /// <summary>The logged ld calls that link vmlinux: with vmlinux.a, and not the <c>ld -r</c> of vmlinux.o.</summary>
         public List<string> FinalLinks() =>

@@ -1,0 +1,146 @@
+using System.Text;
+using Kbuild.Archives;
+using Kbuild.Diagnostics;
+using Kbuild.IO;
+using Kbuild.Linking;
+using Kbuild.Tests.Elf;
+
+namespace Kbuild.Tests.Fuzz;
+
+/// <summary>The crash sites issue 12 names (found by mutation fuzzing), each now a KB error; and the tool runner.</summary>
+[TestClass]
+public sealed class HostileInputTests
+{
+    [TestMethod]
+    [DataRow("SECTIONS { .text : { *(.text", "'(' is never closed")]
+    [DataRow("SECTIONS { /DISCARD/ : { *(.exit.text) ", "'{' is never closed")]
+    public void LinkerScript_UnclosedBracket_IsKB0320WithTheLine(string script, string what)
+    {
+        var e = Assert.ThrowsExactly<KbuildException>(() => LinkerScriptDiscards.Parse(script, "bad.lds"));
+        Assert.AreEqual(ErrorCodes.LinkerScriptInvalid, e.Code);
+        Assert.AreEqual("bad.lds", e.File);
+        StringAssert.Contains(e.Message, what);
+    }
+
+    [TestMethod]
+    [DataRow("SECTIONS { .text : { *(.text.[) } }")]
+    [DataRow("SECTIONS { .text : { *(.text[a) } }")]
+    [DataRow("SECTIONS { .text : { *([) } }")]
+    public void LinkerScript_UnclosedCharacterClass_IsLiteralAsForFnmatch(string script) =>
+        Assert.IsFalse(LinkerScriptDiscards.Parse(script).Discards(".text.x"));
+
+    [TestMethod]
+    public void LinkerScript_ClassNoMatcherAccepts_IsKB0320() =>
+        Assert.AreEqual(ErrorCodes.LinkerScriptInvalid,
+            Assert.ThrowsExactly<KbuildException>(() => LinkerScriptDiscards.Parse("SECTIONS { /DISCARD/ : { *(.x[z-a]) } }")).Code);
+
+    [TestMethod]
+    public void Archive_BsdNameLongerThanTheMember_IsKB0102()
+    {
+        using var tree = new TempTree();
+        var path = tree.PathOf("bad.a");
+        File.WriteAllBytes(path, Archive("!<arch>\n", Header("#1/64", 4) + "abcd"));
+        Assert.AreEqual(ErrorCodes.ArchiveCorrupt, Assert.ThrowsExactly<KbuildException>(() => ArArchive.Read(path)).Code);
+    }
+
+    [TestMethod]
+    public void Archive_MemberSizePastTheEnd_IsKB0102()
+    {
+        using var tree = new TempTree();
+        var path = tree.PathOf("bad.a");
+        File.WriteAllBytes(path, Archive("!<arch>\n", Header("a.o/", 9999999999) + "\x7f" + "ELF"));
+        Assert.AreEqual(ErrorCodes.ArchiveCorrupt, Assert.ThrowsExactly<KbuildException>(() => ArArchive.Read(path)).Code);
+    }
+
+    [TestMethod]
+    public void ThinArchiveListingItself_IsKB0120_NotEndlessRecursion()
+    {
+        using var tree = new TempTree();
+        var self = tree.PathOf("self.a");
+        File.WriteAllBytes(self, Archive("!<thin>\n", Header("self.a/", 68)));
+        var e = Assert.ThrowsExactly<KbuildException>(() => LinkInputs.ReadSymbols([self]));
+        Assert.AreEqual(ErrorCodes.ArchiveCycle, e.Code);
+    }
+
+    [TestMethod]
+    public void ThinArchivesListingEachOther_AreKB0120()
+    {
+        using var tree = new TempTree();
+        File.WriteAllBytes(tree.PathOf("a.a"), Archive("!<thin>\n", Header("b.a/", 68)));
+        File.WriteAllBytes(tree.PathOf("b.a"), Archive("!<thin>\n", Header("a.a/", 68)));
+        Assert.AreEqual(ErrorCodes.ArchiveCycle,
+            Assert.ThrowsExactly<KbuildException>(() => LinkInputs.ReadSymbols([tree.PathOf("a.a")])).Code);
+    }
+
+    [TestMethod]
+    public void ThinNestedElementOfItself_IsKB0102()
+    {
+        using var tree = new TempTree();
+        var longNames = "self.a/\n";
+        File.WriteAllBytes(tree.PathOf("self.a"), Archive("!<thin>\n", Header("//", longNames.Length) + longNames + Header("/0:8", 0)));
+        Assert.AreEqual(ErrorCodes.ArchiveCorrupt,
+            Assert.ThrowsExactly<KbuildException>(() => ArArchive.Read(tree.PathOf("self.a"))).Code);
+    }
+
+    [TestMethod]
+    public void ToolProcess_StreamsEachLineWhileTheToolRuns()
+    {
+        var seen = new List<(string Line, DateTime At)>();
+        var tools = new ToolProcess { OnLine = (line, _) => seen.Add((line, DateTime.UtcNow)) };
+        var r = tools.Run("sh", ["-c", "echo first; sleep 1; echo second >&2; exit 3"]);
+        var end = DateTime.UtcNow;
+        Assert.AreEqual(3, r.ExitCode);
+        CollectionAssert.AreEqual(new[] { "first", "second" }, seen.Select(s => s.Line).ToArray());
+        Assert.IsTrue(end - seen[0].At > TimeSpan.FromMilliseconds(500), "the first line arrived only when the tool ended");
+    }
+
+    [TestMethod]
+    public void ToolProcess_CancelKillsTheWholeProcessTree()
+    {
+        using var tree = new TempTree();
+        var pidFile = tree.PathOf("child.pid");
+        using var cancel = new CancellationTokenSource();
+        var tools = new ToolProcess { Cancel = cancel.Token, OnLine = (_, _) => cancel.Cancel() };
+        var started = DateTime.UtcNow;
+        Assert.ThrowsExactly<OperationCanceledException>(() =>
+            tools.Run("sh", ["-c", $"sleep 60 & echo $! > '{pidFile}'; echo started; wait"]));
+        Assert.IsTrue(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "the cancel did not stop the tool");
+        var child = File.ReadAllText(pidFile).Trim();
+        Thread.Sleep(200);
+        Assert.IsFalse(Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z "),
+            "the tool's child (sleep) outlived the cancel");
+    }
+
+    [TestMethod]
+    [DataRow("make", "'make'")]
+    [DataRow("ld.lld-99", "'lld'")]
+    [DataRow("x86_64-linux-gnu-gcc", "gcc-x86_64-linux-gnu")]
+    public void ToolProcess_AToolThatCannotStart_IsKB0522NamingThePackage(string tool, string package)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "no-such-dir", tool);
+        var e = Assert.ThrowsExactly<KbuildException>(() => ToolProcess.Quiet.Run(path, []));
+        Assert.AreEqual(ErrorCodes.ToolCannotStart, e.Code);
+        StringAssert.Contains(e.Message, path);
+        StringAssert.Contains(e.Message, package);
+    }
+
+    [TestMethod]
+    [DataRow("drivers/foo.c:12:5: error: 'x' undeclared", "drivers/foo.c", 12, 5, true, "'x' undeclared")]
+    [DataRow("init/main.c:7: warning: unused variable", "init/main.c", 7, 0, false, "unused variable")]
+    [DataRow("/src/a b.c:3:1: fatal error: x.h: No such file", "/src/a b.c", 3, 1, true, "x.h: No such file")]
+    public void ToolDiagnostic_ReadsGnuStyleLines(string line, string file, int lineNumber, int column, bool isError, string message) =>
+        Assert.AreEqual(new ToolDiagnostic(file, lineNumber, column, isError, message), ToolDiagnostic.TryParse(line));
+
+    [TestMethod]
+    [DataRow("  CC      init/main.o")]
+    [DataRow("make[2]: *** [scripts/Makefile.build:243: init/main.o] Error 1")]
+    [DataRow("In file included from init/main.c:3:")]
+    [DataRow("init/main.c:3:5: note: declared here")]
+    public void ToolDiagnostic_LeavesOtherLinesAlone(string line) => Assert.IsNull(ToolDiagnostic.TryParse(line));
+
+    private static byte[] Archive(string magic, string members) => Encoding.Latin1.GetBytes(magic + members);
+
+    // name[16] date[12] uid[6] gid[6] mode[8] size[10] "`\n"
+    private static string Header(string name, long size) =>
+        name.PadRight(16) + "0".PadRight(12) + "0".PadRight(6) + "0".PadRight(6) + "644".PadRight(8) + size.ToString().PadRight(10) + "`\n";
+}
