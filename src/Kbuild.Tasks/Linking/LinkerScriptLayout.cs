@@ -57,7 +57,7 @@ public sealed partial class LinkerScriptLayout
     public IReadOnlyList<ScriptInputRule> Rules { get; }
     public IReadOnlyList<ScriptAssignment> Assignments { get; }
 
-    public static LinkerScriptLayout Read(string path) => Parse(LinkerScriptFile.Read(path));
+    public static LinkerScriptLayout Read(string path) => Parse(LinkerScriptFile.Read(path), path);
 
     /// <summary>The first rule matching an input section of <paramref name="file"/>, or null for an orphan.</summary>
     public ScriptInputRule? RuleFor(string file, string section)
@@ -75,9 +75,11 @@ public sealed partial class LinkerScriptLayout
         return -1;
     }
 
-    public static LinkerScriptLayout Parse(string script)
+    /// <param name="path">The script's file, for error messages.</param>
+    public static LinkerScriptLayout Parse(string script, string? path = null)
     {
         var text = LinkerScriptFile.WithoutComments(script);
+        LinkerScriptFile.CheckBrackets(text, path);
         var sections = new List<ScriptOutputSection>();
         var rules = new List<ScriptInputRule>();
         var assignments = new List<ScriptAssignment>();
@@ -107,7 +109,7 @@ public sealed partial class LinkerScriptLayout
                 var close = Matching(text, end, '{', '}');
                 var position = 0;
                 var body = new BodyFacts();
-                ParseBody(text, end + 1, close, index, ref position, body, rules, assignments);
+                ParseBody(text, path, end + 1, close, index, ref position, body, rules, assignments);
                 sections.Add(new ScriptOutputSection(index, name, header.Contains("NOLOAD", StringComparison.Ordinal), body.Kept,
                     body.Bytes, body.EndsWithAlign, body.Gaps));
                 i = SkipTrailer(text, close + 1, bodyEnd);
@@ -133,7 +135,7 @@ public sealed partial class LinkerScriptLayout
         public readonly List<int> Gaps = [];
     }
 
-    private static void ParseBody(string text, int from, int to, int section, ref int position, BodyFacts body,
+    private static void ParseBody(string text, string? path, int from, int to, int section, ref int position, BodyFacts body,
         List<ScriptInputRule> rules, List<ScriptAssignment> assignments)
     {
         var i = from;
@@ -149,7 +151,7 @@ public sealed partial class LinkerScriptLayout
             {
                 // KEEP(*(…)): the description inside is the rule.
                 var close = Matching(text, next, '(', ')');
-                ParseBody(text, next + 1, close, section, ref position, body, rules, assignments);
+                ParseBody(text, path, next + 1, close, section, ref position, body, rules, assignments);
                 body.EndsWithAlign = false;
                 i = close + 1;
                 continue;
@@ -169,8 +171,8 @@ public sealed partial class LinkerScriptLayout
                 var excludes = ExcludeFile().IsMatch(content);
                 content = ExcludeFile().Replace(content, " ");
                 var patterns = content.Split([' ', '\t', '\r', '\n', '(', ')', ','], StringSplitOptions.RemoveEmptyEntries)
-                    .Where(token => !Keyword().IsMatch(token)).Select(GlobToRegex).ToArray();
-                rules.Add(new ScriptInputRule(section, position++, GlobToRegex(word.Value), word.Value == "*" && !excludes, patterns));
+                    .Where(token => !Keyword().IsMatch(token)).Select(glob => LinkerScriptFile.GlobToRegex(glob, text, next, path)).ToArray();
+                rules.Add(new ScriptInputRule(section, position++, LinkerScriptFile.GlobToRegex(word.Value, text, i, path), word.Value == "*" && !excludes, patterns));
                 body.EndsWithAlign = false;
                 i = close + 1;
                 continue;
@@ -319,28 +321,6 @@ public sealed partial class LinkerScriptLayout
             else if (text[i] == closing && --depth == 0) return i;
         }
         return text.Length;
-    }
-
-    /// <summary>ld's wildcards (fnmatch): <c>*</c>, <c>?</c>, <c>[…]</c> with <c>!</c> or <c>^</c> negation.</summary>
-    internal static Regex GlobToRegex(string glob)
-    {
-        var pattern = new StringBuilder("^");
-        for (var i = 0; i < glob.Length; i++)
-        {
-            var c = glob[i];
-            var classEnd = c == '[' ? glob.IndexOf(']', i + 2) : -1;
-            if (c == '*') pattern.Append(".*");
-            else if (c == '?') pattern.Append('.');
-            else if (classEnd > 0)
-            {
-                var members = glob[(i + 1)..classEnd];
-                if (members[0] is '!' or '^') members = "^" + members[1..];
-                pattern.Append('[').Append(members.Replace("\\", "\\\\")).Append(']');
-                i = classEnd;
-            }
-            else pattern.Append(Regex.Escape(c.ToString()));
-        }
-        return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant);
     }
 
     // OUTPUT_FORMAT(…), OUTPUT_ARCH(…), ENTRY(…) need no ';', so they can start the text of the next statement.

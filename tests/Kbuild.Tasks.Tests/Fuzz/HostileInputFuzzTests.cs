@@ -115,10 +115,9 @@ public sealed class HostileInputFuzzTests
     public void LinkerScriptReaders() => Fuzz("script", iteration =>
     {
         var script = iteration.MutateText(_corpus.Scripts[iteration.Random.Next(_corpus.Scripts.Length)], "(){}[]*?!^;=\"/:,\n ");
-        var discards = LinkerScriptDiscards.Parse(script);
-        _ = discards.Discards(".text");
-        _ = discards.Discards(".exit.text");
-        _ = LinkerScriptNames.Parse(script);
+        var layout = LinkerScriptLayout.Parse(script);
+        _ = layout.RuleFor("a.o", ".text");
+        _ = layout.RuleFor("lib.a(b.o)", ".exit.text");
     });
 
     [TestMethod]

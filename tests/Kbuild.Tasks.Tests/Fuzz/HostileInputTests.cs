@@ -14,9 +14,10 @@ public sealed class HostileInputTests
     [TestMethod]
     [DataRow("SECTIONS { .text : { *(.text", "'(' is never closed")]
     [DataRow("SECTIONS { /DISCARD/ : { *(.exit.text) ", "'{' is never closed")]
+    [DataRow("SECTIONS { .text : { *(.text) ) }", "')' closes nothing")]
     public void LinkerScript_UnclosedBracket_IsKB0320WithTheLine(string script, string what)
     {
-        var e = Assert.ThrowsExactly<KbuildException>(() => LinkerScriptDiscards.Parse(script, "bad.lds"));
+        var e = Assert.ThrowsExactly<KbuildException>(() => LinkerScriptLayout.Parse(script, "bad.lds"));
         Assert.AreEqual(ErrorCodes.LinkerScriptInvalid, e.Code);
         Assert.AreEqual("bad.lds", e.File);
         StringAssert.Contains(e.Message, what);
@@ -27,12 +28,12 @@ public sealed class HostileInputTests
     [DataRow("SECTIONS { .text : { *(.text[a) } }")]
     [DataRow("SECTIONS { .text : { *([) } }")]
     public void LinkerScript_UnclosedCharacterClass_IsLiteralAsForFnmatch(string script) =>
-        Assert.IsFalse(LinkerScriptDiscards.Parse(script).Discards(".text.x"));
+        Assert.IsNull(LinkerScriptLayout.Parse(script).RuleFor("a.o", ".text.x"));
 
     [TestMethod]
     public void LinkerScript_ClassNoMatcherAccepts_IsKB0320() =>
         Assert.AreEqual(ErrorCodes.LinkerScriptInvalid,
-            Assert.ThrowsExactly<KbuildException>(() => LinkerScriptDiscards.Parse("SECTIONS { /DISCARD/ : { *(.x[z-a]) } }")).Code);
+            Assert.ThrowsExactly<KbuildException>(() => LinkerScriptLayout.Parse("SECTIONS { /DISCARD/ : { *(.x[z-a]) } }")).Code);
 
     [TestMethod]
     public void Archive_BsdNameLongerThanTheMember_IsKB0102()
