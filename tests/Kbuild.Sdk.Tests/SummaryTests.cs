@@ -74,7 +74,7 @@ public sealed partial class SummaryTests
         };
         replay.Replay(binlog);
 
-        // ToolTask logs the command with the response file's lines: every input, the reservation object last.
+        // LinkVmlinux logs the command with the response file's lines, as ToolTask does: every input, the reservation object last.
         Assert.IsTrue(messages.Any(m => m.Contains("--whole-archive") && m.Contains(kernel.ReservationObject) &&
                                         m.Contains("lib/lib.a")), "no linker command in the binary log:\n" +
             string.Join('\n', messages.Where(m => m.Contains("whole-archive"))));

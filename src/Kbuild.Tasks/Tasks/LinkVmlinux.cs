@@ -52,7 +52,10 @@ public sealed class LinkVmlinux : KbuildTask
             var responseFile = temp + ".rsp";
             try
             {
-                File.WriteAllText(responseFile, Command(temp).ToResponseFile());
+                var responseText = Command(temp).ToResponseFile();
+                File.WriteAllText(responseFile, responseText);
+                // As ToolTask does: the command and the response file's lines, for -v:d and binary logs.
+                Log.LogCommandLine(MessageImportance.Low, $"{linker} @{responseFile}\n{responseText}");
                 var parser = new LinkerOutputParser();
                 var diagnostics = new List<LinkerDiagnostic>();
                 var tools = Tools with { OnLine = (line, _) => diagnostics.AddRange(parser.Feed(line)) };
