@@ -188,8 +188,13 @@ public sealed class ElfImage : IDisposable
     {
         foreach (var s in _sections)
         {
-            if (s.IsAllocated && s.HasFileContents && s.Size > 0 && address >= s.Address && address - s.Address < s.Size)
-                return checked((long)(s.Offset + (address - s.Address)));
+            if (!(s.IsAllocated && s.HasFileContents && s.Size > 0 && address >= s.Address && address - s.Address < s.Size)) continue;
+            var offset = s.Offset + (address - s.Address);
+            if (offset < s.Offset || offset >= (ulong)_length)
+                throw new KbuildException(ErrorCodes.ElfTruncated, Path,
+                    $"address 0x{address:x} lies in section {s.Name} at file offset 0x{offset:x}, past the end of the file " +
+                    $"({_length} bytes): the file is truncated or its section headers are damaged; rebuild it.");
+            return (long)offset;
         }
         throw new KbuildException(ErrorCodes.AddressNotInFile, Path,
             $"address 0x{address:x} is not inside any allocated section with file contents, so it has no file offset; " +
