@@ -40,11 +40,9 @@ public static class LinkInputs
 
     /// <summary>
     /// The nm symbols of every object (in `nm -n` order when <paramref name="sorted"/>, else table order = `nm -p`),
-    /// read in parallel; the result is in link order whatever the scheduling. Symbols defined in a section
-    /// <paramref name="leaveOutSection"/> accepts are left out (see <see cref="NmReader.Read"/>).
+    /// read in parallel; the result is in link order whatever the scheduling.
     /// </summary>
-    public static IReadOnlyList<LinkInputSymbols> ReadSymbols(IEnumerable<string> inputPaths, bool sorted = false,
-        Func<string, bool>? leaveOutSection = null)
+    public static IReadOnlyList<LinkInputSymbols> ReadSymbols(IEnumerable<string> inputPaths, bool sorted = false)
     {
         var objects = Expand(inputPaths);
         var results = new LinkInputSymbols[objects.Count];
@@ -54,7 +52,7 @@ public static class LinkInputs
             try
             {
                 using var image = objects[i].Open();
-                var symbols = NmReader.Read(image, leaveOutSection);
+                var symbols = NmReader.Read(image);
                 if (sorted) symbols = NmOrder.Sort(symbols);
                 results[i] = new LinkInputSymbols(objects[i], image.Class, symbols);
             }

@@ -7,20 +7,14 @@ public static class NmReader
     public static IReadOnlyList<NmSymbol> ReadSorted(ElfImage image) => NmOrder.Sort(Read(image));
 
     /// <summary>Equivalent of `nm -p file`: the listed symbols in symbol table order.</summary>
-    /// <param name="leaveOutSection">
-    /// Leaves out the symbols defined in a section whose name it accepts (e.g. sections the link discards);
-    /// asked once per section.
-    /// </param>
-    public static NmSymbol[] Read(ElfImage image, Func<string, bool>? leaveOutSection = null)
+    public static NmSymbol[] Read(ElfImage image)
     {
         var symbols = image.ReadSymbols();
         var classifier = new NmClassifier(image);
-        var leftOut = leaveOutSection == null ? [] : image.Sections.Select(s => leaveOutSection(s.Name)).ToArray();
         var listed = new List<NmSymbol>(symbols.Count);
         foreach (var symbol in symbols)
         {
             if (!NmClassifier.IsListed(symbol)) continue;
-            if (symbol.SectionIndex < (uint)leftOut.Length && leftOut[symbol.SectionIndex]) continue;
             listed.Add(new NmSymbol(classifier.ValueOf(symbol), classifier.TypeOf(symbol), symbol.Name));
         }
         return [.. listed];
