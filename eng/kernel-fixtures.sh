@@ -44,6 +44,12 @@ base_config() {  # config letter -> the make target the fragments are merged int
   esac
 }
 
+make_vars() {  # config letter -> variables every make of that fixture gets (toolchain, architecture)
+  case $1 in
+    *) echo "" ;;
+  esac
+}
+
 targets() {
   case $1 in
     A) echo vmlinux ;;
@@ -53,7 +59,8 @@ targets() {
 }
 
 fingerprint() {  # ver cfg
-  { echo "recipe=$recipe ver=$1 cfg=$2"; cat $(fragments "$2"); } | sha256sum | cut -d' ' -f1
+  local vars; vars=$(make_vars "$2")
+  { echo "recipe=$recipe ver=$1 cfg=$2${vars:+ vars=$vars}"; cat $(fragments "$2"); } | sha256sum | cut -d' ' -f1
 }
 
 extract() {  # ver
@@ -73,9 +80,9 @@ extract() {  # ver
   exec 8>&-
 }
 
-kmake() {  # ver out args...
-  local ver=$1 out=$2; shift 2
-  nice -n 5 make -C "$F/src/linux-$ver" O="$out" -j"$(nproc)" "$@"
+kmake() {  # ver cfg out args...
+  local ver=$1 cfg=$2 out=$3; shift 3
+  nice -n 5 make -C "$F/src/linux-$ver" O="$out" -j"$(nproc)" $(make_vars "$cfg") "$@"
 }
 
 # Every line of the fragments must hold in the final .config: tinyconfig's dependencies can drop an
@@ -100,9 +107,9 @@ verify_config() {  # config-file fragment-files...
 
 configure() {  # ver cfg out
   local ver=$1 cfg=$2 out=$3
-  kmake "$ver" "$out" "$(base_config "$cfg")"
+  kmake "$ver" "$cfg" "$out" "$(base_config "$cfg")"
   cat $(fragments "$cfg") >> "$out/.config"
-  kmake "$ver" "$out" olddefconfig
+  kmake "$ver" "$cfg" "$out" olddefconfig
   verify_config "$out/.config" $(fragments "$cfg")
 }
 
@@ -119,7 +126,7 @@ build() {  # fixture (ver-cfg); runs with output going to the log
     configure "$ver" "$cfg" "$out"
     echo "$want" > "$out/.kbuild-fixture-config"
   fi
-  kmake "$ver" "$out" $(targets "$cfg")
+  kmake "$ver" "$cfg" "$out" $(targets "$cfg")
   for f in vmlinux System.map vmlinux.a include/config/auto.conf; do
     [ -e "$out/$f" ] || { echo "missing $out/$f after make"; return 1; }
   done
