@@ -5,7 +5,11 @@
 #   eng/bench/link-phase.sh [--touch SOURCE] BUILD_DIR...      e.g. ~/.cache/kbuild-sdk/build/6.1-A
 #   env: RUNS (default 5), TOUCH_RUNS (default RUNS), RESULTS (directory kept with logs and raw times; default a temp dir),
 #        TASKS=package|source (package: the task assembly loaded in-proc as from the NuGet package, the
-#        default; source: the in-repo TaskHostFactory mode, one task-host process per task)
+#        default; source: the in-repo TaskHostFactory mode, one task-host process per task),
+#        CASES (the cases to run, default "kernel ours floor strip dev floor-strip floor-lld noop relink"),
+#        BASE (another checkout of this repository with its task assembly built in Release, e.g. a `git archive`
+#        of main: adds the cases base and base-relink, its ours and relink, alternated with ours — before/after
+#        a change in one run), RELINK_RUNS (default RUNS)
 #
 # Cases (each timed with /usr/bin/time: wall, user+sys CPU of the process tree that was waited for, peak RSS
 # of the largest single process):
@@ -22,6 +26,12 @@
 #            for it: one bare `ld --strip-debug`, one bare $LLD (GNU ld-only flags dropped as the SDK drops them).
 #   noop     `dotnet build kernel.kproj` (make step off) with nothing changed vs `make vmlinux` in the build dir with nothing
 #            changed (make reads the whole tree's dependency files; nothing is written).
+#   relink   the relink after a change that leaves every symbol as it was: ours with its obj/ kept from the run
+#            before (the per-input symbol cache, the reservation, the table) and every step forced to run again
+#            (obj/kbuild.inputs.cache touched), against the floor. On a benchmark fixture, --touch-relink SOURCE
+#            makes it the real case: before each run SOURCE is touched and the kernel's make (with
+#            cmd_link_vmlinux overridden: nothing is linked) recompiles it and rebuilds vmlinux.a, untimed; then
+#            ours (make step off, obj/ kept) and one bare link of the same inputs are timed.
 #   touch    with --touch SOURCE (relative to the source tree): after touching it, the whole path of each:
 #            kernel = `make vmlinux`; ours = `dotnet build` with the make step on (KernelRunMake=true: the
 #            kernel's make with cmd_link_vmlinux overridden, then our link). This relinks the build dir's vmlinux, so it is refused
@@ -37,8 +47,18 @@ runs=${RUNS:-5}
 touch_runs=${TOUCH_RUNS:-$runs}
 lld=${LLD:-ld.lld-16}
 tasks=${TASKS:-package}
-touch_source=
-if [ "${1:-}" = --touch ]; then touch_source=$2; shift 2; fi
+relink_runs=${RELINK_RUNS:-$runs}
+cases=" ${CASES:-kernel ours floor strip dev floor-strip floor-lld noop relink} "
+base=${BASE:-}
+touch_source= relink_source=
+while :; do
+  case ${1:-} in
+    --touch) touch_source=$2; shift 2 ;;
+    --touch-relink) relink_source=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
+on() { [[ $cases == *" $1 "* ]]; }
 [ $# -gt 0 ] || { sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 2; }
 [ -x /usr/bin/time ] || { echo "link-phase.sh: /usr/bin/time missing (eng/install-deps.sh installs it)" >&2; exit 1; }
 results=${RESULTS:-$(mktemp -d)}
@@ -52,6 +72,12 @@ case $tasks in
   source) msbuild_tasks=() ;;
   *) echo "link-phase.sh: TASKS must be package or source" >&2; exit 2 ;;
 esac
+if [ -n "$base" ]; then
+  base=$(cd "$base" && pwd)
+  base_tasks=()
+  [ "$tasks" = source ] || base_tasks=(-p:KbuildTasksFromSource=false "-p:KbuildTasksAssembly=$base/src/Kbuild.Tasks/bin/Release/net10.0/Kbuild.Tasks.dll")
+  [ -f "$base/src/Kbuild.Tasks/bin/Release/net10.0/Kbuild.Tasks.dll" ] || { echo "link-phase.sh: build $base's tasks first (dotnet build $base/src/Kbuild.Tasks -c Release)" >&2; exit 2; }
+fi
 
 read_nul() { local -n into=$1; into=(); while IFS= read -r -d '' e; do into+=("$e"); done < "$2"; }
 
@@ -79,17 +105,26 @@ bench_kernel() {
   local env=() kernel_link=() postlink=() floor=() build_ours=()
   read_nul env "$work/tool.env"; read_nul kernel_link "$work/kernel-link.args"
   read_nul postlink "$work/postlink.args"; read_nul floor "$work/floor.args"
-  cat > "$work/kernel.kproj" <<KPROJ
+  kproj() {  # repo output -> a kernel-tree project of that checkout's SDK
+    cat <<KPROJ
 <Project>
-  <Import Project="$repo/src/Kbuild.Sdk/Sdk/Sdk.props" />
+  <Import Project="$1/src/Kbuild.Sdk/Sdk/Sdk.props" />
   <PropertyGroup>
     <KernelBuildDir>$build</KernelBuildDir>
     <KernelRunMake>false</KernelRunMake>
-    <VmlinuxOutputPath>$work/ours/vmlinux</VmlinuxOutputPath>
+    <VmlinuxOutputPath>$2</VmlinuxOutputPath>
   </PropertyGroup>
-  <Import Project="$repo/src/Kbuild.Sdk/Sdk/Sdk.targets" />
+  <Import Project="$1/src/Kbuild.Sdk/Sdk/Sdk.targets" />
 </Project>
 KPROJ
+  }
+  kproj "$repo" "$work/ours/vmlinux" > "$work/kernel.kproj"
+  local build_base=()
+  if [ -n "$base" ]; then
+    kproj "$base" "$work/base/vmlinux" > "$work/base.kproj"
+    build_base=(dotnet build "$work/base.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${base_tasks[@]}"
+                "-p:KernelTreeValuesCache=$work/kernel-tree.values" -p:IntermediateOutputPath=base-obj/)
+  fi
   # One copy of the kernel's link values (written by builds with the make step on) for every variant.
   build_ours=(dotnet build "$work/kernel.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${msbuild_tasks[@]}"
               "-p:KernelTreeValuesCache=$work/kernel-tree.values")
@@ -112,25 +147,52 @@ KPROJ
   }
   floor_link() { mkdir -p "$work/floor"; (cd "$build" && "${floor[@]}"); }
   ours_clean() { rm -rf "$work/obj" "$work/ours"; "${build_ours[@]}"; }  # KernelRunMake=false: no make
+  base_clean() { rm -rf "$work/base-obj" "$work/base"; "${build_base[@]}"; }
+  # Every step runs again (each target has the inputs cache among its Inputs); what obj/ holds from before stays.
+  ours_relink() { touch "$work/obj/kbuild.inputs.cache"; "${build_ours[@]}"; }
+  base_relink() { touch "$work/base-obj/kbuild.inputs.cache"; "${build_base[@]}"; }
   dev_clean() { rm -rf "$work/dev-obj" "$work/dev"; "${build_dev[@]}"; }
   strip_clean() { rm -rf "$work/strip-obj" "$work/strip"; "${build_strip[@]}"; }
 
   # Warm-up (page cache, the task assembly, the tools), outside the measurements.
   "${build_ours[@]}" -p:KernelRunMake=true > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
   (kernel_phase) > "$work/logs/warmup-kernel.log" 2>&1
+  [ ${#build_base[@]} -eq 0 ] || "${build_base[@]}" > "$work/logs/warmup-base.log" 2>&1 || { tail -30 "$work/logs/warmup-base.log"; exit 1; }
   local i
   for ((i = 1; i <= runs; i++)); do
     echo "   run $i/$runs"
-    timed kernel "$work/logs/kernel.$i.log" bash -c "$(declare -f kernel_phase); $(declare -p env kernel_link postlink work); kernel_phase"
-    timed ours "$work/logs/ours.$i.log" bash -c "$(declare -f ours_clean); $(declare -p build_ours work); ours_clean"
-    timed floor "$work/logs/floor.$i.log" bash -c "$(declare -f floor_link); $(declare -p floor build work); floor_link"
-    timed strip "$work/logs/strip.$i.log" bash -c "$(declare -f strip_clean); $(declare -p build_strip work); strip_clean"
-    timed dev "$work/logs/dev.$i.log" bash -c "$(declare -f dev_clean); $(declare -p build_dev work); dev_clean"
-    timed floor-strip "$work/logs/floor-strip.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_strip[@]}")); $(declare -p build work); floor_link"
-    timed floor-lld "$work/logs/floor-lld.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_lld[@]}")); $(declare -p build work); floor_link"
-    timed noop-ours "$work/logs/noop-ours.$i.log" "${build_ours[@]}"
-    timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
+    ! on kernel || timed kernel "$work/logs/kernel.$i.log" bash -c "$(declare -f kernel_phase); $(declare -p env kernel_link postlink work); kernel_phase"
+    ! on ours || timed ours "$work/logs/ours.$i.log" bash -c "$(declare -f ours_clean); $(declare -p build_ours work); ours_clean"
+    [ -z "$base" ] || ! on ours || timed base "$work/logs/base.$i.log" bash -c "$(declare -f base_clean); $(declare -p build_base work); base_clean"
+    ! on floor || timed floor "$work/logs/floor.$i.log" bash -c "$(declare -f floor_link); $(declare -p floor build work); floor_link"
+    ! on strip || timed strip "$work/logs/strip.$i.log" bash -c "$(declare -f strip_clean); $(declare -p build_strip work); strip_clean"
+    ! on dev || timed dev "$work/logs/dev.$i.log" bash -c "$(declare -f dev_clean); $(declare -p build_dev work); dev_clean"
+    ! on floor-strip || timed floor-strip "$work/logs/floor-strip.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_strip[@]}")); $(declare -p build work); floor_link"
+    ! on floor-lld || timed floor-lld "$work/logs/floor-lld.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_lld[@]}")); $(declare -p build work); floor_link"
+    ! on noop || timed noop-ours "$work/logs/noop-ours.$i.log" "${build_ours[@]}"
+    [ -z "$base" ] || ! on noop || timed noop-base "$work/logs/noop-base.$i.log" "${build_base[@]}"
+    ! on noop || timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
   done
+
+  # The relink: obj/ kept, every step forced (the warm-up left a complete obj/ behind).
+  if on relink; then
+    [ -f "$work/obj/kbuild.inputs.cache" ] || "${build_ours[@]}" > "$work/logs/relink-prepare.log" 2>&1
+    [ -z "$base" ] || [ -f "$work/base-obj/kbuild.inputs.cache" ] || "${build_base[@]}" > "$work/logs/relink-prepare-base.log" 2>&1
+    local src=
+    if [ -n "$relink_source" ]; then
+      case $name in *-debug) ;; *) [ "${BENCH_ALLOW_RELINK:-}" = 1 ] || { echo "link-phase.sh: --touch-relink recompiles in $build; use a benchmark fixture (*-debug) or BENCH_ALLOW_RELINK=1" >&2; exit 1; } ;; esac
+      src=$(readlink -f "$build/source")/$relink_source
+      [ -f "$src" ] || { echo "link-phase.sh: no $src" >&2; exit 1; }
+    fi
+    for ((i = 1; i <= relink_runs; i++)); do
+      echo "   relink run $i/$relink_runs${src:+ (touched $relink_source)}"
+      # The kernel's make with the link overridden: the touched file recompiled, vmlinux.a rebuilt, nothing linked.
+      [ -z "$src" ] || { touch "$src"; "$bench" probe "$build" "$work/relink-probe" > "$work/logs/relink-make.$i.log" 2>&1; }
+      timed relink "$work/logs/relink.$i.log" bash -c "$(declare -f ours_relink); $(declare -p build_ours work); ours_relink"
+      [ -z "$base" ] || timed base-relink "$work/logs/base-relink.$i.log" bash -c "$(declare -f base_relink); $(declare -p build_base work); base_relink"
+      timed relink-floor "$work/logs/relink-floor.$i.log" bash -c "$(declare -f floor_link); $(declare -p floor build work); floor_link"
+    done
+  fi
 
   if [ -n "$touch_source" ]; then
     case $name in *-debug) ;; *) [ "${BENCH_ALLOW_RELINK:-}" = 1 ] || { echo "link-phase.sh: --touch relinks $build/vmlinux; use a benchmark fixture (*-debug) or BENCH_ALLOW_RELINK=1" >&2; exit 1; } ;; esac
@@ -144,57 +206,84 @@ KPROJ
     make -C "$build" -s vmlinux  # leaves the fixture linked by its own make again
   fi
 
+  [ -z "$relink_source" ] || ! on relink || make -C "$build" -s vmlinux  # the fixture's vmlinux, current again
+
   # Same results: the shadow link is the fixture's link; ours is the kernel's.
-  local same_kernel same_ours
-  cmp -s "$work/kernel/System.map" "$build/System.map" && same_kernel=identical || same_kernel=DIFFERENT
+  local same_kernel=- same_ours=-
+  if [ -f "$work/kernel/System.map" ]; then
+    cmp -s "$work/kernel/System.map" "$build/System.map" && same_kernel=identical || same_kernel=DIFFERENT
+  fi
   # Addresses after the table differ by design (the reservation holds slack): compare types and names.
-  cmp -s <(cut -d' ' -f2- "$work/ours/System.map") <(cut -d' ' -f2- "$work/kernel/System.map") \
-    && same_ours="same types and names in the same order" || same_ours=DIFFERENT
+  if [ -f "$work/ours/System.map" ]; then
+    cmp -s <(cut -d' ' -f2- "$work/ours/System.map") <(cut -d' ' -f2- "$build/System.map") \
+      && same_ours="same types and names in the same order" || same_ours=DIFFERENT
+  fi
   report "$name" "$build" "$same_kernel" "$same_ours" | tee "$work/report.md"
 }
 
-step() {  # target name -> median ms over the clean runs of ours
+step() {  # target [case] -> median ms of that MSBuild target over the runs of a case (default: ours)
   local t
-  for t in "$work"/logs/ours.*.log; do
+  for t in "$work"/logs/"${2:-ours}".*.log; do
+    [ -f "$t" ] || continue
     awk -v n="$1" '/^Target Performance Summary:/ { on = 1; next } /^Task Performance Summary:/ { on = 0 }
                    on && $3 == n { print $1 }' "$t"
   done | median
 }
 
+steps() {  # case -> "reservation N, link N, ..."
+  echo "reservation $(step KbuildReserveKallsyms "$1"), link $(step _KbuildLinkCore "$1")," \
+       "patch+verify $(step _KbuildPatchKallsyms "$1"), System.map $(step KbuildSystemMap "$1"), sorttable $(step KernelTreePostLink "$1")," \
+       "link values (make off) $(step KernelTreeProbe "$1"), inputs check/hash $(step KbuildPrepareForLink "$1")"
+}
+
+has() { grep -q "^$1 " "$work/times"; }
+size_kib() { [ -f "$1" ] && echo $(($(stat -c %s "$1") / 1024)) || echo -; }
+
 report() {  # name build same_kernel same_ours
   local k o f nm nk
   k=$(col kernel 2); o=$(col ours 2); f=$(col floor 2); nm=$(col noop-make 2); nk=$(col noop-ours 2)
   echo
-  echo "### $1 (Linux $(awk -F'"' '/UTS_RELEASE/ { print $2 }' "$2/include/generated/utsrelease.h"), $(grep -c . "$work/kernel/System.map") System.map lines, vmlinux $(($(stat -c %s "$work/ours/vmlinux") / 1048576)) MiB, median of $runs, tasks: $tasks)"
+  echo "### $1 (Linux $(awk -F'"' '/UTS_RELEASE/ { print $2 }' "$2/include/generated/utsrelease.h"), $(grep -c . "$2/System.map") System.map lines, vmlinux $(($(stat -c %s "$2/vmlinux") / 1048576)) MiB, median of $runs, tasks: $tasks)"
   echo
   echo "| case | wall s | CPU s (user+sys) | peak RSS MiB |"
   echo "|---|---:|---:|---:|"
   local c label
-  for c in kernel ours floor strip dev floor-strip floor-lld noop-make noop-ours touch-kernel touch-ours; do
-    grep -q "^$c " "$work/times" || continue
+  for c in kernel ours base floor strip dev floor-strip floor-lld noop-make noop-ours noop-base relink base-relink relink-floor touch-kernel touch-ours; do
+    has "$c" || continue
     case $c in
       kernel) label="link phase: kernel (link-vmlinux.sh)" ;; ours) label="link phase: ours (dotnet build)" ;;
+      base) label="link phase: base ($base)" ;;
       floor) label="floor: one bare ld" ;; strip) label="dev loop: ours, KbuildStripDebug" ;;
       dev) label="dev loop: ours, KbuildStripDebug + $lld" ;;
       floor-strip) label="floor: one bare ld --strip-debug" ;; floor-lld) label="floor: one bare $lld" ;; noop-make) label="no-op: make vmlinux" ;; noop-ours) label="no-op: dotnet build" ;;
+      noop-base) label="no-op: dotnet build, base" ;;
+      relink) label="relink${relink_source:+ after touching $relink_source} (make step off, obj/ kept): ours" ;;
+      base-relink) label="relink${relink_source:+ after touching $relink_source}: base" ;;
+      relink-floor) label="relink${relink_source:+ after touching $relink_source}: one bare ld" ;;
       touch-kernel) label="touched $touch_source: make vmlinux" ;; touch-ours) label="touched $touch_source: dotnet build (make step on)" ;;
     esac
     echo "| $label | $(col "$c" 2) | $(cpu "$c") | $(( $(col "$c" 5 | cut -d. -f1) / 1024 )) |"
   done
   echo
   echo "Ratios (wall): ours/kernel $(ratio "$o" "$k"), ours/floor $(ratio "$o" "$f"), no-op ours/make $(ratio "$nk" "$nm")$(
-    grep -q '^touch-ours ' "$work/times" && echo ", touched ours/kernel $(ratio "$(col touch-ours 2)" "$(col touch-kernel 2)")")."
-  echo "Developer loop (wall): strip/ours $(ratio "$(col strip 2)" "$o"), strip+lld/ours $(ratio "$(col dev 2)" "$o"), strip+lld/kernel $(ratio "$(col dev 2)" "$k");" \
-       "vmlinux $(($(stat -c %s "$work/ours/vmlinux") / 1024)) KiB full, $(($(stat -c %s "$work/strip/vmlinux") / 1024)) KiB stripped;" \
-       "System.map stripped vs full: $(cmp -s "$work/strip/System.map" "$work/ours/System.map" && echo identical || echo DIFFERENT);" \
-       "with $lld: $(diff <(cut -d' ' -f2- "$work/dev/System.map") <(cut -d' ' -f2- "$work/ours/System.map") | grep -c '^[<>]' || true) lines differ in type or name (a different linker makes a different image)."
-  echo "Same output: kernel link in the shadow dir vs the fixture's System.map: $3; ours vs kernel System.map: $4."
+    has relink && echo ", relink ours/floor $(ratio "$(col relink 2)" "$(col relink-floor 2)")")$(
+    has base && echo ", ours/base $(ratio "$o" "$(col base 2)")")$(
+    has base-relink && echo ", relink ours/base $(ratio "$(col relink 2)" "$(col base-relink 2)")")$(
+    has touch-ours && echo ", touched ours/kernel $(ratio "$(col touch-ours 2)" "$(col touch-kernel 2)")")."
+  if has strip && has dev; then
+    echo "Developer loop (wall): strip/ours $(ratio "$(col strip 2)" "$o"), strip+lld/ours $(ratio "$(col dev 2)" "$o"), strip+lld/kernel $(ratio "$(col dev 2)" "$k");" \
+         "vmlinux $(size_kib "$work/ours/vmlinux") KiB full, $(size_kib "$work/strip/vmlinux") KiB stripped;" \
+         "System.map stripped vs full: $(cmp -s "$work/strip/System.map" "$work/ours/System.map" && echo identical || echo DIFFERENT);" \
+         "with $lld: $(diff <(cut -d' ' -f2- "$work/dev/System.map") <(cut -d' ' -f2- "$work/ours/System.map") | grep -c '^[<>]' || true) lines differ in type or name (a different linker makes a different image)."
+  fi
+  echo "Same output: kernel link in the shadow dir vs the fixture's System.map: $3; ours vs the fixture's System.map: $4."
   echo
-  echo "Our steps (MSBuild target times, median ms): reservation $(step KbuildReserveKallsyms), link $(step _KbuildLinkCore)," \
-       "patch+verify $(step _KbuildPatchKallsyms), System.map $(step KbuildSystemMap), sorttable $(step KernelTreePostLink)," \
-       "link values (make off) $(step KernelTreeProbe), inputs check/hash $(step KbuildPrepareForLink)."
+  ! has ours || echo "Our steps, clean (MSBuild target times, median ms): $(steps ours)."
+  ! has base || echo "Base steps, clean: $(steps base)."
+  ! has relink || echo "Our steps, relink: $(steps relink)."
+  ! has base-relink || echo "Base steps, relink: $(steps base-relink)."
   echo
-  echo "Reservation: $(grep -ho 'kallsyms: [0-9]* symbols, table.*' "$work/logs/ours.1.log")"
+  ! has ours || echo "Reservation: $(grep -ho 'kallsyms: [0-9]* symbols, table.*' "$work/logs/ours.1.log")"
 }
 
 for dir; do bench_kernel "$dir"; done
