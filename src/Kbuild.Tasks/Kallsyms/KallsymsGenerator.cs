@@ -46,6 +46,7 @@ public sealed class KallsymsGenerator
     private ulong _textAddress;
     private ulong _relativeBase;
     private Entry[] _table = [];
+    private string? _namesCache;
 
     private KallsymsGenerator(KallsymsLayout layout, KallsymsOptions options, KallsymsTarget target, string? mapFile)
     {
@@ -61,10 +62,11 @@ public sealed class KallsymsGenerator
 
     /// <param name="map">The symbols as System.map lists them (mksysmap output), in map order.</param>
     /// <param name="mapFile">Where the symbols came from, for diagnostics.</param>
+    /// <param name="namesCache">A file under obj/ keeping the compressed names for the next build with the same names (see <see cref="CompressedNames"/>).</param>
     public static KallsymsTable Generate(IReadOnlyList<NmSymbol> map, KallsymsLayout layout, KallsymsOptions options,
-        KallsymsTarget target, string? mapFile = null)
+        KallsymsTarget target, string? mapFile = null, string? namesCache = null)
     {
-        var generator = new KallsymsGenerator(layout, options, target, mapFile);
+        var generator = new KallsymsGenerator(layout, options, target, mapFile) { _namesCache = namesCache };
         generator.ReadMap(map);
         generator.ShrinkTable();
         if (options.AbsolutePercpu) generator.MakePercpusAbsolute();
@@ -208,8 +210,7 @@ public sealed class KallsymsGenerator
 
     private KallsymsTable WriteTable()
     {
-        var compressor = new KallsymsCompressor(Array.ConvertAll(_table, s => s.Symbol));
-        compressor.Optimize();
+        var compressor = CompressedNames.Compress(Array.ConvertAll(_table, s => s.Symbol), _namesCache);
         var (names, markers) = NamesAndMarkers(compressor);
         var (tokenTable, tokenIndex) = TokenTableAndIndex(compressor);
         var arrays = EmittedKinds(_layout, _baseRelative).Select(kind => kind switch
@@ -330,7 +331,7 @@ public sealed class KallsymsGenerator
 
     /// <summary>kallsyms_names (ULEB128 length, then the compressed bytes) and a marker per 256 symbols.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private (KallsymsArray Names, KallsymsArray Markers) NamesAndMarkers(KallsymsCompressor compressor)
+    private (KallsymsArray Names, KallsymsArray Markers) NamesAndMarkers(CompressedNames compressor)
     {
         var markers = new byte[4 * ((_table.Length + 255) / 256)];
         var size = 0;
@@ -400,9 +401,9 @@ public sealed class KallsymsGenerator
         return llvm >= 0 ? llvm : s.Name.Length;
     }
 
-    private (KallsymsArray Table, KallsymsArray Index) TokenTableAndIndex(KallsymsCompressor compressor)
+    private (KallsymsArray Table, KallsymsArray Index) TokenTableAndIndex(CompressedNames compressor)
     {
-        var tokens = compressor.ExpandedTokens();
+        var tokens = compressor.Tokens;
         var table = new byte[tokens.Sum(t => t.Length + 1)];
         var index = new byte[2 * 256];
         var offset = 0;

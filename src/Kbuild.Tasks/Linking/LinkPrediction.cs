@@ -20,8 +20,6 @@ public static class LinkPrediction
     private const int SectionSpan = 1 << 20, PositionStep = 64;
     private const ulong PlaceholderBase = 0x1000_0000;
 
-    private sealed record InputSection(string Name, uint Type, ulong Flags, ulong Size);
-
     private sealed record ObjectSymbols(LinkInputObject Object, ElfClass Class, InputSection[] Sections, ElfSymbol[] Symbols)
     {
         public IEnumerable<ElfSymbol> Definitions => Symbols.Where(s => !s.IsUndefined && s.Binding != ElfSymbolBinding.Local);
@@ -32,12 +30,15 @@ public static class LinkPrediction
     /// The symbols of the final System.map, predicted for a link that adds the kallsyms table's own object (its labels
     /// in .rodata, referencing _text): the prediction through mksysmap's filter.
     /// </summary>
+    /// <param name="symbolCache">A file under obj/ that keeps every input's symbols for the next prediction (null: none).</param>
     public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter)
+        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, string? symbolCache = null)
     {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
         var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
-        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"]);
+        var cache = InputSymbolCache.Load(symbolCache);
+        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache);
+        cache.Save();
         var digits = NmFormat.AddressDigits(elfClass);
         return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
     }
@@ -47,9 +48,13 @@ public static class LinkPrediction
     /// <param name="extraReferences">Names that object references.</param>
     public static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences)
+        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None);
+
+    private static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
+        LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences, InputSymbolCache cache)
     {
-        var linked = Read(LinkInputs.Expand(objects));
-        var candidates = Read(LinkInputs.Expand(libraries)).ToList();
+        var linked = Read(LinkInputs.Expand(objects), cache);
+        var candidates = Read(LinkInputs.Expand(libraries), cache).ToList();
         PullMembers(linked, candidates);
         var elfClass = CommonClass(linked);
 
@@ -118,14 +123,13 @@ public static class LinkPrediction
         return majority;
     }
 
-    private static List<ObjectSymbols> Read(IReadOnlyList<LinkInputObject> objects)
+    private static List<ObjectSymbols> Read(IReadOnlyList<LinkInputObject> objects, InputSymbolCache cache)
     {
         var result = new ObjectSymbols[objects.Count];
         Parallel.For(0, objects.Count, i =>
         {
-            using var image = objects[i].Open();
-            var sections = image.Sections.Select(s => new InputSection(s.Name, s.Type, s.Flags, s.Size)).ToArray();
-            result[i] = new ObjectSymbols(objects[i], image.Class, sections, [.. image.ReadSymbols()]);
+            var facts = cache.Get(objects[i]);
+            result[i] = new ObjectSymbols(objects[i], facts.Class, facts.Sections, facts.Symbols);
         });
         return [.. result];
     }

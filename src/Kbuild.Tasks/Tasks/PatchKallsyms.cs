@@ -46,7 +46,8 @@ public sealed class PatchKallsyms : KallsymsTask
         using (var image = ElfImage.Open(Image))
         {
             var symbols = SysmapWriter.Symbols(image, Filter);
-            var table = KallsymsGenerator.Generate(symbols, layout, options, new KallsymsTarget(image.Class, image.IsLittleEndian), Image);
+            var table = KallsymsGenerator.Generate(symbols, layout, options, new KallsymsTarget(image.Class, image.IsLittleEndian), Image,
+                Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ReservationRooms))!, "kallsyms.names.cache"));
             foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Image, warning);
             plan = KallsymsPatcher.Plan(image, table, rooms);
             buildId = BuildId.HashFromFlags((LinkerFlags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), BuildId.LinkerOf(image));

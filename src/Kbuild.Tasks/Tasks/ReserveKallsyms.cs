@@ -42,6 +42,7 @@ public sealed class ReserveKallsyms : KallsymsTask
         var slack = new ReservationSlack(SlackPercent, SlackMinBytes);
 
         Reservation reservation;
+        string? key = null;
         if (FromImage is { Length: > 0 })
         {
             using var image = ElfImage.Open(FromImage);
@@ -52,14 +53,26 @@ public sealed class ReserveKallsyms : KallsymsTask
         else
         {
             var superset = LinkPrediction.SystemMapSymbols(Objects.Select(i => i.ItemSpec).ToList(),
-                Libraries.Select(i => i.ItemSpec).ToList(), LinkerScript, layout, options, filter);
-            reservation = Reservation.Create(superset, layout, options, TargetOf(Objects), slack);
+                Libraries.Select(i => i.ItemSpec).ToList(), LinkerScript, layout, options, filter,
+                Path.Combine(Path.GetDirectoryName(Path.GetFullPath(OutputFile))!, "kallsyms.symbols.cache"));
+            var target = TargetOf(Objects);
+            key = ReservationReuse.KeyOf(superset, layout, options, target, slack, Cc, AFlags);
+            if (ReservationReuse.TryReuse(OutputFile, RoomsFile, key) is { } rooms)
+            {
+                ReservedBytes = rooms.Arrays.Sum(a => a.Reserved);
+                Log.LogMessage(MessageImportance.High,
+                    $"kallsyms reservation: the predicted symbols are those of the last build ({superset.Count}); {OutputFile} kept ({ReservedBytes} bytes)");
+                return;
+            }
+            reservation = Reservation.Create(superset, layout, options, target, slack);
         }
 
+        ReservationReuse.Forget(OutputFile);
         var source = Path.ChangeExtension(OutputFile, ".S");
         AtomicOutput.WriteAllText(source, reservation.ToAssembly());
         KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile, Tools);
         AtomicOutput.WriteAllText(RoomsFile, reservation.Rooms.ToJson());
+        if (key != null) ReservationReuse.Remember(OutputFile, key);
         ReservedBytes = reservation.TotalReserved;
         Log.LogMessage(MessageImportance.High, reservation.Describe());
     }
