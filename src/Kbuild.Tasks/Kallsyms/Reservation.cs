@@ -113,8 +113,10 @@ public sealed class Reservation
     }
 
     /// <summary>The reservation as assembler source: labels, pointer slots and room (see <see cref="KallsymsAssembly.WriteReservation"/>).</summary>
-    public string ToAssembly() =>
-        KallsymsAssembly.ReservationToText(Table, Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved));
+    public string ToAssembly() => KallsymsAssembly.ReservationToText(Table, ReservedSizes);
+
+    /// <summary>Each array's room by label.</summary>
+    public IReadOnlyDictionary<string, int> ReservedSizes => Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved);
 
     /// <summary>"reserved 123456 bytes for 1234 symbols (table 100000 bytes): kallsyms_names 50000/60000, …"</summary>
     public string Describe() =>

@@ -1,6 +1,3 @@
-using Kbuild.IO;
-using Kbuild.Archives;
-using Kbuild.Elf;
 using Kbuild.Kallsyms;
 using Kbuild.Linking;
 using Microsoft.Build.Framework;
@@ -37,51 +34,12 @@ public sealed class ReserveKallsyms : KallsymsTask
 
     protected override void Run()
     {
-        var (layout, options) = (Layout, Options);
-        var filter = Filter;
         var slack = new ReservationSlack(SlackPercent, SlackMinBytes);
-
-        Reservation reservation;
-        string? key = null;
-        if (FromImage is { Length: > 0 })
-        {
-            using var image = ElfImage.Open(FromImage);
-            var table = KallsymsGenerator.Generate(SysmapWriter.Symbols(image, filter), layout, options,
-                new KallsymsTarget(image.Class, image.IsLittleEndian), FromImage);
-            reservation = Reservation.FromTable(table, slack);
-        }
-        else
-        {
-            var superset = LinkPrediction.SystemMapSymbols(Objects.Select(i => i.ItemSpec).ToList(),
-                Libraries.Select(i => i.ItemSpec).ToList(), LinkerScript, layout, options, filter,
-                Path.Combine(Path.GetDirectoryName(Path.GetFullPath(OutputFile))!, "kallsyms.symbols.cache"));
-            var target = TargetOf(Objects);
-            key = ReservationReuse.KeyOf(superset, layout, options, target, slack, Cc, AFlags);
-            if (ReservationReuse.TryReuse(OutputFile, RoomsFile, key) is { } rooms)
-            {
-                ReservedBytes = rooms.Arrays.Sum(a => a.Reserved);
-                Log.LogMessage(MessageImportance.High,
-                    $"kallsyms reservation: the predicted symbols are those of the last build ({superset.Count}); {OutputFile} kept ({ReservedBytes} bytes)");
-                return;
-            }
-            reservation = Reservation.Create(superset, layout, options, target, slack);
-        }
-
-        ReservationReuse.Forget(OutputFile);
-        var source = Path.ChangeExtension(OutputFile, ".S");
-        AtomicOutput.WriteAllText(source, reservation.ToAssembly());
-        KallsymsObjectAssembler.Assemble(Cc, AFlags, source, OutputFile, Tools);
-        AtomicOutput.WriteAllText(RoomsFile, reservation.Rooms.ToJson());
-        if (key != null) ReservationReuse.Remember(OutputFile, key);
-        ReservedBytes = reservation.TotalReserved;
-        Log.LogMessage(MessageImportance.High, reservation.Describe());
-    }
-
-    private static KallsymsTarget TargetOf(ITaskItem[] objects)
-    {
-        var inputs = LinkInputs.Expand(objects.Select(o => o.ItemSpec));
-        if (inputs.Count == 0) return KallsymsTarget.X86_64;
-        using var first = inputs[0].Open();
-        return new KallsymsTarget(first.Class, first.IsLittleEndian);
+        var result = FromImage is { Length: > 0 }
+            ? ReservationPass.FromImage(FromImage, Layout, Options, Filter, slack, Cc, AFlags, OutputFile, RoomsFile, Tools)
+            : ReservationPass.FromInputs(Objects.Select(i => i.ItemSpec).ToList(), Libraries.Select(i => i.ItemSpec).ToList(),
+                LinkerScript, Layout, Options, Filter, slack, Cc, AFlags, OutputFile, RoomsFile, Tools);
+        ReservedBytes = result.ReservedBytes;
+        Log.LogMessage(MessageImportance.High, result.Message);
     }
 }

@@ -162,3 +162,29 @@ public sealed class IncrementalCacheTests
         Directory.Delete(dir, true);
     }
 }
+
+/// <summary>The reservation object written without the assembler is the one <c>gcc -c</c> makes of its .S, byte for byte.</summary>
+[TestClass]
+public sealed class ReservationObjectWriterTests
+{
+    [TestMethod]
+    [DataRow("6.1", true, 0)]
+    [DataRow("6.1", false, 0)]
+    [DataRow("6.1", true, 3)]
+    [DataRow("6.12", true, 0)]
+    [DataRow("6.12", true, 5)]
+    public void DirectObject_IsWhatGccAssembles(string version, bool baseRelative, int slackPercent)
+    {
+        var map = SystemMap.Parse(new StringReader(SyntheticMap.Kernel(21, 700).ToString()), null);
+        var reservation = Reservation.Create(map, KallsymsLayout.For(version), new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative },
+            KallsymsTarget.X86_64, new ReservationSlack(slackPercent, 0));
+        Assert.IsTrue(ReservationObjectWriter.Supports(62, reservation.Table));
+        var dir = Directory.CreateTempSubdirectory("kbuild-reserve-o-").FullName;
+        File.WriteAllText(Path.Combine(dir, "r.S"), reservation.ToAssembly());
+        Tool.RunChecked("gcc", ["-c", "-o", "r.o", "r.S"], dir);
+
+        CollectionAssert.AreEqual(File.ReadAllBytes(Path.Combine(dir, "r.o")),
+            ReservationObjectWriter.Write(reservation.Table, reservation.ReservedSizes));
+        Directory.Delete(dir, true);
+    }
+}
