@@ -50,14 +50,18 @@ public static class ReservationPass
         return Write(Reservation.FromTable(table, slack), machine, cc, aflags, objectFile, roomsFile, key: null, tools);
     }
 
-    /// <summary>x86-64 objects are written directly (<see cref="ReservationObjectWriter"/>); the .S is written either way, to read.</summary>
+    /// <summary>
+    /// With GNU as behind the compiler driver (not clang's integrated assembler, whose object lays symbols out its own
+    /// way), an x86-64 object is written directly (<see cref="ReservationObjectWriter"/>, the same bytes); the .S is
+    /// written either way, to read.
+    /// </summary>
     private static Result Write(Reservation reservation, ushort machine, string cc, string? aflags, string objectFile, string roomsFile,
         string? key, ToolProcess? tools)
     {
         ReservationReuse.Forget(objectFile);
         var source = Path.ChangeExtension(objectFile, ".S");
         AtomicOutput.WriteAllText(source, reservation.ToAssembly());
-        if (ReservationObjectWriter.Supports(machine, reservation.Table))
+        if (!cc.Contains("clang", StringComparison.Ordinal) && ReservationObjectWriter.Supports(machine, reservation.Table))
             AtomicOutput.WriteAllBytes(objectFile, ReservationObjectWriter.Write(reservation.Table, reservation.ReservedSizes));
         else
             KallsymsObjectAssembler.Assemble(cc, aflags, source, objectFile, tools);
