@@ -115,8 +115,14 @@ public static class KallsymsPatcher
                 file.Write(field);
             }
         }
-        if (buildId is { } hash) BuildId.Update(temp, hash);
-        Verify(temp, plan, decode);
+        // The two cores: the table is decoded back while the build ID is hashed over the whole image (a debug
+        // kernel's 700 MB); neither reads what the other writes (the ID's note is outside the table).
+        var verifying = Task.Run(() => Verify(temp, plan, decode));
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failed = null;
+        try { if (buildId is { } hash) BuildId.Update(temp, hash); }
+        catch (Exception e) { failed = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
+        verifying.GetAwaiter().GetResult();
+        failed?.Throw();
         staged.Commit();
     }
 
