@@ -9,7 +9,8 @@
 #        CASES (the cases to run, default "kernel ours floor strip dev floor-strip floor-lld noop relink"),
 #        BASE (another checkout of this repository with its task assembly built in Release, e.g. a `git archive`
 #        of main: adds the cases base and base-relink, its ours and relink, alternated with ours — before/after
-#        a change in one run), RELINK_RUNS (default RUNS)
+#        a change in one run), RELINK_RUNS (default RUNS), REUSE_PROBE=1 (keep RESULTS' probe and link values
+#        of a run before: no make at all, for a loaded machine where the kernel's make takes minutes)
 #
 # Cases (each timed with /usr/bin/time: wall, user+sys CPU of the process tree that was waited for, peak RSS
 # of the largest single process):
@@ -98,9 +99,15 @@ bench_kernel() {
   local build name
   build=$(cd "$1" && pwd); name=$(basename "$build")
   work="$results/$name"
-  rm -rf "$work"; mkdir -p "$work/logs"
-  echo "== $name: probing $build (the kernel's make with cmd_link_vmlinux overridden)"
-  "$bench" probe "$build" "$work" > "$work/logs/probe.log"
+  local again=
+  if [ -n "${REUSE_PROBE:-}" ] && [ -f "$work/floor.args" ] && [ -f "$work/kernel-tree.values" ]; then
+    again=1; rm -f "$work/times"; rm -rf "$work/kernel" "$work/logs"; mkdir -p "$work/logs"
+    echo "== $name: the probe and warm-up of the last run in $work (REUSE_PROBE)"
+  else
+    rm -rf "$work"; mkdir -p "$work/logs"
+    echo "== $name: probing $build (the kernel's make with cmd_link_vmlinux overridden)"
+    "$bench" probe "$build" "$work" > "$work/logs/probe.log"
+  fi
 
   local env=() kernel_link=() postlink=() floor=() build_ours=()
   read_nul env "$work/tool.env"; read_nul kernel_link "$work/kernel-link.args"
@@ -154,8 +161,9 @@ KPROJ
   dev_clean() { rm -rf "$work/dev-obj" "$work/dev"; "${build_dev[@]}"; }
   strip_clean() { rm -rf "$work/strip-obj" "$work/strip"; "${build_strip[@]}"; }
 
-  # Warm-up (page cache, the task assembly, the tools), outside the measurements.
-  "${build_ours[@]}" -p:KernelRunMake=true > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
+  # Warm-up (page cache, the task assembly, the tools), outside the measurements; with REUSE_PROBE without make.
+  local warm_make=true; [ -z "$again" ] || warm_make=false
+  "${build_ours[@]}" -p:KernelRunMake=$warm_make > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
   (kernel_phase) > "$work/logs/warmup-kernel.log" 2>&1
   [ ${#build_base[@]} -eq 0 ] || "${build_base[@]}" > "$work/logs/warmup-base.log" 2>&1 || { tail -30 "$work/logs/warmup-base.log"; exit 1; }
   local i
