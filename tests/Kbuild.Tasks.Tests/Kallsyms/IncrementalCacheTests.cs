@@ -26,7 +26,7 @@ public sealed class IncrementalCacheTests
             CollectionAssert.AreEqual(expected.Arrays[i].Bytes, actual.Arrays[i].Bytes, expected.Arrays[i].SymbolName);
     }
 
-    private static string TempDir() => Directory.CreateTempSubdirectory("kbuild-cache-").FullName;
+    private static string TempDir() => TestTemp.Directory("kbuild-cache-");
 
     [TestMethod]
     [DataRow("6.1")]
@@ -179,7 +179,7 @@ public sealed class ReservationObjectWriterTests
         var reservation = Reservation.Create(map, KallsymsLayout.For(version), new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative },
             KallsymsTarget.X86_64, new ReservationSlack(slackPercent, 0));
         Assert.IsTrue(ReservationObjectWriter.Supports(62, reservation.Table));
-        var dir = Directory.CreateTempSubdirectory("kbuild-reserve-o-").FullName;
+        var dir = TestTemp.Directory("kbuild-reserve-o-");
         File.WriteAllText(Path.Combine(dir, "r.S"), reservation.ToAssembly());
         Tool.RunChecked("gcc", ["-c", "-o", "r.o", "r.S"], dir);
 
