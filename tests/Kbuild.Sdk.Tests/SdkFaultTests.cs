@@ -88,12 +88,12 @@ public sealed class SdkFaultTests
     }
 
     [TestMethod]
-    [DataRow("KbuildReserveKallsyms")]
+    [DataRow("KbuildGenerateKallsyms")]
     [DataRow("_KbuildLinkCore")]
     [DataRow("_KbuildPatchKallsyms")]
     [DataRow("TestPostLink")]
     [DataRow("during-ld")]
-    [DataRow("KbuildReserveKallsyms", "INT")]
+    [DataRow("KbuildGenerateKallsyms", "INT")]
     [DataRow("_KbuildLinkCore", "INT")]
     [DataRow("_KbuildPatchKallsyms", "INT")]
     [DataRow("TestPostLink", "INT")]

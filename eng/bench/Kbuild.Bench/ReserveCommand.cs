@@ -6,7 +6,7 @@ namespace Kbuild.Bench;
 
 /// <summary>
 /// reserve &lt;kernel-version&gt; &lt;linker-script&gt; &lt;out.o&gt; &lt;object&gt;... [--group &lt;library&gt;...] [--all-symbols] [--repeat N]:
-/// the ReserveKallsyms task's steps one by one, each timed (ms, on stderr): the link's prediction (objects linked
+/// the GenerateKallsyms task's reservation steps one by one, each timed (ms, on stderr): the link's prediction (objects linked
 /// whole, the libraries after --group searched as a group), table generation (with compression), assembler text, <c>gcc -c</c>.
 /// </summary>
 public static class ReserveCommand

@@ -1,11 +1,24 @@
 using Kbuild.IO;
 using Kbuild.Diagnostics;
+using Kbuild.Kallsyms;
 
 namespace Kbuild.Linking;
 
 /// <summary>Assembles a kallsyms .S with the kernel's compiler driver (<c>$(CC) $(KBUILD_AFLAGS) -c</c>).</summary>
 public static class KallsymsObjectAssembler
 {
+    /// <summary>
+    /// The reservation's three files: its .S, the object assembled from it (the link input), and each array's
+    /// room (the image records no sizes, as the kernel's table does not), for the patcher.
+    /// </summary>
+    public static void WriteReservation(Reservation reservation, string assembly, string output, string roomsFile,
+        string compiler, string? flags, ToolProcess? tools = null)
+    {
+        AtomicOutput.WriteAllText(assembly, reservation.ToAssembly());
+        Assemble(compiler, flags, assembly, output, tools);
+        AtomicOutput.WriteAllText(roomsFile, reservation.Rooms.ToJson());
+    }
+
     /// <param name="compiler">The compiler command, possibly with leading words (e.g. "ccache gcc").</param>
     public static void Assemble(string compiler, string? flags, string source, string output, ToolProcess? tools = null)
     {

@@ -56,7 +56,7 @@ public static class KallsymsPatcher
             if (!labels.TryGetValue(array.SymbolName, out var label) || !reservedSizes.TryGetValue(array.SymbolName, out var reserved))
                 throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
                     $"{array.SymbolName} is {(label.Name == null ? "not defined in the linked image" : "not in the reservation's rooms")}, " +
-                    "so it was not linked with this kallsyms reservation object. Link it with the object KbuildReserveKallsyms " +
+                    "so it was not linked with this kallsyms reservation object. Link it with the object KbuildGenerateKallsyms " +
                     "writes (and check that the kernel version and kallsyms options match the reservation's).");
             if (reserved < 0 || label.Value + (ulong)reserved < label.Value)
                 throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,

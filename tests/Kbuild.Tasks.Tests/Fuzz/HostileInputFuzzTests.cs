@@ -48,7 +48,7 @@ public sealed class HostileInputFuzzTests
         var script = File.ReadAllText(Path.Combine(root, "samples", "minikernel", "minikernel.lds"));
         var lds = _tree.Write("kernel.lds", script);
 
-        // A linked image with a kallsyms reservation, the way ReserveKallsyms and LinkVmlinux make one.
+        // A linked image with a kallsyms reservation, the way GenerateKallsyms and LinkVmlinux make one.
         var layout = KallsymsLayout.For("6.12");
         var options = new KallsymsOptions { AllSymbols = true };
         var filter = SysmapFilter.ForKernel("6.12");
