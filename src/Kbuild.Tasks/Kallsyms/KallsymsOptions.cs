@@ -25,6 +25,16 @@ public sealed record KallsymsOptions
     /// (offsets are stored truncated to 32 bits).
     /// </summary>
     public bool PlaceholderAddresses { get; init; }
+
+    /// <summary>The options for the switches a kernel's link-vmlinux.sh passes scripts/kallsyms (a layout that is
+    /// always base-relative implies --base-relative).</summary>
+    public static KallsymsOptions FromSwitches(IReadOnlyCollection<string> switches, KallsymsLayout layout) => new()
+    {
+        AllSymbols = switches.Contains("--all-symbols"),
+        AbsolutePercpu = switches.Contains("--absolute-percpu"),
+        BaseRelative = switches.Contains("--base-relative") || layout.AlwaysBaseRelative,
+        LtoClang = switches.Contains("--lto-clang"),
+    };
 }
 
 /// <summary>What the table is assembled for: ELF class (pointer size, alignment) and byte order.</summary>

@@ -11,7 +11,7 @@ namespace Kbuild.KernelTree;
 /// <see cref="RunArchPostlink"/>, and last <see cref="WriteSavedCommand"/> (make writes .vmlinux.cmd
 /// only after the whole cmd_link_vmlinux succeeded).
 /// </summary>
-public static partial class KernelPostLink
+public static partial class KernelPostLinkSteps
 {
     /// <summary>
     /// CONFIG_BUILDTIME_TABLE_SORT: sorts __ex_table (and the ORC tables) in place by running the
@@ -55,6 +55,40 @@ public static partial class KernelPostLink
     /// <summary>True when <paramref name="vmlinux"/> is the build directory's own vmlinux (make's target).</summary>
     public static bool IsBuildDirVmlinux(KbuildValues kbuild, string vmlinux) =>
         Path.GetFullPath(vmlinux) == Path.Combine(kbuild.BuildDir, "vmlinux");
+
+    /// <summary>
+    /// On the staged (patched, not yet published) image: <see cref="SortTables"/>, and — when the image becomes the
+    /// build directory's own vmlinux — <see cref="RunArchPostlink"/>, whose side outputs (x86: vmlinux.relocs) are
+    /// renamed into place here, right before the image is. .vmlinux.cmd is removed first, so until <see cref="Adopt"/>
+    /// writes it again a plain make relinks rather than trust a pair an interrupted build may have left half-replaced.
+    /// </summary>
+    public static void RunOnStaged(KbuildValues kbuild, string stagedVmlinux, string outputPath, ToolProcess? tools = null)
+    {
+        SortTables(kbuild, stagedVmlinux, tools);
+        if (!IsBuildDirVmlinux(kbuild, outputPath)) return;
+        var sideOutputs = RunArchPostlink(kbuild, stagedVmlinux, tools);
+        File.Delete(Path.Combine(kbuild.BuildDir, ".vmlinux.cmd"));
+        PublishSideOutputs(sideOutputs);
+    }
+
+    /// <summary>
+    /// After the image was published: for the build directory's own vmlinux the .vmlinux.cmd make compares
+    /// (<see cref="WriteSavedCommand"/>), so a later <c>make bzImage</c> uses it without relinking; then vmlinux and
+    /// System.map touched (both stay newer than .vmlinux.cmd; nothing in them changes) and the stamp written newest,
+    /// all at one time taken from the clock, not the file system's, which can lag it. Returns whether make adopts it.
+    /// </summary>
+    public static bool Adopt(KbuildValues kbuild, string vmlinux, string? systemMap, string stamp, ToolProcess? tools = null)
+    {
+        var adopted = IsBuildDirVmlinux(kbuild, vmlinux);
+        File.Delete(stamp);
+        if (adopted) WriteSavedCommand(kbuild, tools);
+        var now = DateTime.UtcNow;
+        File.SetLastWriteTimeUtc(vmlinux, now);
+        if (systemMap is { Length: > 0 } map && File.Exists(map)) File.SetLastWriteTimeUtc(map, now);
+        File.WriteAllText(stamp, kbuild.Release + "\n");
+        File.SetLastWriteTimeUtc(stamp, now);
+        return adopted;
+    }
 
     /// <summary>Renames staged side outputs of the postlink onto their places in the build directory.</summary>
     public static void PublishSideOutputs(IEnumerable<StagedFile> files)
