@@ -18,15 +18,14 @@ public static class ReserveCommand
         var (version, script, output) = (positional[0], positional[1], positional[2]);
         var group = args.Contains("--group") ? args[(Array.IndexOf(args, "--group") + 1)..].TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList() : [];
         var objects = positional[3..].Except(group).ToList();
-        var options = new KallsymsOptions { AllSymbols = args.Contains("--all-symbols"), BaseRelative = true };
+        var rules = KallsymsRules.For(version, new KallsymsOptions { AllSymbols = args.Contains("--all-symbols"), BaseRelative = true });
         for (int i = 0; i < repeat; i++)
         {
             var clock = Stopwatch.StartNew();
             double Lap() { var ms = clock.Elapsed.TotalMilliseconds; clock.Restart(); return ms; }
-            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, KallsymsLayout.For(version), options,
-                SysmapFilter.ForKernel(version));
+            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, rules.Layout, rules.Options, rules.Filter);
             var predict = Lap();
-            var reservation = Reservation.Create(superset, KallsymsLayout.For(version), options, KallsymsTarget.X86_64, ReservationSlack.None);
+            var reservation = Reservation.Create(superset, rules.Layout, rules.Options, KallsymsTarget.X86_64, ReservationSlack.None);
             var generate = Lap();
             var source = Path.ChangeExtension(output, ".S");
             File.WriteAllText(source, reservation.ToAssembly());

@@ -36,9 +36,9 @@ public static class BuildId
             var bytes = image.ReadSection(section);
             for (var at = 0; at + 12 <= bytes.Length;)
             {
-                var nameSize = U32(bytes.AsSpan(at), image.IsLittleEndian);
-                var descSize = U32(bytes.AsSpan(at + 4), image.IsLittleEndian);
-                var type = U32(bytes.AsSpan(at + 8), image.IsLittleEndian);
+                var nameSize = image.ByteOrder.U32(bytes.AsSpan(at));
+                var descSize = image.ByteOrder.U32(bytes.AsSpan(at + 4));
+                var type = image.ByteOrder.U32(bytes.AsSpan(at + 8));
                 var descAt = at + 12 + Align4(nameSize);
                 var end = descAt + Align4(descSize);
                 if (nameSize > int.MaxValue / 2 || descSize > int.MaxValue / 2 || end > bytes.Length) break;
@@ -108,12 +108,12 @@ public static class BuildId
     {
         using var h = IncrementalHash.CreateHash(hash == BuildIdHash.Sha1 ? HashAlgorithmName.SHA1 : HashAlgorithmName.MD5);
         var elf64 = image.Class == ElfClass.Elf64;
-        var little = image.IsLittleEndian;
+        var order = image.ByteOrder;
         var header = Read(file, 0, elf64 ? 64 : 52, image.Path);
-        long phoff = elf64 ? (long)U64(header.AsSpan(32), little) : U32(header.AsSpan(28), little);
-        long shoff = elf64 ? (long)U64(header.AsSpan(40), little) : U32(header.AsSpan(32), little);
-        int phentsize = U16(header.AsSpan(elf64 ? 54 : 42), little), phnum = U16(header.AsSpan(elf64 ? 56 : 44), little);
-        int shentsize = U16(header.AsSpan(elf64 ? 58 : 46), little);
+        long phoff = elf64 ? (long)order.U64(header.AsSpan(32)) : order.U32(header.AsSpan(28));
+        long shoff = elf64 ? (long)order.U64(header.AsSpan(40)) : order.U32(header.AsSpan(32));
+        int phentsize = order.U16(header.AsSpan(elf64 ? 54 : 42)), phnum = order.U16(header.AsSpan(elf64 ? 56 : 44));
+        int shentsize = order.U16(header.AsSpan(elf64 ? 58 : 46));
         header.AsSpan(elf64 ? 32 : 28, elf64 ? 16 : 8).Clear();
         h.AppendData(header);
         h.AppendData(Read(file, phoff, phnum * phentsize, image.Path));
@@ -164,7 +164,4 @@ public static class BuildId
     }
 
     private static long Align4(uint value) => (value + 3L) & ~3L;
-    private static ushort U16(ReadOnlySpan<byte> b, bool little) => little ? BinaryPrimitives.ReadUInt16LittleEndian(b) : BinaryPrimitives.ReadUInt16BigEndian(b);
-    private static uint U32(ReadOnlySpan<byte> b, bool little) => little ? BinaryPrimitives.ReadUInt32LittleEndian(b) : BinaryPrimitives.ReadUInt32BigEndian(b);
-    private static ulong U64(ReadOnlySpan<byte> b, bool little) => little ? BinaryPrimitives.ReadUInt64LittleEndian(b) : BinaryPrimitives.ReadUInt64BigEndian(b);
 }

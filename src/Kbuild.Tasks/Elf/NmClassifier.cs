@@ -8,7 +8,6 @@ public sealed class NmClassifier
 {
     private const ushort EM_X86_64 = 62;
     private static readonly uint SHN_X86_64_LCOMMON = ElfSymbol.ReservedIndex(0xFF02);
-    private const ulong SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXECINSTR = 4;
 
     /// <summary>Lowercase letter per section index; '\0' where BFD makes no section (symbols there are absolute).</summary>
     private readonly char[] _sectionLetters;
@@ -89,12 +88,12 @@ public sealed class NmClassifier
         char byName = LetterByName(s.Name);
         if (byName != '?') return byName;
         bool hasContents = s.Type != ElfSection.SHT_NOBITS;
-        bool load = (s.Flags & SHF_ALLOC) != 0 && hasContents;
-        if ((s.Flags & SHF_EXECINSTR) != 0) return 't';
-        if (load) return (s.Flags & SHF_WRITE) == 0 ? 'r' : 'd';
+        bool load = (s.Flags & ElfSection.SHF_ALLOC) != 0 && hasContents;
+        if ((s.Flags & ElfSection.SHF_EXECINSTR) != 0) return 't';
+        if (load) return (s.Flags & ElfSection.SHF_WRITE) == 0 ? 'r' : 'd';
         if (!hasContents) return 'b';
-        if ((s.Flags & SHF_ALLOC) == 0 && IsDebugSectionName(s.Name)) return 'N';
-        if ((s.Flags & SHF_WRITE) == 0) return 'n';
+        if ((s.Flags & ElfSection.SHF_ALLOC) == 0 && IsDebugSectionName(s.Name)) return 'N';
+        if ((s.Flags & ElfSection.SHF_WRITE) == 0) return 'n';
         return '?';
     }
 

@@ -116,32 +116,28 @@ public static class KallsymsDecoder
 
         public uint UInt32(ulong address, int offset) => UInt32(Image.ReadFrom(address), offset);
 
-        public uint UInt32(ReadOnlySpan<byte> data, int offset) => Image.IsLittleEndian
-            ? BinaryPrimitives.ReadUInt32LittleEndian(data[offset..])
-            : BinaryPrimitives.ReadUInt32BigEndian(data[offset..]);
+        public uint UInt32(ReadOnlySpan<byte> data, int offset) => new ByteOrder(Image.IsLittleEndian).U32(data[offset..]);
 
-        public ushort UInt16(ReadOnlySpan<byte> data, int offset) => Image.IsLittleEndian
-            ? BinaryPrimitives.ReadUInt16LittleEndian(data[offset..])
-            : BinaryPrimitives.ReadUInt16BigEndian(data[offset..]);
+        public ushort UInt16(ReadOnlySpan<byte> data, int offset) => new ByteOrder(Image.IsLittleEndian).U16(data[offset..]);
 
-        public ulong Pointer(ReadOnlySpan<byte> data, int offset) => Image.PointerSize == 4
-            ? UInt32(data, offset)
-            : Image.IsLittleEndian
-                ? BinaryPrimitives.ReadUInt64LittleEndian(data[offset..])
-                : BinaryPrimitives.ReadUInt64BigEndian(data[offset..]);
+        public ulong Pointer(ReadOnlySpan<byte> data, int offset) =>
+            new ByteOrder(Image.IsLittleEndian).Pointer(data[offset..], wide: Image.PointerSize == 8);
 
         public KbuildException Inconsistent(string what) =>
             new(ErrorCodes.KallsymsTableUnreadable, Image.Name,
                 $"the kallsyms table is inconsistent: {what}. The image's table is damaged or was patched wrongly; relink it.");
     }
 
+    /// <summary>The table's labels in a linked image: each defined kallsyms_* symbol by name (the first of a name).</summary>
+    public static Dictionary<string, ElfSymbol> Labels(ElfImage image) => image.ReadSymbols()
+        .Where(s => !s.IsUndefined && s.Name.StartsWith("kallsyms_", StringComparison.Ordinal))
+        .GroupBy(s => s.Name)
+        .ToDictionary(g => g.Key, g => g.First());
+
     /// <summary>An ELF file: arrays found through .symtab, bytes read from the section that holds them.</summary>
     private sealed class ElfTableImage(ElfImage elf) : IImage
     {
-        private readonly Dictionary<string, ulong> _symbols = elf.ReadSymbols()
-            .Where(s => s.Name.StartsWith("kallsyms_", StringComparison.Ordinal) && !s.IsUndefined)
-            .GroupBy(s => s.Name)
-            .ToDictionary(g => g.Key, g => g.First().Value);
+        private readonly Dictionary<string, ulong> _symbols = Labels(elf).ToDictionary(l => l.Key, l => l.Value.Value);
         private readonly Dictionary<int, byte[]> _sections = [];
 
         public string Name => elf.Path;

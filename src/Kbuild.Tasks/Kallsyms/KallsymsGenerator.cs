@@ -235,27 +235,12 @@ public sealed class KallsymsGenerator
 
     private void WritePointer(Span<byte> slot, ulong value)
     {
-        if (_target.PointerSize == 8) WriteUInt64(slot, value);
-        else WriteUInt32(slot, unchecked((uint)value));
+        new ByteOrder(_target.IsLittleEndian).WritePointer(slot, value, wide: _target.PointerSize == 8);
     }
 
-    private void WriteUInt64(Span<byte> slot, ulong value)
-    {
-        if (_target.IsLittleEndian) BinaryPrimitives.WriteUInt64LittleEndian(slot, value);
-        else BinaryPrimitives.WriteUInt64BigEndian(slot, value);
-    }
+    private void WriteUInt32(Span<byte> slot, uint value) => new ByteOrder(_target.IsLittleEndian).WriteU32(slot, value);
 
-    private void WriteUInt32(Span<byte> slot, uint value)
-    {
-        if (_target.IsLittleEndian) BinaryPrimitives.WriteUInt32LittleEndian(slot, value);
-        else BinaryPrimitives.WriteUInt32BigEndian(slot, value);
-    }
-
-    private void WriteUInt16(Span<byte> slot, ushort value)
-    {
-        if (_target.IsLittleEndian) BinaryPrimitives.WriteUInt16LittleEndian(slot, value);
-        else BinaryPrimitives.WriteUInt16BigEndian(slot, value);
-    }
+    private void WriteUInt16(Span<byte> slot, ushort value) => new ByteOrder(_target.IsLittleEndian).WriteU16(slot, value);
 
     /// <summary>A "PTR _text ± k" slot: the linked value plus the relocation that produces it.</summary>
     private TextRelocation TextRelative(Span<byte> slot, int offset, ulong address)

@@ -49,8 +49,7 @@ public static class KallsymsInspection
 
     /// <summary>The table the kernel's rules make from the image's own symbols (System.map filtered by scripts/kallsyms).</summary>
     public static IReadOnlyList<NmSymbol> ExpectedTable(ElfImage image, KernelVersion version, KallsymsOptions options) =>
-        KallsymsGenerator.Generate(SysmapWriter.Symbols(image, SysmapFilter.ForKernel(version.ToString())),
-            KallsymsLayout.For(version), options, new KallsymsTarget(image.Class, image.IsLittleEndian), image.Path).Symbols;
+        KallsymsRules.For(version, options).TableOf(image).Symbols;
 
     /// <summary>The image's table against <see cref="ExpectedTable"/>: how many symbols it should hold, and the first
     /// difference (null when they agree).</summary>

@@ -56,13 +56,20 @@ public abstract class KallsymsLayout
 
     /// <summary>The layout for a kernel version, or <see cref="ErrorCodes.KallsymsVersionUnsupported"/>.</summary>
     public static KallsymsLayout For(KernelVersion version) =>
-        Supported.FirstOrDefault(l => l.Series.Major == version.Major && l.Series.Minor == version.Minor)
+        TryFor(version)
         ?? throw new KbuildException(ErrorCodes.KallsymsVersionUnsupported, null,
             $"no kallsyms layout for Linux {version.Major}.{version.Minor}; supported kernel series: " +
             $"{string.Join(", ", Supported.Select(l => l.Description))}. Set KernelVersion to one of them " +
             "or add a KallsymsLayout for this series.");
 
     public static KallsymsLayout For(string version) => For(KernelVersion.Parse(version));
+
+    /// <summary>The one lookup of a kernel series: its layout (and through it its System.map filter), or null.</summary>
+    public static KallsymsLayout? TryFor(KernelVersion version) =>
+        Supported.FirstOrDefault(l => l.Series.Major == version.Major && l.Series.Minor == version.Minor);
+
+    /// <summary>The series' scripts/mksysmap: which nm lines System.map (and so every table) leaves out.</summary>
+    public abstract SysmapFilter SystemMapFilter { get; }
 
     /// <summary>The major.minor series this layout covers (any patch level).</summary>
     public abstract KernelVersion Series { get; }
@@ -94,6 +101,7 @@ public abstract class KallsymsLayout
 public sealed class Linux6_1Layout : KallsymsLayout
 {
     public override KernelVersion Series => new(6, 1);
+    public override SysmapFilter SystemMapFilter => SysmapFilter.Linux6_1;
     public override string Description => "6.1 (Linux 6.1 LTS, as in Debian linux-source-6.1 6.1.192)";
 
     public override IReadOnlyList<KallsymsArrayKind> EmissionOrder { get; } =
@@ -131,6 +139,7 @@ public sealed class Linux6_1Layout : KallsymsLayout
 public sealed class Linux6_12Layout : KallsymsLayout
 {
     public override KernelVersion Series => new(6, 12);
+    public override SysmapFilter SystemMapFilter => SysmapFilter.Linux6_12;
     public override string Description => "6.12 (Linux 6.12 LTS, as in Debian linux-source-6.12)";
 
     public override IReadOnlyList<KallsymsArrayKind> EmissionOrder { get; } =

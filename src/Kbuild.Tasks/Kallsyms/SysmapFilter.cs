@@ -32,7 +32,8 @@ public sealed partial class SysmapFilter
     [GeneratedRegex(@"(?:\ [aNUw]\ )|(?:\ \$)|(?:\ \.L)|(?:\ __efistub_)|(?:\ __pi_\$)|(?:\ __pi_\.L)|(?:\ __kvm_nvhe_\$)|(?:\ __kvm_nvhe_\.L)|(?:\ __[a-zA-Z0-9]*Thunk_)|(?:\ __kcfi_typeid_)|(?:\ __kvm_nvhe___kcfi_typeid_)|(?:\ __pi___kcfi_typeid_)|(?:\ __crc_)|(?:\ __kstrtab_)|(?:\ __kstrtabns_)|(?:_from_arm\z)|(?:_from_thumb\z)|(?:_veneer\z)|(?:\ L0\z)|(?:\ _SDA_BASE_\z)|(?:\ _SDA2_BASE_\z)|(?:\.long_branch\.)|(?:\.plt_branch\.)", RegexOptions.CultureInvariant)]
     private static partial Regex Linux6_12Deleted();
 
-    public static IReadOnlyList<SysmapFilter> Supported { get; } = [Linux6_1, Linux6_12];
+    /// <summary>The filters of the supported series (<see cref="KallsymsLayout.Supported"/>).</summary>
+    public static IReadOnlyList<SysmapFilter> Supported => KallsymsLayout.Supported.Select(l => l.SystemMapFilter).ToList();
 
     private readonly Regex _deleted;
 
@@ -65,7 +66,8 @@ public sealed partial class SysmapFilter
     public static SysmapFilter ForKernel(string kernelVersion)
     {
         var series = Regex.Match(kernelVersion ?? "", @"^\s*(\d+\.\d+)(?:$|[.\-+~_ ])");
-        var filter = series.Success ? Supported.FirstOrDefault(f => f.KernelSeries == series.Groups[1].Value) : null;
+        var filter = series.Success && KernelVersion.TryParse(series.Groups[1].Value, out var version)
+            ? KallsymsLayout.TryFor(version)?.SystemMapFilter : null;
         return filter ?? throw new KbuildException(ErrorCodes.SysmapVersionUnsupported, null,
             $"no System.map filter for kernel version '{kernelVersion}'; supported kernel series: " +
             $"{string.Join(", ", Supported.Select(f => f.KernelSeries))}. Pass one of them (e.g. \"6.1.192\"), or add the " +

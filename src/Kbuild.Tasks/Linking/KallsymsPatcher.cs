@@ -45,10 +45,7 @@ public static class KallsymsPatcher
     /// <summary>Finds each array's room: the address of its label in the image, the reserved size from the reservation's rooms.</summary>
     public static KallsymsPatchPlan Plan(ElfImage image, KallsymsTable table, ReservationRooms reservation)
     {
-        var labels = image.ReadSymbols()
-            .Where(s => !s.IsUndefined && s.Name.StartsWith("kallsyms_", StringComparison.Ordinal))
-            .GroupBy(s => s.Name)
-            .ToDictionary(g => g.Key, g => g.First());
+        var labels = KallsymsDecoder.Labels(image);
         var reservedSizes = reservation.Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved);
         var rooms = new List<ArrayRoom>();
         foreach (var array in table.Arrays)
@@ -107,10 +104,7 @@ public static class KallsymsPatcher
             foreach (var (fileOffset, addend, wide) in addends)
             {
                 var field = new byte[wide ? 8 : 4];
-                if (wide && littleEndian) BinaryPrimitives.WriteInt64LittleEndian(field, addend);
-                else if (wide) BinaryPrimitives.WriteInt64BigEndian(field, addend);
-                else if (littleEndian) BinaryPrimitives.WriteInt32LittleEndian(field, (int)addend);
-                else BinaryPrimitives.WriteInt32BigEndian(field, (int)addend);
+                new ByteOrder(littleEndian).WritePointer(field, unchecked((ulong)addend), wide);
                 file.Position = fileOffset;
                 file.Write(field);
             }
@@ -160,7 +154,7 @@ public static class KallsymsPatcher
                 }
                 var position = (int)(r.Offset - room.Address);
                 var value = position + pointerSize <= room.Array.Size
-                    ? ReadPointer(room.Array.Bytes.AsSpan(position), wide, image.IsLittleEndian)
+                    ? image.ByteOrder.Pointer(room.Array.Bytes.AsSpan(position), wide)
                     : 0;
                 var addendOffset = (long)section.Offset + i * (wide ? 24L : 12L) + (wide ? 16 : 8);
                 var addend = unchecked((long)(value - symbolValue));
@@ -172,11 +166,6 @@ public static class KallsymsPatcher
         }
         return result;
     }
-
-    private static ulong ReadPointer(ReadOnlySpan<byte> bytes, bool wide, bool littleEndian) =>
-        wide
-            ? littleEndian ? BinaryPrimitives.ReadUInt64LittleEndian(bytes) : BinaryPrimitives.ReadUInt64BigEndian(bytes)
-            : littleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(bytes) : BinaryPrimitives.ReadUInt32BigEndian(bytes);
 
     private static void Verify(string patchedPath, KallsymsPatchPlan plan, Func<ElfImage, IReadOnlyList<NmSymbol>> decode)
     {
