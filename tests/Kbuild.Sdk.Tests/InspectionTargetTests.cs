@@ -1,4 +1,5 @@
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.Tests;
 
 namespace Kbuild.Sdk.Tests;

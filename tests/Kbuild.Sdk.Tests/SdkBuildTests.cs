@@ -1,4 +1,6 @@
 using Kbuild.Tests;
+using Kbuild.Elf;
+using Kbuild.Symbols;
 
 namespace Kbuild.Sdk.Tests;
 

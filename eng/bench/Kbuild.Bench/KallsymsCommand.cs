@@ -1,5 +1,5 @@
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 
 namespace Kbuild.Bench;
 

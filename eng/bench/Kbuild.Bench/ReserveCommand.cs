@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
 namespace Kbuild.Bench;
 

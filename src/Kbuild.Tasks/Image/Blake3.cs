@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Kbuild.Elf;
+namespace Kbuild.Image;
 
 /// <summary>
 /// BLAKE3 (unkeyed, default mode), the hash ld.lld uses for --build-id=sha1|md5 (truncated to 20 or 16 bytes).

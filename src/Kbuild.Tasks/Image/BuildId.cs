@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Kbuild.Diagnostics;
+using Kbuild.Elf;
 
-namespace Kbuild.Elf;
+namespace Kbuild.Image;
 
 /// <summary>The linker whose build-ID rule applies to an image.</summary>
 public enum BuildIdLinker { GnuLd, Lld }

@@ -2,9 +2,10 @@ using Kbuild.IO;
 using System.Buffers.Binary;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Image;
 
 /// <summary>Where one array of the real table goes in the linked image, and the room the reservation left it.</summary>
 public sealed record ArrayRoom(KallsymsArray Array, ulong Address, long FileOffset, int Reserved)

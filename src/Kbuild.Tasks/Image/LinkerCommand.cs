@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Image;
 
 /// <summary>
 /// The final vmlinux link, argument for argument as scripts/link-vmlinux.sh runs it:

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Image;
 
 public enum LinkerSeverity { Error, Warning, Message }
 

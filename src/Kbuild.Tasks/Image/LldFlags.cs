@@ -1,4 +1,4 @@
-namespace Kbuild.Linking;
+namespace Kbuild.Image;
 
 /// <summary>
 /// Makes the kernel's linker flags acceptable to ld.lld. The kernel picks flags for the LD it was configured

@@ -1,7 +1,7 @@
 using Kbuild.Diagnostics;
 using Kbuild.IO;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Image;
 
 /// <summary>
 /// Runs the vmlinux link: finds the linker, adapts the kernel's flags to it (ld.lld gets the GNU ld flags minus the

@@ -1,7 +1,7 @@
 using System.Text;
 using Kbuild.Diagnostics;
 
-namespace Kbuild.Archives;
+namespace Kbuild.Inputs;
 
 /// <summary>
 /// One member of an archive: the name `ar t` and `nm` print, and where its bytes are.

@@ -1,6 +1,7 @@
 using Kbuild.Elf;
+using Kbuild.Symbols;
 
-namespace Kbuild.Archives;
+namespace Kbuild.Inputs;
 
 /// <summary>
 /// One ELF object the linker reads: a plain object file, or a member of an archive (regular or thin).

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Inputs;
 
 /// <summary>Reading a linker script for the parsers beside it.</summary>
 internal static partial class LinkerScriptFile

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Inputs;
 
 /// <summary>
 /// An output section statement of a linker script, in script order (<c>/DISCARD/</c> included). ld keeps an output

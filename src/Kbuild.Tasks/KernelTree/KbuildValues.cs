@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 
@@ -28,7 +29,7 @@ public sealed partial class KbuildValues
 
     public string BuildDir { get; }
     public KernelRelease Release { get; }
-    public Kallsyms.KernelVersion Version => Release.Version;
+    public Table.KernelVersion Version => Release.Version;
     public KernelConfig Config { get; }
 
     /// <summary><c>$&lt;</c> of the vmlinux rule: the source tree's scripts/link-vmlinux.sh.</summary>
@@ -102,8 +103,8 @@ public sealed partial class KbuildValues
     public string VmlinuxFlags => MapFlag is { } map ? $"{LdflagsVmlinux} {map}" : LdflagsVmlinux;
 
     /// <summary><see cref="KallsymsOptions"/> as the table's options (6.12 is always base-relative).</summary>
-    public Kallsyms.KallsymsOptions KallsymsSwitches =>
-        Kallsyms.KallsymsOptions.FromSwitches(KallsymsOptions, Kallsyms.KallsymsLayout.For(Version));
+    public Table.KallsymsOptions KallsymsSwitches =>
+        Table.KallsymsOptions.FromSwitches(KallsymsOptions, Table.KallsymsLayout.For(Version));
 
     /// <summary>link-vmlinux.sh's <c>-Map=vmlinux.map</c> with CONFIG_VMLINUX_MAP (the map of the final link), else null.</summary>
     public string? MapFlag => Config.IsEnabled("VMLINUX_MAP") ? $"-Map={InBuildDir("vmlinux.map")}" : null;

@@ -1,5 +1,5 @@
 using Kbuild.Diagnostics;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 

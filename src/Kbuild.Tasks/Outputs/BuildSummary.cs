@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Outputs;
 
 /// <summary>
 /// One step of the pipeline as the build clocked it: when its target started and ended, and whether it did

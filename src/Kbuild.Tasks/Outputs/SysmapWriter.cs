@@ -3,8 +3,9 @@ using System.Buffers;
 using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Symbols;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Outputs;
 
 /// <summary>System.map from a linked ELF, as the kernel's scripts/mksysmap makes it: `nm -n` lines minus the ones
 /// the kernel series' filter deletes.</summary>

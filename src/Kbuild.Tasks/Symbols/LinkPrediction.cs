@@ -1,9 +1,9 @@
-using Kbuild.Archives;
-using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Inputs;
+using Kbuild.Table;
+using Kbuild.Diagnostics;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Symbols;
 
 /// <summary>
 /// The symbols a link will give its output, as nm lists them, predicted from the link inputs and the linker script

@@ -1,4 +1,5 @@
-namespace Kbuild.Elf;
+using Kbuild.Elf;
+namespace Kbuild.Symbols;
 
 /// <summary>
 /// The symbol type letters of GNU nm 2.40 for ELF: binutils' <c>bfd_decode_symclass</c> applied to the flags and

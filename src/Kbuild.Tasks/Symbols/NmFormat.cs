@@ -1,6 +1,7 @@
 using System.Text;
+using Kbuild.Elf;
 
-namespace Kbuild.Elf;
+namespace Kbuild.Symbols;
 
 /// <summary>nm's BSD output lines: "%08x"/"%016x" value (blanks for undefined), space, letter, space, name.</summary>
 public static class NmFormat

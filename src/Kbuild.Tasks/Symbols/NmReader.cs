@@ -1,4 +1,5 @@
-namespace Kbuild.Elf;
+using Kbuild.Elf;
+namespace Kbuild.Symbols;
 
 /// <summary>What GNU nm prints for an ELF: type letters as binutils decodes them, in `nm -n` order.</summary>
 public static class NmReader

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
+using Kbuild.Table;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Symbols;
 
 /// <summary>
 /// The lines the kernel's scripts/mksysmap deletes from `nm -n vmlinux`, as data: one definition per kernel series,

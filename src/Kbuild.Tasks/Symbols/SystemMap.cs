@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Kbuild.Diagnostics;
-using Kbuild.Elf;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Symbols;
 
 /// <summary>
 /// Reads System.map / <c>nm -n</c> text: one "hexaddress type name" per line. Names are Latin-1 strings

@@ -3,7 +3,7 @@ using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>
 /// Writes a table as GNU assembler source that assembles to the same .rodata bytes as the kernel's

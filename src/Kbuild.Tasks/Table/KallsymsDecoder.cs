@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Symbols;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>
 /// Reads a kallsyms table back out of a linked image the way the kernel's kernel/kallsyms.c does

@@ -3,8 +3,9 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Symbols;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>
 /// Port of the kernel's scripts/kallsyms main(): read_map, shrink_table, make_percpus_absolute,

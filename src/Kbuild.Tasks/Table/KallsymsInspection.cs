@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Symbols;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>Where a decoded table first differs from the one its symbols call for (null entries: one list ended).</summary>
 public sealed record KallsymsDifference(int Index, NmSymbol? Decoded, NmSymbol? Expected, int DecodedCount, int ExpectedCount)

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using Kbuild.Diagnostics;
+using Kbuild.Symbols;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>The arrays scripts/kallsyms emits, named by the symbol that labels each.</summary>
 public enum KallsymsArrayKind

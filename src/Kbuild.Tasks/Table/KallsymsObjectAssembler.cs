@@ -1,8 +1,8 @@
 using Kbuild.IO;
 using Kbuild.Diagnostics;
-using Kbuild.Kallsyms;
+using Kbuild.Image;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Table;
 
 /// <summary>Assembles a kallsyms .S with the kernel's compiler driver (<c>$(CC) $(KBUILD_AFLAGS) -c</c>).</summary>
 public static class KallsymsObjectAssembler

@@ -1,6 +1,6 @@
 using Kbuild.Elf;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>
 /// The switches of scripts/kallsyms, plus <see cref="PlaceholderAddresses"/> for building a reservation table.

@@ -1,6 +1,8 @@
 using Kbuild.Elf;
+using Kbuild.Outputs;
+using Kbuild.Symbols;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>
 /// The kernel's rules for one table: its series' layout (scripts/kallsyms) and System.map filter (scripts/mksysmap),

@@ -1,6 +1,6 @@
-using Kbuild.Elf;
+using Kbuild.Symbols;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>A pointer-sized slot in an array that the kernel's .S writes as "PTR _text + Addend".</summary>
 public readonly record struct TextRelocation(int Offset, long Addend);

@@ -1,7 +1,7 @@
-using Kbuild.Archives;
-using Kbuild.Kallsyms;
+using Kbuild.Inputs;
+using Kbuild.Symbols;
 
-namespace Kbuild.Linking;
+namespace Kbuild.Table;
 
 /// <summary>
 /// Pass 1 of the single link: the reservation for the table the link will need, from the link inputs and the

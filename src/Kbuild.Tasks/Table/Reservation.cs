@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Kbuild.Diagnostics;
-using Kbuild.Elf;
+using Kbuild.Symbols;
 
-namespace Kbuild.Kallsyms;
+namespace Kbuild.Table;
 
 /// <summary>Extra room per array: a percentage of the reservation table's size, and at least a number of bytes.</summary>
 public readonly record struct ReservationSlack(int Percent, int MinimumBytes)

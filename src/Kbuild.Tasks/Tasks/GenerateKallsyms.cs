@@ -1,8 +1,7 @@
 using Kbuild.IO;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
+using Kbuild.Table;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;

@@ -1,6 +1,6 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 using Kbuild.KernelTree;
 using Microsoft.Build.Framework;
 
@@ -18,7 +18,7 @@ public abstract class InspectKallsymsTask : KallsymsTask
     public string? KernelBuildDir { get; set; }
 
     protected (KernelVersion Version, KallsymsOptions Options, string Source) VmlinuxRules =>
-        KernelKallsymsRules.For(Vmlinux, KernelBuildDir, Kallsyms.KernelVersion.Parse(KernelVersion), Options);
+        KernelKallsymsRules.For(Vmlinux, KernelBuildDir, Table.KernelVersion.Parse(KernelVersion), Options);
 
     protected ElfImage OpenVmlinux() => ElfImage.Open(Vmlinux);
 }

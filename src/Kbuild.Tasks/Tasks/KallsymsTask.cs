@@ -1,4 +1,4 @@
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;

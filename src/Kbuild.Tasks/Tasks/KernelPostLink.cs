@@ -1,5 +1,6 @@
 using Kbuild.KernelTree;
 using Microsoft.Build.Framework;
+using Kbuild.Symbols;
 
 namespace Kbuild.Tasks;
 

@@ -1,5 +1,5 @@
 using Kbuild.Diagnostics;
-using Kbuild.Linking;
+using Kbuild.Image;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;

@@ -1,8 +1,8 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Image;
+using Kbuild.Table;
 using Kbuild.IO;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;
@@ -38,7 +38,7 @@ public sealed class PatchKallsyms : KallsymsTask
     protected override void Run()
     {
         var rules = Rules;
-        var rooms = Kallsyms.ReservationRooms.Read(ReservationRooms);
+        var rooms = Table.ReservationRooms.Read(ReservationRooms);
         // Copying a debug kernel takes a while: let it run while the real table is generated.
         using var staged = BackgroundCopy.Start(Image, OutputFile);
         KallsymsPatchPlan plan;

@@ -1,5 +1,6 @@
 using Kbuild.KernelTree;
-using Kbuild.Linking;
+using Kbuild.Image;
+using Kbuild.Table;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 

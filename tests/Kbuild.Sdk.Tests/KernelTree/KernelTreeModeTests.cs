@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.KernelTree;
 using Kbuild.Tests;
 

@@ -1,10 +1,12 @@
 using System.Text;
-using Kbuild.Archives;
-using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Image;
+using Kbuild.Inputs;
+using Kbuild.Outputs;
+using Kbuild.Symbols;
+using Kbuild.Table;
+using Kbuild.Diagnostics;
 using Kbuild.IO;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Fuzz;

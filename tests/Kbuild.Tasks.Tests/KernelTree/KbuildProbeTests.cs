@@ -1,5 +1,6 @@
 using Kbuild.Diagnostics;
 using Kbuild.KernelTree;
+using Kbuild.Table;
 
 namespace Kbuild.Tests.KernelTree;
 

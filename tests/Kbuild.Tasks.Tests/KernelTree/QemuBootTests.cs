@@ -1,4 +1,4 @@
-using Kbuild.Elf;
+using Kbuild.Symbols;
 
 namespace Kbuild.Tests.KernelTree;
 

@@ -1,9 +1,9 @@
-using Kbuild.Elf;
+using Kbuild.Image;
+using Kbuild.Inputs;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.IO;
 using Kbuild.Diagnostics;
-using Kbuild.Linking;
-using Kbuild.Archives;
-using Kbuild.Kallsyms;
 
 namespace Kbuild.Tests.Linking;
 
