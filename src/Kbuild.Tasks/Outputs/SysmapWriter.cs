@@ -8,23 +8,14 @@ using Kbuild.Symbols;
 namespace Kbuild.Outputs;
 
 /// <summary>System.map from a linked ELF, as the kernel's scripts/mksysmap makes it: `nm -n` lines minus the ones
-/// the kernel series' filter deletes.</summary>
+/// the kernel series' filter deletes (<see cref="SysmapFilter.ForEachKeptLine"/>).</summary>
 public static class SysmapWriter
 {
-    /// <summary>The symbols System.map lists, in its order.</summary>
-    public static IReadOnlyList<NmSymbol> Symbols(ElfImage image, SysmapFilter filter)
-    {
-        int digits = NmFormat.AddressDigits(image.Class);
-        var kept = new List<NmSymbol>();
-        ForEachKeptLine(NmReader.ReadSorted(image), digits, filter, (symbol, _) => kept.Add(symbol));
-        return kept;
-    }
-
     /// <summary>System.map's bytes for the ELF file.</summary>
     public static byte[] Render(ElfImage image, SysmapFilter filter)
     {
         var output = new ArrayBufferWriter<byte>(1 << 20);
-        ForEachKeptLine(NmReader.ReadSorted(image), NmFormat.AddressDigits(image.Class), filter, (_, line) =>
+        filter.ForEachKeptLine(NmReader.ReadSorted(image), NmFormat.AddressDigits(image.Class), (_, line) =>
         {
             var bytes = output.GetSpan(line.Length + 1);
             Encoding.Latin1.GetBytes(line, bytes);
@@ -50,20 +41,6 @@ public static class SysmapWriter
         {
             throw new KbuildException(ErrorCodes.SysmapWriteFailed, outputPath,
                 $"cannot write System.map '{outputPath}': {e.Message}; check that its directory exists and is writable.", inner: e);
-        }
-    }
-
-    private delegate void LineAction(NmSymbol symbol, ReadOnlySpan<char> line);
-
-    private static void ForEachKeptLine(IReadOnlyList<NmSymbol> sorted, int digits, SysmapFilter filter, LineAction keep)
-    {
-        var buffer = new char[256];
-        foreach (var symbol in sorted)
-        {
-            int length = NmFormat.LineLength(symbol, digits);
-            if (length > buffer.Length) buffer = new char[length * 2];
-            var line = buffer.AsSpan(0, NmFormat.FormatLine(symbol, digits, buffer));
-            if (filter.Keeps(line)) keep(symbol, line);
         }
     }
 }

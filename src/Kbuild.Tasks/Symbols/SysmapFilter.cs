@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
+using Kbuild.Elf;
 using Kbuild.Table;
 
 namespace Kbuild.Symbols;
@@ -62,6 +63,29 @@ public sealed partial class SysmapFilter
 
     /// <summary>Whether System.map keeps this nm line (without its newline).</summary>
     public bool Keeps(ReadOnlySpan<char> nmLine) => !_deleted.IsMatch(nmLine);
+
+    /// <summary>The symbols System.map lists for a linked image, in its order: where every kallsyms table starts.</summary>
+    public IReadOnlyList<NmSymbol> Symbols(ElfImage image)
+    {
+        var kept = new List<NmSymbol>();
+        ForEachKeptLine(NmReader.ReadSorted(image), NmFormat.AddressDigits(image.Class), (symbol, _) => kept.Add(symbol));
+        return kept;
+    }
+
+    public delegate void LineAction(NmSymbol symbol, ReadOnlySpan<char> line);
+
+    /// <summary>Each of the <c>nm -n</c> ordered symbols System.map keeps, with its line.</summary>
+    public void ForEachKeptLine(IReadOnlyList<NmSymbol> sorted, int digits, LineAction keep)
+    {
+        var buffer = new char[256];
+        foreach (var symbol in sorted)
+        {
+            int length = NmFormat.LineLength(symbol, digits);
+            if (length > buffer.Length) buffer = new char[length * 2];
+            var line = buffer.AsSpan(0, NmFormat.FormatLine(symbol, digits, buffer));
+            if (Keeps(line)) keep(symbol, line);
+        }
+    }
 
     /// <summary>The filter for a kernel version such as "6.1.192", "6.12" or "6.12.48-amd64" (by major.minor).</summary>
     public static SysmapFilter ForKernel(string kernelVersion)

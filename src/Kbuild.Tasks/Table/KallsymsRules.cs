@@ -1,5 +1,4 @@
 using Kbuild.Elf;
-using Kbuild.Outputs;
 using Kbuild.Symbols;
 
 namespace Kbuild.Table;
@@ -18,7 +17,7 @@ public sealed record KallsymsRules(KallsymsLayout Layout, SysmapFilter Filter, K
 
     /// <summary>The table of a linked image: its System.map symbols (nm -n through mksysmap's filter), its class and byte order.</summary>
     public KallsymsTable TableOf(ElfImage image) =>
-        KallsymsGenerator.Generate(SysmapWriter.Symbols(image, Filter), Layout, Options,
+        KallsymsGenerator.Generate(Filter.Symbols(image), Layout, Options,
             new KallsymsTarget(image.Class, image.IsLittleEndian), image.Path);
 
     /// <summary>

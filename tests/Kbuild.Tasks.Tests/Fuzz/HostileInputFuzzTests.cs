@@ -137,7 +137,7 @@ public sealed class HostileInputFuzzTests
         KallsymsPatchPlan plan;
         using (var elf = ElfImage.Open(image))
         {
-            var table = KallsymsGenerator.Generate(SysmapWriter.Symbols(elf, filter), KallsymsLayout.For("6.12"), options,
+            var table = KallsymsGenerator.Generate(filter.Symbols(elf), KallsymsLayout.For("6.12"), options,
                 new KallsymsTarget(elf.Class, elf.IsLittleEndian), image);
             plan = KallsymsPatcher.Plan(elf, table, _rooms!);
         }
