@@ -51,9 +51,6 @@ public sealed class KallsymsTable
     /// <summary>The value kallsyms_relative_base holds, or null for the absolute (kallsyms_addresses) layout.</summary>
     public ulong? RelativeBase { get; }
 
-    /// <summary>kallsyms_relative_base as "_text + addend", the addend its relocation carries.</summary>
-    public long RelativeBaseTextAddend => RelativeBase is { } b ? unchecked((long)(b - TextAddress)) : 0;
-
     /// <summary>Diagnostics the kernel's tool prints without failing (e.g. over-long names it leaves out).</summary>
     public IReadOnlyList<string> Warnings { get; }
 
