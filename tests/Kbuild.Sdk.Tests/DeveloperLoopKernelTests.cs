@@ -19,17 +19,8 @@ public sealed class DeveloperLoopKernelTests
         try
         {
             var project = Path.Combine(dir, "kernel.kproj");
-            File.WriteAllText(project, $"""
-                <Project>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
-                  <PropertyGroup>
-                    <KernelBuildDir>{build}</KernelBuildDir>
-                    <VmlinuxOutputPath>{dir}/$(Variant)/vmlinux</VmlinuxOutputPath>
-                    <IntermediateOutputPath>obj-$(Variant)/</IntermediateOutputPath>
-                  </PropertyGroup>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
-                </Project>
-                """);
+            KernelProject.Write(project,
+                [("KernelBuildDir", build), ("VmlinuxOutputPath", $"{dir}/$(Variant)/vmlinux"), ("IntermediateOutputPath", "obj-$(Variant)/")]);
             string Build(string variant, Dictionary<string, string> properties)
             {
                 properties["Variant"] = variant;
