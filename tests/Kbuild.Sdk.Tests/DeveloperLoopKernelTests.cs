@@ -1,4 +1,5 @@
 using Kbuild.Tests;
+using Kbuild.Symbols;
 
 namespace Kbuild.Sdk.Tests;
 
@@ -51,7 +52,7 @@ public sealed class DeveloperLoopKernelTests
 
     /// <summary>The image boots, its /proc/kallsyms lists what its own System.map holds at each address, and it names
     /// the symbols make's kernel names (ld.lld lays the kernel out at other addresses).</summary>
-    private static void AssertBootsWithItsOwnTable(string vmlinux, IReadOnlyList<Kbuild.Symbols.NmSymbol> reference)
+    private static void AssertBootsWithItsOwnTable(string vmlinux, IReadOnlyList<NmSymbol> reference)
     {
         var map = File.ReadAllLines(Path.Combine(Path.GetDirectoryName(vmlinux)!, "System.map"))
             .Select(l => l.Split(' ')).Select(p => $"{p[0]} {p[2]}").ToHashSet();
