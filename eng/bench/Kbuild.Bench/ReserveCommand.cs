@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
 namespace Kbuild.Bench;
 
 /// <summary>
 /// reserve &lt;kernel-version&gt; &lt;linker-script&gt; &lt;out.o&gt; &lt;object&gt;... [--group &lt;library&gt;...] [--all-symbols] [--repeat N]:
-/// the ReserveKallsyms task's steps one by one, each timed (ms, on stderr): the link's prediction (objects linked
+/// the GenerateKallsyms task's reservation steps one by one, each timed (ms, on stderr): the link's prediction (objects linked
 /// whole, the libraries after --group searched as a group), table generation (with compression), assembler text, <c>gcc -c</c>.
 /// With --symbol-cache FILE the prediction keeps the inputs' symbols there (the first run fills it, the next ones
 /// read it), and the reservation key (what a relink compares to keep the previous object) is timed too.
@@ -21,17 +21,16 @@ public static class ReserveCommand
         var (version, script, output) = (positional[0], positional[1], positional[2]);
         var group = args.Contains("--group") ? args[(Array.IndexOf(args, "--group") + 1)..].TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList() : [];
         var objects = positional[3..].Except(group).ToList();
-        var options = new KallsymsOptions { AllSymbols = args.Contains("--all-symbols"), BaseRelative = true };
+        var rules = KallsymsRules.For(version, new KallsymsOptions { AllSymbols = args.Contains("--all-symbols"), BaseRelative = true });
         for (int i = 0; i < repeat; i++)
         {
             var clock = Stopwatch.StartNew();
             double Lap() { var ms = clock.Elapsed.TotalMilliseconds; clock.Restart(); return ms; }
-            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, KallsymsLayout.For(version), options,
-                SysmapFilter.ForKernel(version), symbolCache);
+            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, rules.Layout, rules.Options, rules.Filter, symbolCache);
             var predict = Lap();
-            ReservationReuse.KeyOf(superset, KallsymsLayout.For(version), options, KallsymsTarget.X86_64, ReservationSlack.None, "gcc", "");
+            ReservationReuse.KeyOf(superset, rules.Layout, rules.Options, KallsymsTarget.X86_64, ReservationSlack.None, "gcc", "");
             var key = Lap();
-            var reservation = Reservation.Create(superset, KallsymsLayout.For(version), options, KallsymsTarget.X86_64, ReservationSlack.None);
+            var reservation = Reservation.Create(superset, rules.Layout, rules.Options, KallsymsTarget.X86_64, ReservationSlack.None);
             var generate = Lap();
             var source = Path.ChangeExtension(output, ".S");
             File.WriteAllText(source, reservation.ToAssembly());

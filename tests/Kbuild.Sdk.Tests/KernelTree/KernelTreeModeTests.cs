@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.KernelTree;
 using Kbuild.Tests;
 
@@ -353,19 +354,12 @@ public sealed class KernelTreeModeTests
             SystemMap = Path.Combine(Path.GetDirectoryName(Vmlinux)!, "System.map");
             ValuesCache = Path.Combine(Dir, "obj", "kernel-tree.values");
             Project = Path.Combine(Dir, "kernel.kproj");
-            File.WriteAllText(Project, $"""
-                <Project>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
-                  <PropertyGroup>
-                    <KernelSourceDir>{Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")}</KernelSourceDir>
-                    <KernelBuildDir>{buildDir}</KernelBuildDir>
-                    <KernelMakeArguments>{makeArguments}</KernelMakeArguments>
-                    {(inPlace ? "" : $"<VmlinuxOutputPath>{Vmlinux}</VmlinuxOutputPath>")}
-                  </PropertyGroup>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
-                  {extraBody}
-                </Project>
-                """);
+            KernelProject.Write(Project,
+                [
+                    ("KernelSourceDir", Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")), ("KernelBuildDir", buildDir),
+                    ("KernelMakeArguments", makeArguments), .. (inPlace ? Array.Empty<(string, string)>() : [("VmlinuxOutputPath", Vmlinux)]),
+                ],
+                afterTargets: extraBody);
         }
 
         public string Build_ { get; }

@@ -1,6 +1,5 @@
-using Kbuild.Elf;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
 namespace Kbuild.Tests.Kallsyms;
 

@@ -1,0 +1,151 @@
+using System.Text;
+using Kbuild.Inputs;
+using Kbuild.Elf;
+using Kbuild.IO;
+
+namespace Kbuild.Symbols;
+
+/// <summary>An input section as the prediction needs it.</summary>
+internal sealed record InputSection(string Name, uint Type, ulong Flags, ulong Size);
+
+/// <summary>What the prediction reads of one link input object: its ELF class, sections and symbol table.</summary>
+internal sealed record InputObjectFacts(ElfClass Class, InputSection[] Sections, ElfSymbol[] Symbols);
+
+/// <summary>
+/// The sections and symbols of every link input object from the build before, in one file under obj/, so a relink
+/// reads only the objects that changed (a thin archive names each member's own file: touching one source file
+/// changes one entry). An entry is keyed by what identifies the object's content the way make decides it: the
+/// file's full path, size and modification time (for a member of a regular archive: the archive's, and the
+/// member's name and offset in it). A missing, stale or damaged cache file is ignored, never an error; the file
+/// is rewritten (atomically) only when an entry changed, and then holds exactly this link's objects.
+/// </summary>
+internal sealed class InputSymbolCache
+{
+    private const string Magic = "kbuild-input-symbols-1";
+
+    private readonly string? _path;
+    private readonly Dictionary<string, InputObjectFacts> _previous;
+    private readonly Dictionary<string, InputObjectFacts> _current = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private bool _changed;
+
+    private InputSymbolCache(string? path, Dictionary<string, InputObjectFacts> previous)
+    {
+        _path = path;
+        _previous = previous;
+    }
+
+    /// <summary>No cache: every object is read.</summary>
+    public static InputSymbolCache None { get; } = new(null, []);
+
+    /// <summary>Objects read this time (the rest came from the cache).</summary>
+    public int Misses { get; private set; }
+
+    public static InputSymbolCache Load(string? path)
+    {
+        if (path is not { Length: > 0 }) return None;
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            return new InputSymbolCache(path, ReadEntries(reader));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or FormatException or InvalidDataException)
+        {
+            return new InputSymbolCache(path, []);
+        }
+    }
+
+    /// <summary>The facts of <paramref name="input"/>: from the cache when its identity is unchanged, else read (thread-safe).</summary>
+    public InputObjectFacts Get(LinkInputObject input)
+    {
+        var key = _path == null ? null : KeyOf(input);
+        InputObjectFacts? facts = null;
+        lock (_gate)
+            if (key != null && _previous.TryGetValue(key, out var cached)) facts = cached;
+        if (facts == null)
+        {
+            using var image = input.Open();
+            facts = new InputObjectFacts(image.Class,
+                [.. image.Sections.Select(s => new InputSection(s.Name, s.Type, s.Flags, s.Size))], [.. image.ReadSymbols()]);
+            lock (_gate) { Misses++; _changed = true; }
+        }
+        if (key != null)
+            lock (_gate) _current[key] = facts;
+        return facts;
+    }
+
+    /// <summary>Writes the entries of this link when anything changed (objects read, or objects no longer linked).</summary>
+    public void Save()
+    {
+        if (_path == null || !_changed && _current.Count == _previous.Count) return;
+        AtomicOutput.Write(_path, temp =>
+        {
+            using var writer = new BinaryWriter(File.Create(temp), Encoding.UTF8);
+            WriteEntries(writer, _current);
+        });
+    }
+
+    private static string? KeyOf(LinkInputObject input)
+    {
+        var file = input.Member is { IsExternalFile: true } m ? m.FilePath : input.ArchivePath ?? input.Name;
+        var info = new FileInfo(file);
+        if (!info.Exists) return null;
+        var identity = $"{info.FullName}\0{info.Length}\0{info.LastWriteTimeUtc.Ticks}";
+        return input.Member is { IsExternalFile: false } member ? $"{identity}\0{member.Name}\0{member.DataOffset}" : identity;
+    }
+
+    private static void WriteEntries(BinaryWriter w, Dictionary<string, InputObjectFacts> entries)
+    {
+        w.Write(Magic);
+        w.Write(entries.Count);
+        foreach (var (key, facts) in entries)
+        {
+            w.Write(key);
+            w.Write((byte)facts.Class);
+            w.Write(facts.Sections.Length);
+            foreach (var s in facts.Sections) { w.Write(s.Name); w.Write(s.Type); w.Write(s.Flags); w.Write(s.Size); }
+            w.Write(facts.Symbols.Length);
+            foreach (var s in facts.Symbols)
+            {
+                w.Write(s.TableIndex); w.Write(s.Name); w.Write(s.Value); w.Write(s.Size);
+                w.Write((byte)s.Type); w.Write((byte)s.Binding); w.Write(s.Visibility); w.Write(s.SectionIndex);
+            }
+        }
+        w.Write(Magic);
+    }
+
+    private static Dictionary<string, InputObjectFacts> ReadEntries(BinaryReader r)
+    {
+        if (r.ReadString() != Magic) return [];
+        var count = r.ReadInt32();
+        if (count < 0) throw new InvalidDataException();
+        var entries = new Dictionary<string, InputObjectFacts>(StringComparer.Ordinal);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);  // section names repeat across objects
+        for (var i = 0; i < count; i++)
+        {
+            var key = r.ReadString();
+            var elfClass = (ElfClass)r.ReadByte();
+            var sections = new InputSection[Count(r)];
+            for (var j = 0; j < sections.Length; j++)
+            {
+                var name = r.ReadString();
+                if (!names.TryGetValue(name, out var shared)) names[name] = shared = name;
+                sections[j] = new InputSection(shared, r.ReadUInt32(), r.ReadUInt64(), r.ReadUInt64());
+            }
+            var symbols = new ElfSymbol[Count(r)];
+            for (var j = 0; j < symbols.Length; j++)
+                symbols[j] = new ElfSymbol(r.ReadInt32(), r.ReadString(), r.ReadUInt64(), r.ReadUInt64(),
+                    (ElfSymbolType)r.ReadByte(), (ElfSymbolBinding)r.ReadByte(), r.ReadByte(), r.ReadUInt32());
+            entries[key] = new InputObjectFacts(elfClass, sections, symbols);
+        }
+        if (r.ReadString() != Magic) return [];  // truncated or appended to: trust nothing
+        return entries;
+    }
+
+    private static int Count(BinaryReader r)
+    {
+        var n = r.ReadInt32();
+        if (n < 0 || n > 1 << 26) throw new InvalidDataException();
+        return n;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text;
+using Kbuild.IO;
+
+namespace Kbuild.Table;
+
+/// <summary>
+/// The token table and each symbol's compressed bytes. The compression of scripts/kallsyms depends only on the
+/// multiset of symbols (type letter + name): pair counts are summed over all of them, the best pair is chosen by
+/// count and code, and each symbol is rewritten on its own — not on addresses or order. So when a build's symbols
+/// are the same multiset as the build before (a relink after touching one source file, nearly always), the
+/// previous result is the result: it is kept in a file under obj/ and reused, byte for byte, after checking that
+/// the multisets are equal (every symbol with the same count); anything else compresses again and rewrites it.
+/// </summary>
+internal sealed class CompressedNames
+{
+    private static readonly string Magic = "kbuild-compressed-names-1 " + typeof(CompressedNames).Assembly.ManifestModule.ModuleVersionId;
+
+    private readonly byte[][] _compressed;
+
+    private CompressedNames(byte[][] compressed, byte[][] tokens)
+    {
+        _compressed = compressed;
+        Tokens = tokens;
+    }
+
+    /// <summary>The 256 token strings (kallsyms_token_table entries) fully expanded.</summary>
+    public byte[][] Tokens { get; }
+
+    /// <summary>Whether the result came from the cache file.</summary>
+    public bool Reused { get; private init; }
+
+    public ReadOnlySpan<byte> Compressed(int index) => _compressed[index];
+
+    /// <param name="symbols">Each symbol's type letter followed by its name, in table order.</param>
+    /// <param name="cachePath">The file that keeps the last result (null: always compress).</param>
+    public static CompressedNames Compress(byte[][] symbols, string? cachePath)
+    {
+        if (cachePath is { Length: > 0 } && TryLoad(cachePath, symbols) is { } reused) return reused;
+        var compressor = new KallsymsCompressor(symbols);
+        compressor.Optimize();
+        var compressed = new byte[symbols.Length][];
+        for (var i = 0; i < compressed.Length; i++) compressed[i] = compressor.Compressed(i).ToArray();
+        var result = new CompressedNames(compressed, compressor.ExpandedTokens());
+        if (cachePath is { Length: > 0 }) Save(cachePath, symbols, result);
+        return result;
+    }
+
+    private static string Key(byte[] symbol) => Encoding.Latin1.GetString(symbol);
+
+    private static void Save(string path, byte[][] symbols, CompressedNames result)
+    {
+        var entries = new Dictionary<string, (int Count, byte[] Compressed)>(StringComparer.Ordinal);
+        for (var i = 0; i < symbols.Length; i++)
+        {
+            var key = Key(symbols[i]);
+            entries[key] = (entries.TryGetValue(key, out var e) ? e.Count + 1 : 1, result._compressed[i]);
+        }
+        try
+        {
+            AtomicOutput.Write(path, temp =>
+            {
+                using var w = new BinaryWriter(File.Create(temp), Encoding.Latin1);
+                w.Write(Magic);
+                foreach (var token in result.Tokens) { w.Write(token.Length); w.Write(token); }
+                w.Write(entries.Count);
+                foreach (var (symbol, (count, compressed)) in entries)
+                {
+                    w.Write(symbol.Length); w.Write(Encoding.Latin1.GetBytes(symbol));
+                    w.Write(count);
+                    w.Write(compressed.Length); w.Write(compressed);
+                }
+                w.Write(Magic);
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A cache that cannot be written costs the next build a compression, nothing else.
+        }
+    }
+
+    private static CompressedNames? TryLoad(string path, byte[][] symbols)
+    {
+        try
+        {
+            using var r = new BinaryReader(File.OpenRead(path), Encoding.Latin1);
+            if (r.ReadString() != Magic) return null;
+            var tokens = new byte[256][];
+            for (var i = 0; i < tokens.Length; i++) tokens[i] = r.ReadBytes(Length(r, 0xFFFF));
+            var count = Length(r, 1 << 26);
+            var entries = new Dictionary<string, (int Count, byte[] Compressed)>(count, StringComparer.Ordinal);
+            for (var i = 0; i < count; i++)
+            {
+                var symbol = Encoding.Latin1.GetString(r.ReadBytes(Length(r, 0xFFFF)));
+                var n = Length(r, int.MaxValue);
+                entries[symbol] = (n, r.ReadBytes(Length(r, 0xFFFF)));
+            }
+            if (r.ReadString() != Magic) return null;
+
+            // The same multiset: every symbol known, each as often as before, nothing left over.
+            var compressed = new byte[symbols.Length][];
+            var seen = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+            for (var i = 0; i < symbols.Length; i++)
+            {
+                var key = Key(symbols[i]);
+                if (!entries.TryGetValue(key, out var entry)) return null;
+                compressed[i] = entry.Compressed;
+                seen[key] = seen.TryGetValue(key, out var s) ? s + 1 : 1;
+            }
+            if (seen.Count != entries.Count || seen.Any(kv => entries[kv.Key].Count != kv.Value)) return null;
+            return new CompressedNames(compressed, tokens) { Reused = true };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    private static int Length(BinaryReader r, int max)
+    {
+        var n = r.ReadInt32();
+        return n >= 0 && n <= max ? n : throw new InvalidDataException();
+    }
+}
