@@ -133,6 +133,8 @@ public sealed class KernelTreeModeTests
         Directory.Delete(fake, recursive: true);
     }
 
+    private const string Arm64AutoConf = "CONFIG_64BIT=y\nCONFIG_ARM64=y\nCONFIG_KALLSYMS=y\n";
+
     [TestMethod]
     [DataRow("5.10.0", "vmlinux:\n\t@true\n", "KB0402")]
     [DataRow("6.1.0", "vmlinux:\n\t@echo 'drivers/foo.c:1: error: broken'; false\n", "KB0404")]
@@ -140,8 +142,13 @@ public sealed class KernelTreeModeTests
     // Refused before make runs (its recipe would leave a file): an option we do not reproduce, another
     // architecture, a compiler that is not installed.
     [DataRow("6.1.0", "vmlinux:\n\t@touch made\n", "KB0460", "CONFIG_X86_KERNEL_IBT=y\n")]
-    [DataRow("6.1.0", "vmlinux:\n\t@touch made\n", "KB0406", "", "CONFIG_ARM64=y\nCONFIG_KALLSYMS=y\n")]
+    [DataRow("6.1.0", "vmlinux:\n\t@touch made\n", "KB0406", "", Arm64AutoConf, "ARCH=arm64 LLVM=-16")]
     [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", null, "LLVM=-99")]
+    // arm64 without its cross tools: a missing CROSS_COMPILE prefix or LLVM suffix, none chosen, or ARCH= forgotten.
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", Arm64AutoConf, "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-")]
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", Arm64AutoConf, "ARCH=arm64 LLVM=-99")]
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0471", "", Arm64AutoConf, "ARCH=arm64")]
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0470", "", Arm64AutoConf, "")]
     public void BadKernelTreeFailsWithItsCodeAndWritesNothing(string release, string makefile, string code,
         string extraConfig = "", string? autoConf = null, string makeArguments = "")
     {
