@@ -13,6 +13,7 @@
 # BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves); `all` builds
 # 6.12-BTF, 6.1-BTF only when named.
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
+# arm64 = tinyconfig + arm64.config built with ARCH=arm64 LLVM=-16 (clang-16, no cross gcc), vmlinux and Image.
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
 # fixture; on failure the log's tail.
