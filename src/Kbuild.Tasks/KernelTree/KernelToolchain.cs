@@ -76,7 +76,7 @@ public static partial class KernelToolchain
             return;
         var triple = building == "arm64" ? "aarch64-linux-gnu" : "x86-64-linux-gnu";
         throw new KbuildException(ErrorCodes.KernelCrossCompilerMissing, buildDir,
-            $"ARCH={arch} on this {hostArch} machine needs a cross toolchain, but neither CROSS_COMPILE nor LLVM is set, so the kernel's " +
+            $"'{buildDir}' is built with ARCH={arch} on this {hostArch} machine, which needs a cross toolchain, but neither CROSS_COMPILE nor LLVM is set, so the kernel's " +
             $"make would run this machine's gcc: add CROSS_COMPILE={triple.Replace("x86-64", "x86_64")}- (Debian packages gcc-{triple} and " +
             $"binutils-{triple}) or LLVM=1 (clang, lld, llvm; LLVM=-16 for clang-16, lld-16, llvm-16) to KernelMakeArguments." +
             (building == "arm64" ? " In Debian bookworm gcc-aarch64-linux-gnu cannot be installed with gcc-multilib; LLVM needs neither." : ""));
