@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.KernelTree;
 using Kbuild.Tests;
 
@@ -122,8 +123,9 @@ public sealed class KernelTreeModeTests
         var makes = Path.Combine(build, "vmlinux");
         Assert.AreEqual(Relocations(makes), Relocations(work.Vmlinux), "dynamic relocations differ from make's vmlinux");
         Assert.IsNull(ImageDiff.FirstDifference(makes, work.Vmlinux));
+        KallsymsShapeFinder.AssertFindsTable(work.Vmlinux);
         Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, "System.map"), work.SystemMap));
-        Assert.AreEqual(KernelMksysmap(version, work.Vmlinux, work.Dir, kbuild.Nm), File.ReadAllText(work.SystemMap));
+        Assert.AreEqual(KernelMksysmap(version, work.Vmlinux, work.Dir, kbuild.Get("NM")), File.ReadAllText(work.SystemMap));
         AssertTableIsKernelKallsymsOutput(version, work);
 
         var image = MakeArm64Image(build, work.Vmlinux, work.Dir);
@@ -420,19 +422,12 @@ public sealed class KernelTreeModeTests
             SystemMap = Path.Combine(Path.GetDirectoryName(Vmlinux)!, "System.map");
             ValuesCache = Path.Combine(Dir, "obj", "kernel-tree.values");
             Project = Path.Combine(Dir, "kernel.kproj");
-            File.WriteAllText(Project, $"""
-                <Project>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
-                  <PropertyGroup>
-                    <KernelSourceDir>{Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")}</KernelSourceDir>
-                    <KernelBuildDir>{buildDir}</KernelBuildDir>
-                    <KernelMakeArguments>{makeArguments}</KernelMakeArguments>
-                    {(inPlace ? "" : $"<VmlinuxOutputPath>{Vmlinux}</VmlinuxOutputPath>")}
-                  </PropertyGroup>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
-                  {extraBody}
-                </Project>
-                """);
+            KernelProject.Write(Project,
+                [
+                    ("KernelSourceDir", Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")), ("KernelBuildDir", buildDir),
+                    ("KernelMakeArguments", makeArguments), .. (inPlace ? Array.Empty<(string, string)>() : [("VmlinuxOutputPath", Vmlinux)]),
+                ],
+                afterTargets: extraBody);
         }
 
         public string Build_ { get; }

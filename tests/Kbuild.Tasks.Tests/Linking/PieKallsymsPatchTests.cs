@@ -1,7 +1,8 @@
 using Kbuild.Elf;
 using Kbuild.IO;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
+using Kbuild.Image;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Linking;
@@ -84,7 +85,7 @@ public sealed class PieKallsymsPatchTests
         KallsymsTable TableOf(string image)
         {
             using var elf = ElfImage.Open(image);
-            return KallsymsGenerator.Generate(SysmapWriter.Symbols(elf, filter), layout, options, target, image);
+            return KallsymsGenerator.Generate(filter.Symbols(elf), layout, options, target, image);
         }
 
         // A reservation exactly the size of the final table (what the prediction gives a kernel), linked once.
