@@ -110,7 +110,7 @@ public sealed class KernelTreeModeTests
     /// </summary>
     [TestMethod]
     [DataRow("6.12")]
-    public void Arm64LinksOnceAsMakeDoesAndItsImageBootsWithAndWithoutKaslr(string version)
+    public void Arm64IsMakesVmlinuxAndItsImageBootsWithAndWithoutKaslr(string version)
     {
         var build = KernelFixtures.BuildDir(version, "arm64");
         using var work = new Work(build, version, inPlace: false, KernelFixtures.MakeVariables("arm64"));
