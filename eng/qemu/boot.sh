@@ -4,7 +4,9 @@
 #
 #   eng/qemu/boot.sh KERNEL-IMAGE OUT-FILE [EXTRA-KERNEL-CMDLINE]
 #
-# KERNEL-IMAGE: a vmlinux with CONFIG_PVH (QEMU enters it directly) or a bzImage. Emulates with TCG
+# KERNEL-IMAGE: a vmlinux with CONFIG_PVH (QEMU enters it directly) or a bzImage, booted by
+# qemu-system-x86_64; or an arm64 Image (arch/arm64/boot/Image, found by its header's magic "ARM\x64"),
+# booted by qemu-system-aarch64 on the virt machine, whose device tree carries a kaslr-seed. Emulates with TCG
 # (a tinyconfig kernel boots in ~3 s; nested KVM on CI machines is unreliable), KBUILD_QEMU_ACCEL=kvm
 # to opt in. Gives up after ${KBUILD_BOOT_TIMEOUT:-120} s. The full serial
 # console log is kept next to OUT-FILE as OUT-FILE.console. Exit status 0 only when both markers came.
@@ -15,15 +17,21 @@ die() { echo "boot: $*" >&2; exit 1; }
 kernel=$1 out=$2 extra=${3:-}
 [ -f "$kernel" ] || die "kernel image $kernel does not exist"
 
-initrd=$("$here/make-initramfs.sh")
+arch=x86_64
+[ "$(od -An -c -j 56 -N 3 "$kernel" | tr -d ' ')" = ARM ] && [ "$(od -An -tx1 -j 59 -N 1 "$kernel" | tr -d ' ')" = 64 ] && arch=arm64
+initrd=$("$here/make-initramfs.sh" "$arch")
 accel=${KBUILD_QEMU_ACCEL:-tcg}
-cpu=(); [ "$accel" = tcg ] || cpu=(-cpu host)
+case $arch in
+  x86_64) qemu=(qemu-system-x86_64) tty=ttyS0 cpu=() ;;
+  arm64) qemu=(qemu-system-aarch64 -M virt) tty=ttyAMA0 cpu=(-cpu cortex-a57) ;;
+esac
+[ "$accel" = tcg ] || cpu=(-cpu host)
 console=$out.console
 rm -f "$out" "$console"
 status=0
-timeout "${KBUILD_BOOT_TIMEOUT:-120}" qemu-system-x86_64 -accel "$accel" "${cpu[@]}" -m 256 \
+timeout "${KBUILD_BOOT_TIMEOUT:-120}" "${qemu[@]}" -accel "$accel" "${cpu[@]}" -m 256 \
   -kernel "$kernel" -initrd "$initrd" \
-  -append "console=ttyS0 quiet loglevel=0 panic=-1 $extra" \
+  -append "console=$tty quiet loglevel=0 panic=-1 $extra" \
   -display none -monitor none -serial "file:$console" -no-reboot </dev/null || status=$?
 
 # The serial console ends lines with CR LF.

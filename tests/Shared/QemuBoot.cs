@@ -4,13 +4,13 @@ using Kbuild.Symbols;
 namespace Kbuild.Tests;
 
 /// <summary>
-/// Boots a kernel image in QEMU (eng/qemu/boot.sh: busybox initramfs, TCG) and returns the symbols the
-/// running kernel reports in /proc/kallsyms — the ground truth for "the table we wrote is the table the
-/// kernel uses".
+/// Boots a kernel image in QEMU (eng/qemu/boot.sh, TCG: x86-64 with a busybox initramfs, arm64 on the virt
+/// machine with a nolibc /init) and returns the symbols the running kernel reports in /proc/kallsyms — the
+/// ground truth for "the table we wrote is the table the kernel uses".
 /// </summary>
 public static class QemuBoot
 {
-    /// <summary>/proc/kallsyms of <paramref name="kernelImage"/> (PVH vmlinux or bzImage), in kernel order.</summary>
+    /// <summary>/proc/kallsyms of <paramref name="kernelImage"/> (x86-64: PVH vmlinux or bzImage; arm64: Image, on QEMU's virt machine), in kernel order.</summary>
     public static IReadOnlyList<NmSymbol> Kallsyms(string kernelImage, string extraCommandLine = "") =>
         Boot(kernelImage, extraCommandLine).Kallsyms;
 

@@ -47,4 +47,12 @@ public static partial class ErrorCodes
     /// <summary>Generating or resolving BTF failed (pahole -J, objcopy of .BTF, or resolve_btfids): see the tool's
     /// output; the kernel's own link stops at the same step ("Failed to generate BTF for vmlinux").</summary>
     public const string KernelBtfFailed = "KB0463";
+
+    /// <summary>The kernel's make would build another architecture than the build directory is configured for (ARCH=
+    /// missing or different), and would rewrite .config for it: pass the configuration's ARCH= in KernelMakeArguments.</summary>
+    public const string KernelArchitectureMismatch = "KB0470";
+
+    /// <summary>A kernel for another architecture than this machine's, with no cross toolchain chosen (no CROSS_COMPILE,
+    /// LLVM or CC): pass CROSS_COMPILE= (e.g. aarch64-linux-gnu-, Debian gcc-aarch64-linux-gnu) or LLVM=1.</summary>
+    public const string KernelCrossCompilerMissing = "KB0471";
 }

@@ -38,7 +38,8 @@ public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IR
 /// Writes the real kallsyms table into a vmlinux linked with a reservation: each array at the file offset
 /// of its kallsyms_* symbol, the rest of its room zeroed; relocations that point into the table get the
 /// addend that reproduces the patched value (x86 --emit-relocs keeps them in .rela.rodata and the boot
-/// code or the relocs tool would otherwise restore the pass-1 value; -pie kernels apply .rela.dyn).
+/// code or the relocs tool would otherwise restore the pass-1 value; -pie kernels such as arm64 apply .rela.dyn,
+/// and .relr.dyn, whose entries hold no value: there the patched bytes in place are the value).
 /// The result is decoded again and compared with the table before it replaces the output.
 /// </summary>
 public static class KallsymsPatcher
@@ -84,12 +85,12 @@ public static class KallsymsPatcher
             throw new KbuildException(ErrorCodes.KallsymsReservationTooSmall, plan.ImagePath,
                 $"the kallsyms table does not fit its reservation: {plan.DescribeOverflow()}. Relink with a larger reservation.");
 
-        IReadOnlyList<(long FileOffset, long Addend, bool Wide)> addends;
+        IReadOnlyList<(long FileOffset, long Value, bool Wide)> relocationFields;
         bool littleEndian;
         using (var image = ElfImage.Open(plan.ImagePath))
         {
             littleEndian = image.IsLittleEndian;
-            addends = RelocationAddends(image, plan);
+            relocationFields = RelocationFields(image, plan);
         }
 
         var temp = staged.Complete();
@@ -102,10 +103,10 @@ public static class KallsymsPatcher
                 file.Position = room.FileOffset;
                 file.Write(bytes);
             }
-            foreach (var (fileOffset, addend, wide) in addends)
+            foreach (var (fileOffset, value, wide) in relocationFields)
             {
                 var field = new byte[wide ? 8 : 4];
-                new ByteOrder(littleEndian).WritePointer(field, unchecked((ulong)addend), wide);
+                new ByteOrder(littleEndian).WritePointer(field, unchecked((ulong)value), wide);
                 file.Position = fileOffset;
                 file.Write(field);
             }
@@ -123,9 +124,11 @@ public static class KallsymsPatcher
 
     /// <summary>
     /// For every RELA entry whose target lies in a room: the file offset of its addend and the addend that
-    /// makes "symbol + addend" equal the patched pointer there (0 in the zeroed rest of a room).
+    /// makes "symbol + addend" equal the patched pointer there (0 in the zeroed rest of a room); and for a dynamic
+    /// one the linker did not apply (its slot left zero: <c>--no-apply-dynamic-relocs</c>, arm64's choice without
+    /// RELR), the slot again zero, as the linker leaves it. The fields are written after the rooms.
     /// </summary>
-    private static List<(long, long, bool)> RelocationAddends(ElfImage image, KallsymsPatchPlan plan)
+    private static List<(long, long, bool)> RelocationFields(ElfImage image, KallsymsPatchPlan plan)
     {
         var result = new List<(long, long, bool)>();
         var wide = image.Class == ElfClass.Elf64;
@@ -169,6 +172,9 @@ public static class KallsymsPatcher
                     throw new KbuildException(ErrorCodes.KallsymsRelocationUnsupported, image.Path,
                         $"relocation {i} of {section.Name} would need the addend {addend}, which a 32-bit RELA entry cannot hold: the image is damaged. Relink it.");
                 result.Add((addendOffset, addend, wide));
+                if (section.Info == 0 && r.Addend != 0 && position + pointerSize <= room.Reserved
+                    && image.ByteOrder.Pointer(image.ReadBytes(room.FileOffset + position, pointerSize), wide) == 0)
+                    result.Add((room.FileOffset + position, 0, wide));
             }
         }
         return result;

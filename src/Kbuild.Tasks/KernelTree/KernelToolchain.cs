@@ -1,4 +1,5 @@
 using Kbuild.IO;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
 
@@ -21,10 +22,7 @@ public static partial class KernelToolchain
     public static IReadOnlyList<Tool> Required(KernelConfig config, IReadOnlyList<string> makeArguments,
         IReadOnlyDictionary<string, string?> environment)
     {
-        string Variable(string name) =>
-            makeArguments.LastOrDefault(a => a.StartsWith(name + "=", StringComparison.Ordinal)) is { } arg
-                ? arg[(name.Length + 1)..]
-                : environment.GetValueOrDefault(name) ?? "";
+        string Variable(string name) => MakeVariable(name, makeArguments, environment);
 
         var llvm = Variable("LLVM");
         var cross = Variable("CROSS_COMPILE");
@@ -47,6 +45,43 @@ public static partial class KernelToolchain
         }).ToList();
     }
 
+    /// <summary>A make variable as make sees it: the last <c>NAME=</c> argument wins over the environment.</summary>
+    private static string MakeVariable(string name, IReadOnlyList<string> makeArguments, IReadOnlyDictionary<string, string?> environment) =>
+        makeArguments.LastOrDefault(a => a.StartsWith(name + "=", StringComparison.Ordinal)) is { } arg
+            ? arg[(name.Length + 1)..]
+            : environment.GetValueOrDefault(name) ?? "";
+
+    /// <summary>
+    /// The architecture make will build (<c>ARCH=</c>, else the host's, as the top Makefile's SUBARCH) must be the
+    /// configuration's: make would otherwise rewrite .config for the other architecture. And a kernel for another
+    /// architecture than the host's needs a cross toolchain: without CROSS_COMPILE, LLVM or CC, make would run the
+    /// host's gcc. Checked for the architectures kernel-tree mode links (x86, arm64); others are refused later.
+    /// </summary>
+    public static void EnsureTargetArchitecture(KernelConfig config, IReadOnlyList<string> makeArguments, string buildDir,
+        IReadOnlyDictionary<string, string?> environment, Architecture host)
+    {
+        var configured = config.IsEnabled("ARM64") ? "arm64" : config.IsEnabled("X86") || config.IsEnabled("X86_64") ? "x86" : null;
+        if (configured == null) return;
+        var hostArch = host switch { Architecture.Arm64 => "arm64", Architecture.X64 or Architecture.X86 => "x86", _ => host.ToString().ToLowerInvariant() };
+        var arch = MakeVariable("ARCH", makeArguments, environment);
+        // The top Makefile's SRCARCH: x86_64 and i386 are x86.
+        var building = arch.Length == 0 ? hostArch : arch is "x86_64" or "i386" ? "x86" : arch;
+        if (building != configured)
+            throw new KbuildException(ErrorCodes.KernelArchitectureMismatch, config.Path,
+                $"'{buildDir}' is configured for {configured} ({(configured == "arm64" ? "CONFIG_ARM64=y" : "CONFIG_X86=y")} in {config.Path}), " +
+                $"but the kernel's make would build ARCH={(arch.Length == 0 ? building + " (this machine's, no ARCH given)" : arch)} and rewrite " +
+                $".config for it: add ARCH={configured} to KernelMakeArguments (as for every make of this build directory).");
+        if (building == hostArch || MakeVariable("LLVM", makeArguments, environment).Length > 0
+            || MakeVariable("CROSS_COMPILE", makeArguments, environment).Length > 0 || MakeVariable("CC", makeArguments, environment).Length > 0)
+            return;
+        var triple = building == "arm64" ? "aarch64-linux-gnu" : "x86-64-linux-gnu";
+        throw new KbuildException(ErrorCodes.KernelCrossCompilerMissing, buildDir,
+            $"'{buildDir}' is built with ARCH={arch} on this {hostArch} machine, which needs a cross toolchain, but neither CROSS_COMPILE nor LLVM is set, so the kernel's " +
+            $"make would run this machine's gcc: add CROSS_COMPILE={triple.Replace("x86-64", "x86_64")}- (Debian packages gcc-{triple} and " +
+            $"binutils-{triple}) or LLVM=1 (clang, lld, llvm; LLVM=-16 for clang-16, lld-16, llvm-16) to KernelMakeArguments." +
+            (building == "arm64" ? " In Debian bookworm gcc-aarch64-linux-gnu cannot be installed with gcc-multilib; LLVM needs neither." : ""));
+    }
+
     /// <summary>Throws <see cref="ErrorCodes.KernelToolMissing"/> for the first tool of <see cref="Required"/> that
     /// is not installed, and <see cref="ErrorCodes.PaholeTooOld"/> for a pahole older than the kernel's v1.16.</summary>
     /// <param name="environment">What make will inherit (LLVM, CROSS_COMPILE, CC… and PATH); default: this process's.</param>
@@ -55,6 +90,7 @@ public static partial class KernelToolchain
     {
         environment ??= System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+        EnsureTargetArchitecture(config, makeArguments, buildDir, environment, RuntimeInformation.OSArchitecture);
         var path = environment.GetValueOrDefault("PATH") ?? "";
         foreach (var tool in Required(config, makeArguments, environment))
         {

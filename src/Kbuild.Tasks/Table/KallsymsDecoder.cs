@@ -153,8 +153,27 @@ public static class KallsymsDecoder
                 ?? throw new KbuildException(ErrorCodes.KallsymsTableUnreadable, elf.Path,
                     $"address 0x{address:x} of a kallsyms array is in no section with file contents; the image is not a linked kernel.");
             if (!_sections.TryGetValue(section.Index, out var bytes))
-                _sections[section.Index] = bytes = elf.ReadSection(section);
+                _sections[section.Index] = bytes = AsRelocated(section, elf.ReadSection(section));
             return bytes.AsSpan((int)(address - section.Address));
+        }
+
+        // A -pie image (arm64) linked with --no-apply-dynamic-relocs leaves the slots of its dynamic relocations zero;
+        // the kernel writes "load offset + addend" there at boot. Read such a slot as at offset 0: the addend.
+        private byte[] AsRelocated(ElfSection section, byte[] bytes)
+        {
+            foreach (var dynamic in elf.Sections.Where(s => s.Type == ElfSection.SHT_RELA && s.Info == 0))
+            {
+                foreach (var r in elf.ReadRelocations(dynamic))
+                {
+                    if (r.SymbolIndex != 0 || r.Offset < section.Address || (ulong)bytes.Length < (ulong)PointerSize
+                        || r.Offset - section.Address > (ulong)(bytes.Length - PointerSize))
+                        continue;
+                    var slot = bytes.AsSpan((int)(r.Offset - section.Address), PointerSize);
+                    if (slot.ContainsAnyExcept((byte)0)) continue;
+                    elf.ByteOrder.WritePointer(slot, unchecked((ulong)r.Addend), wide: PointerSize == 8);
+                }
+            }
+            return bytes;
         }
     }
 }

@@ -19,6 +19,7 @@ public sealed class KernelSupportTests
     [DataRow("6.1", "B")]
     [DataRow("6.12", "B")]
     [DataRow("6.12", "BTF")]
+    [DataRow("6.12", "arm64")]
     public void TheTestedFixturesAreLinkable(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);
@@ -30,6 +31,7 @@ public sealed class KernelSupportTests
     [DataRow("CONFIG_LTO_CLANG")]
     [DataRow("CONFIG_X86_KERNEL_IBT")]
     [DataRow("CONFIG_BUILTIN_MODULE_RANGES")]
+    [DataRow("CONFIG_CPU_BIG_ENDIAN")]
     public void RefusedOptionIsNamed(string option)
     {
         using var tree = RealConfigWith($"{option}=y\n");
@@ -82,16 +84,30 @@ public sealed class KernelSupportTests
 
     [TestMethod]
     [DataRow("CONFIG_UML=y\nCONFIG_64BIT=y\nCONFIG_X86_64=y\n", "CONFIG_UML=y")]
-    [DataRow("CONFIG_ARM64=y\nCONFIG_64BIT=y\n", "CONFIG_ARM64=y")]
+    [DataRow("CONFIG_ARM64=y\nCONFIG_64BIT=y\n", "CONFIG_ARM64=y", "6.1.0", "ARCH=arm64 LLVM=-16")]
+    [DataRow("CONFIG_RISCV=y\nCONFIG_64BIT=y\n", "CONFIG_RISCV=y")]
     [DataRow("CONFIG_X86_32=y\nCONFIG_X86=y\n", "CONFIG_X86_32=y")]
     [DataRow("CONFIG_KALLSYMS=y\n", "no CONFIG_X86_64=y")]
-    public void OtherArchitecturesAreRefusedBeforeMake(string autoConf, string named)
+    public void OtherArchitecturesAreRefusedBeforeMake(string autoConf, string named, string release = "6.12.0", string arguments = "")
     {
-        using var tree = new FakeKernelTree("6.12.0", MakeLeavesAMark, autoConf);
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        using var tree = new FakeKernelTree(release, MakeLeavesAMark, autoConf);
+        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
         Assert.AreEqual(ErrorCodes.UnsupportedKernelArchitecture, e.Code);
         StringAssert.Contains(e.Message, named);
         Assert.IsFalse(File.Exists(Path.Combine(tree.Dir, "made")), "make must not run");
+    }
+
+    [TestMethod]
+    public void Arm64IsLinkableOn612AndRefusedBigEndian()
+    {
+        const string arm64 = "CONFIG_64BIT=y\nCONFIG_ARM64=y\nCONFIG_KALLSYMS=y\nCONFIG_RELOCATABLE=y\nCONFIG_RELR=y\n";
+        using var tree = new FakeKernelTree("6.12.0", "", arm64);
+        KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir);
+
+        File.AppendAllText(tree.AutoConf, "CONFIG_CPU_BIG_ENDIAN=y\n");
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir));
+        Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
+        StringAssert.Contains(e.Message, "CONFIG_CPU_BIG_ENDIAN=y");
     }
 
     [TestMethod]

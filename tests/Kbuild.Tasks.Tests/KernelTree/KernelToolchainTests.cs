@@ -80,6 +80,74 @@ public sealed class KernelToolchainTests
         CollectionAssert.AreEqual(files, tree.Files(), "make must not run, nothing may be written");
     }
 
+    private const string Arm64 = "CONFIG_64BIT=y\nCONFIG_ARM64=y\nCONFIG_KALLSYMS=y\n";
+
+    // The top Makefile: ARCH ?= $(SUBARCH) (the host's), SRCARCH x86 for x86_64/i386; CROSS_COMPILE, LLVM or CC pick
+    // the compiler, else the host's gcc.
+    [TestMethod]
+    [DataRow(Arm64, "", "X64", "KB0470")]
+    [DataRow(Arm64, "ARCH=x86_64", "X64", "KB0470")]
+    [DataRow(Arm64, "ARCH=arm64", "X64", "KB0471")]
+    [DataRow(Arm64, "ARCH=arm64 LLVM=-16", "X64", null)]
+    [DataRow(Arm64, "ARCH=arm64 LLVM=1", "X64", null)]
+    [DataRow(Arm64, "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-", "X64", null)]
+    [DataRow(Arm64, "ARCH=arm64 CC=clang", "X64", null)]
+    [DataRow(Arm64, "", "Arm64", null)]
+    [DataRow(FakeKernelTree.X86_64, "", "X64", null)]
+    [DataRow(FakeKernelTree.X86_64, "ARCH=x86_64", "X64", null)]
+    [DataRow(FakeKernelTree.X86_64, "ARCH=x86", "X64", null)]
+    [DataRow(FakeKernelTree.X86_64, "ARCH=arm64 LLVM=1", "X64", "KB0470")]
+    [DataRow(FakeKernelTree.X86_64, "", "Arm64", "KB0470")]
+    [DataRow(FakeKernelTree.X86_64, "ARCH=x86_64", "Arm64", "KB0471")]
+    [DataRow("CONFIG_64BIT=y\nCONFIG_RISCV=y\n", "", "X64", null)]  // refused later, by KernelSupport
+    public void ArchitectureIsTheConfigurationsAndACrossBuildHasACrossToolchain(string autoConf, string arguments, string host, string? code)
+    {
+        using var tree = new FakeKernelTree("6.12.0", "", autoConf);
+        void Check() => KernelToolchain.EnsureTargetArchitecture(KernelConfig.Load(tree.Dir), arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            tree.Dir, new Dictionary<string, string?>(), Enum.Parse<System.Runtime.InteropServices.Architecture>(host));
+        if (code == null)
+        {
+            Check();
+            return;
+        }
+        var e = Assert.ThrowsExactly<KbuildException>(Check);
+        Assert.AreEqual(code, e.Code);
+        if (code == ErrorCodes.KernelCrossCompilerMissing && autoConf == Arm64)
+            foreach (var hint in new[] { "CROSS_COMPILE=aarch64-linux-gnu-", "gcc-aarch64-linux-gnu", "binutils-aarch64-linux-gnu", "LLVM=1", "gcc-multilib" })
+                StringAssert.Contains(e.Message, hint);
+        if (code == ErrorCodes.KernelArchitectureMismatch)
+            StringAssert.Contains(e.Message, autoConf == Arm64 ? "add ARCH=arm64" : "add ARCH=x86");
+    }
+
+    [TestMethod]
+    public void ArchitectureFromTheEnvironmentCounts()
+    {
+        using var tree = new FakeKernelTree("6.12.0", "", Arm64);
+        var env = new Dictionary<string, string?> { ["ARCH"] = "arm64", ["LLVM"] = "-16" };
+        KernelToolchain.EnsureTargetArchitecture(KernelConfig.Load(tree.Dir), [], tree.Dir, env, System.Runtime.InteropServices.Architecture.X64);
+        var e = Assert.ThrowsExactly<KbuildException>(() =>
+            KernelToolchain.EnsureTargetArchitecture(KernelConfig.Load(tree.Dir), ["ARCH=x86"], tree.Dir, env, System.Runtime.InteropServices.Architecture.X64));
+        Assert.AreEqual(ErrorCodes.KernelArchitectureMismatch, e.Code, "ARCH= on the command line wins over the environment");
+    }
+
+    // An arm64 kernel whose cross tools are missing: the tool and its package, before make writes anything.
+    [TestMethod]
+    [DataRow("ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-", "KB0461", "CC=aarch64-linux-gnu-gcc", "apt-get install gcc-aarch64-linux-gnu")]
+    [DataRow("ARCH=arm64 LLVM=-99", "KB0461", "CC=clang-99", "apt-get install clang-99")]
+    [DataRow("ARCH=arm64", "KB0471", "CROSS_COMPILE=aarch64-linux-gnu-", "gcc-aarch64-linux-gnu")]
+    [DataRow("", "KB0470", "ARCH=arm64", "CONFIG_ARM64=y")]
+    public void Arm64WithoutItsCrossToolsStopsTheProbeNamingToolAndPackage(string arguments, string code, string tool, string package)
+    {
+        using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@touch made\n", Arm64);
+        var files = tree.Files();
+        // aarch64-linux-gnu-gcc is not installed here: gcc-aarch64-linux-gnu conflicts with gcc-multilib.
+        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.AreEqual(code, e.Code);
+        StringAssert.Contains(e.Message, tool);
+        StringAssert.Contains(e.Message, package);
+        CollectionAssert.AreEqual(files, tree.Files(), "make must not run, nothing may be written");
+    }
+
     [TestMethod]
     public void PaholeMissingOrTooOldIsReportedForBtf()
     {
