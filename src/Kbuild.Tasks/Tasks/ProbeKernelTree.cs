@@ -29,6 +29,8 @@ public sealed class ProbeKernelTree : KbuildTask
     [Output] public bool KallsymsAllSymbols { get; private set; }
     [Output] public bool KallsymsAbsolutePercpu { get; private set; }
     [Output] public bool KallsymsBaseRelative { get; private set; }
+    /// <summary>--lto-clang: 6.1's link-vmlinux.sh passes it with CONFIG_LTO_CLANG (6.12 has no such switch).</summary>
+    [Output] public bool KallsymsLtoClang { get; private set; }
     /// <summary>CONFIG_DEBUG_INFO_BTF: the link includes a .BTF object (KbuildBtf) and resolve_btfids runs after it.</summary>
     [Output] public bool DebugInfoBtf { get; private set; }
     [Output] public string Ld { get; private set; } = "";
@@ -53,6 +55,7 @@ public sealed class ProbeKernelTree : KbuildTask
         KallsymsAllSymbols = options.Contains("--all-symbols");
         KallsymsAbsolutePercpu = options.Contains("--absolute-percpu");
         KallsymsBaseRelative = options.Contains("--base-relative") || KallsymsLayout.For(kbuild.Version).AlwaysBaseRelative;
+        KallsymsLtoClang = options.Contains("--lto-clang");
         DebugInfoBtf = KernelBtf.Enabled(kbuild);
         Ld = kbuild.Linker;
         LdFlags = kbuild.KbuildLdflags;
