@@ -19,6 +19,7 @@ public static class LinkPrediction
 {
     private const int SectionSpan = 1 << 20, PositionStep = 64;
     private const ulong PlaceholderBase = 0x1000_0000;
+    private const byte StvInternal = 1, StvHidden = 2;
 
     private sealed record InputSection(string Name, uint Type, ulong Flags, ulong Size);
 
@@ -32,12 +33,13 @@ public static class LinkPrediction
     /// The symbols of the final System.map, predicted for a link that adds the kallsyms table's own object (its labels
     /// in .rodata, referencing _text): the prediction through mksysmap's filter.
     /// </summary>
+    /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden definitions local (GNU ld keeps them global).</param>
     public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter)
+        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, bool linkerIsLld = false)
     {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
         var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
-        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"]);
+        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], linkerIsLld);
         var digits = NmFormat.AddressDigits(elfClass);
         return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
     }
@@ -45,8 +47,10 @@ public static class LinkPrediction
     /// <summary>The predicted nm view of the linked image (before mksysmap's filter) and the inputs' ELF class.</summary>
     /// <param name="extra">Global symbols of an object not built yet (the kallsyms table's labels) and the input section each is in.</param>
     /// <param name="extraReferences">Names that object references.</param>
+    /// <param name="linkerIsLld">ld.lld links: a hidden or internal definition becomes a local symbol of the output.</param>
     public static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences)
+        LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
+        bool linkerIsLld = false)
     {
         var linked = Read(LinkInputs.Expand(objects));
         var candidates = Read(LinkInputs.Expand(libraries)).ToList();
@@ -72,8 +76,10 @@ public static class LinkPrediction
                 else if ((s.IsCommon ? outputs.Common() : placement[i][s.SectionIndex]) is { } place)
                     w = (outputs.Letter(place.Section), outputs.Address(place.Section, place.Position) + 1);
                 else continue; // discarded
-                // GNU ld keeps hidden globals global in a static link (ld.lld would make them local).
-                var type = s.IsCommon ? 'B' : NmClassifier.TypeOf(s, w.Letter);
+                // GNU ld keeps hidden globals global in a static link; ld.lld makes them local (lld's computeBinding).
+                var hiddenByLld = linkerIsLld && s.Binding != ElfSymbolBinding.Local && s.Visibility is StvInternal or StvHidden;
+                var type = s.IsCommon ? (hiddenByLld ? 'b' : 'B')
+                    : NmClassifier.TypeOf(hiddenByLld ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
                 var symbol = new NmSymbol(w.Address, type, s.Name);
                 if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); continue; }
                 // One definition per global name: the first strong one, else the first weak one.

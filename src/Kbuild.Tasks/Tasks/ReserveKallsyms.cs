@@ -23,6 +23,11 @@ public sealed class ReserveKallsyms : KallsymsTask
 
     public int SlackPercent { get; set; }
     public int SlackMinBytes { get; set; }
+    /// <summary>The linker and its flags: an LLVM bitcode object (an LTO kernel's) is predicted from what
+    /// <c>$(Ld) $(LdFlags) -r</c> makes of it, and ld.lld makes hidden symbols local.</summary>
+    public string? Ld { get; set; }
+    public string? LdFlags { get; set; }
+
     public string Cc { get; set; } = "gcc";
     public string? AFlags { get; set; }
 
@@ -51,9 +56,11 @@ public sealed class ReserveKallsyms : KallsymsTask
         }
         else
         {
-            var superset = LinkPrediction.SystemMapSymbols(Objects.Select(i => i.ItemSpec).ToList(),
-                Libraries.Select(i => i.ItemSpec).ToList(), LinkerScript, layout, options, filter);
-            reservation = Reservation.Create(superset, layout, options, TargetOf(Objects), slack);
+            var objects = BitcodeStandIns.Substitute(Objects.Select(i => i.ItemSpec).ToList(), Ld, LdFlags,
+                Path.Combine(Path.GetDirectoryName(Path.GetFullPath(OutputFile))!, "lto-stand-ins"), Tools);
+            var superset = LinkPrediction.SystemMapSymbols(objects, Libraries.Select(i => i.ItemSpec).ToList(), LinkerScript,
+                layout, options, filter, linkerIsLld: Ld is { Length: > 0 } && LldFlags.IsLld(Ld));
+            reservation = Reservation.Create(superset, layout, options, TargetOf(objects), slack);
         }
 
         var source = Path.ChangeExtension(OutputFile, ".S");
@@ -64,9 +71,9 @@ public sealed class ReserveKallsyms : KallsymsTask
         Log.LogMessage(MessageImportance.High, reservation.Describe());
     }
 
-    private static KallsymsTarget TargetOf(ITaskItem[] objects)
+    private static KallsymsTarget TargetOf(IReadOnlyList<string> objects)
     {
-        var inputs = LinkInputs.Expand(objects.Select(o => o.ItemSpec));
+        var inputs = LinkInputs.Expand(objects);
         if (inputs.Count == 0) return KallsymsTarget.X86_64;
         using var first = inputs[0].Open();
         return new KallsymsTarget(first.Class, first.IsLittleEndian);
