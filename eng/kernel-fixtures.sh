@@ -23,7 +23,7 @@ recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12)
 configs=(A B K)        # built by `all`
 btf_build_timestamp="Thu Jan  1 00:00:00 UTC 2026"   # KBUILD_BUILD_TIMESTAMP of the BTF fixtures
-extra_configs=(BTF debug)  # built only when named (all builds 6.12-BTF too)
+extra_configs=(BTF L debug)  # built only when named (all builds 6.12-BTF too)
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }
 
@@ -32,6 +32,7 @@ fragments() {  # config letter -> fragment files, in merge order
     A) echo "$repo/eng/kconfig/A.config" ;;
     B|K) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
     BTF) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/BTF.config" ;;
+    L) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config $repo/eng/kconfig/L.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
     *) die "unknown config '$1' (known: ${configs[*]} ${extra_configs[*]})" ;;
   esac
@@ -46,6 +47,7 @@ base_config() {  # config letter -> the make target the fragments are merged int
 
 make_vars() {  # config letter -> variables every make of that fixture gets (toolchain, architecture)
   case $1 in
+    L) echo "LLVM=-16" ;;
     *) echo "" ;;
   esac
 }
@@ -53,7 +55,7 @@ make_vars() {  # config letter -> variables every make of that fixture gets (too
 targets() {
   case $1 in
     A) echo vmlinux ;;
-    B|K) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
+    B|K|L) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
     *) echo vmlinux ;;
   esac
 }

@@ -120,6 +120,51 @@ public sealed class KernelTreeModeTests
         CollectionAssert.AreEquivalent(Decode(work).Select(s => s.Name).ToList(), booted.Select(s => s.Name).ToList());
     }
 
+    /// <summary>
+    /// Clang ThinLTO (6.12-L: <c>LLVM=-16</c>, CONFIG_LTO_CLANG_THIN, with B's SMP, KASLR and modules): the final link
+    /// takes the native vmlinux.o and two LLVM bitcode objects (.vmlinux.export.o, init/version-timestamp.o), which
+    /// ld.lld compiles in that link. Linked in place, as make links it: one link, and vmlinux, System.map and
+    /// vmlinux.relocs are the very files make made in this build dir; System.map is mksysmap of $(NM) (llvm-nm-16),
+    /// every array is scripts/kallsyms's, and the kernel boots with that table (QEMU, PVH entry).
+    /// make's own files are put back afterwards, so the fixture stays make's reference whatever the outcome.
+    /// </summary>
+    [TestMethod]
+    public void ThinLtoKernelLinksOnceIntoMakesOwnVmlinux()
+    {
+        var build = KernelFixtures.BuildDir("6.12", "L");
+        using var work = new Work(build, "6.12", inPlace: true, "LLVM=-16", linker: "ld.lld-16");
+        string[] makesFiles = ["vmlinux", "System.map", ".vmlinux.cmd", "arch/x86/boot/compressed/vmlinux.relocs"];
+        var saved = Path.Combine(work.Dir, "make");
+        foreach (var f in makesFiles)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(saved, f))!);
+            Tool.RunChecked("cp", ["-a", Path.Combine(build, f), Path.Combine(saved, f)]);
+        }
+        try
+        {
+            var outcome = work.Build();
+            Assert.IsTrue(outcome.Succeeded, outcome.ToString());
+            Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
+            var kbuild = KbuildProbe.Load(work.Build_, work.ValuesCache);
+            Assert.AreEqual(("clang-16", "ld.lld-16", "llvm-nm-16", "llvm-objcopy-16"), (kbuild.Compiler, kbuild.Linker, kbuild.Nm, kbuild.Objcopy));
+            foreach (var f in makesFiles.Where(f => f != ".vmlinux.cmd"))
+                Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(saved, f), Path.Combine(build, f)));
+
+            Assert.AreEqual(KernelMksysmap("6.12", work.Vmlinux, work.Dir, nm: kbuild.Nm), File.ReadAllText(work.SystemMap));
+            AssertTableIsKernelKallsymsOutput("6.12", work);
+            CollectionAssert.AreEquivalent(Decode(work), QemuBoot.Kallsyms(work.Vmlinux).ToList());
+
+            // The kernel's make takes our vmlinux as its own.
+            work.ClearLinkLog();
+            Tool.RunChecked("make", ["-C", build, "-s", "-j2", "LLVM=-16", "vmlinux"], environment: work.PathEnvironment);
+            Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux: " + string.Join('\n', work.FinalLinks()));
+        }
+        finally
+        {
+            foreach (var f in makesFiles) Tool.RunChecked("cp", ["-a", Path.Combine(saved, f), Path.Combine(build, f)]);
+        }
+    }
+
     [TestMethod]
     public void DirectoryThatIsNoKernelBuildFailsNamingIt()
     {
@@ -271,12 +316,13 @@ public sealed class KernelTreeModeTests
         return File.ReadAllBytes(output);
     }
 
-    private static string KernelMksysmap(string version, string vmlinux, string dir)
+    /// <param name="nm">The kernel's $(NM): nm, or llvm-nm for an LLVM kernel.</param>
+    private static string KernelMksysmap(string version, string vmlinux, string dir, string nm = "nm")
     {
         var mksysmap = Path.Combine(KernelFixtures.SourceDir(version), "scripts", "mksysmap");
-        if (version == "6.12") return Tool.Shell($"nm -n '{vmlinux}' | sed -f '{mksysmap}'");
+        if (version == "6.12") return Tool.Shell($"{nm} -n '{vmlinux}' | sed -f '{mksysmap}'");
         var output = Path.Combine(dir, "System.map.mksysmap");
-        Tool.RunChecked("sh", [mksysmap, vmlinux, output], environment: new Dictionary<string, string> { ["NM"] = "nm" });
+        Tool.RunChecked("sh", [mksysmap, vmlinux, output], environment: new Dictionary<string, string> { ["NM"] = nm });
         return File.ReadAllText(output);
     }
 
@@ -318,15 +364,16 @@ public sealed class KernelTreeModeTests
         private readonly string _log;
 
         /// <param name="extraBody">More project XML (test hooks).</param>
-        public Work(string buildDir, string version, bool inPlace, string makeArguments = "", string extraBody = "")
+        /// <param name="linker">The kernel's $(LD), wrapped to log its calls (ld, or ld.lld-16 for an LLVM kernel).</param>
+        public Work(string buildDir, string version, bool inPlace, string makeArguments = "", string extraBody = "", string linker = "ld")
         {
             Build_ = buildDir;
             Dir = Directory.CreateTempSubdirectory("kbuild-kerneltree-").FullName;
             var bin = Path.Combine(Dir, "bin");
             Directory.CreateDirectory(bin);
             _log = Path.Combine(Dir, "ld.log");
-            var wrapper = Path.Combine(bin, "ld");
-            File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{_log}'\nexec /usr/bin/ld \"$@\"\n");
+            var wrapper = Path.Combine(bin, linker);
+            File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{_log}'\nexec /usr/bin/{linker} \"$@\"\n");
             Tool.RunChecked("chmod", ["+x", wrapper]);
             PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH") };
             Environment = new Dictionary<string, string>(PathEnvironment);
@@ -381,10 +428,11 @@ public sealed class KernelTreeModeTests
 
         public void ClearLinkLog() => File.Delete(_log);
 
-        /// <summary>The logged ld calls that link vmlinux: with vmlinux.a, and not the <c>ld -r</c> of vmlinux.o.</summary>
+        /// <summary>The logged ld calls that link vmlinux (link-vmlinux.sh's, of vmlinux.a or of vmlinux.o inside
+        /// --whole-archive), not the <c>ld -r</c> that makes vmlinux.o.</summary>
         public List<string> FinalLinks() =>
             File.Exists(_log)
-                ? File.ReadLines(_log).Where(l => l.Contains("vmlinux.a", StringComparison.Ordinal) && !$" {l} ".Contains(" -r ", StringComparison.Ordinal)).ToList()
+                ? File.ReadLines(_log).Where(l => l.Contains("--whole-archive", StringComparison.Ordinal) && !$" {l} ".Contains(" -r ", StringComparison.Ordinal)).ToList()
                 : [];
 
         public void Dispose() => Directory.Delete(Dir, recursive: true);
