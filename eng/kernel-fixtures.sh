@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
 #
-#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-K | 6.12-K | 6.12-BTF | 6.1-debug ...]   (default: all)
+#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-K | 6.12-K | 6.12-BTF | 6.12-L | 6.1-debug ...]   (default: all)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
 #   src/linux-<ver>      kernel source extracted from /usr/src/linux-source-<ver>.tar.xz (Debian)
@@ -12,6 +12,7 @@
 # System.map and bzImage are ours, so no test may use K as the kernel's reference).
 # BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves); `all` builds
 # 6.12-BTF, 6.1-BTF only when named.
+# L = tinyconfig + A.config + B.config + L.config with LLVM=-16 (Clang ThinLTO); only when named (6.12-L: ~1100 s CPU).
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
