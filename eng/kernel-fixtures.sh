@@ -127,6 +127,9 @@ build() {  # fixture (ver-cfg); runs with output going to the log
   rm -f "$out/.kbuild-fixture"
   if [ "$(cat "$out/.kbuild-fixture-config" 2>/dev/null)" != "$want" ]; then
     configure "$ver" "$cfg" "$out"
+    # A rewritten .config regenerates the version objects on the next make, but make would keep an existing
+    # vmlinux: relink it, so the reference image is always made from the inputs in this dir.
+    rm -f "$out/vmlinux"
     echo "$want" > "$out/.kbuild-fixture-config"
   fi
   kmake "$ver" "$cfg" "$out" $(targets "$cfg")

@@ -1,3 +1,4 @@
+using Kbuild.Tests;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Build.Evaluation;
@@ -28,7 +29,7 @@ public static class BuildRunner
 {
     private static readonly object Gate = new();
     private static int _builds;
-    private static readonly Lazy<string> BinlogDirectory = new(() => Directory.CreateTempSubdirectory("kbuild-binlogs-").FullName);
+    private static readonly Lazy<string> BinlogDirectory = new(() => TestTemp.Directory("kbuild-binlogs-"));
 
     public static BuildOutcome Build(string project, string target = "Build", IDictionary<string, string>? properties = null)
     {

@@ -13,4 +13,7 @@ public static class MSBuildSetup
         Environment.SetEnvironmentVariable("DOTNET_CLI_TELEMETRY_OPTOUT", "1");
         if (!MSBuildLocator.IsRegistered) MSBuildLocator.RegisterDefaults();
     }
+
+    [AssemblyCleanup]
+    public static void DeleteTempDirs() => Kbuild.Tests.TestTemp.DeleteRoot();
 }

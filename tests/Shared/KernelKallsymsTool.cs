@@ -27,7 +27,7 @@ internal static class KernelKallsymsTool
         {
             if (Compiled.TryGetValue(version, out var exe)) return exe;
             var scripts = ScriptsDir(version);
-            var dir = Directory.CreateTempSubdirectory("kallsyms-oracle-").FullName;
+            var dir = TestTemp.Directory("kallsyms-oracle-");
             exe = Path.Combine(dir, $"kallsyms-{version}");
             Tool.RunChecked("gcc", ["-O2", "-I", Path.Combine(scripts, "include"), "-o", exe, Path.Combine(scripts, "kallsyms.c")]);
             Compiled[version] = exe;

@@ -37,6 +37,8 @@ public sealed class KernelTreeModeTests
         if (KbuildProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
             Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, "vmlinux"), work.Vmlinux));
         Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, "System.map"), work.SystemMap));
+        // Tools that read stripped images (vmlinux-to-elf) find our table by its shape.
+        KallsymsShapeFinder.AssertFindsTable(work.Vmlinux);
 
         // System.map is the kernel's mksysmap of our vmlinux.
         Assert.AreEqual(KernelMksysmap(version, work.Vmlinux, work.Dir), File.ReadAllText(work.SystemMap));
@@ -45,6 +47,22 @@ public sealed class KernelTreeModeTests
         // The booted kernel lists exactly what that table holds.
         var booted = QemuBoot.Kallsyms(work.Vmlinux);
         CollectionAssert.AreEquivalent(Decode(work), booted.ToList());
+    }
+
+    /// <summary>Slack (for fewer relinks) pads the arrays apart: still a correct kernel, but no longer make's image, and
+    /// a shape-based finder (the way vmlinux-to-elf reads stripped images) no longer finds the table — which is why
+    /// slack is off by default. Also shows that the finder tells the two apart.</summary>
+    [TestMethod]
+    public void SlackMovesTheArraysApartAndShapeFindersLoseTheTable()
+    {
+        using var work = new Work(KernelFixtures.BuildDir("6.1", "A"), "6.1", inPlace: false,
+            extraBody: "<PropertyGroup><KallsymsSlackPercent>5</KallsymsSlackPercent></PropertyGroup>");
+        var outcome = work.Build();
+        Assert.IsTrue(outcome.Succeeded, outcome.ToString());
+        AssertTableIsKernelKallsymsOutput("6.1", work);
+        Assert.IsNotNull(ImageDiff.FirstDifference(Path.Combine(KernelFixtures.BuildDir("6.1", "A"), "vmlinux"), work.Vmlinux));
+        var (table, _) = KallsymsShapeFinder.Find(File.ReadAllBytes(work.Vmlinux));
+        Assert.IsNull(table, "a finder that accepts padded arrays proves nothing about ours");
     }
 
     /// <summary>CONFIG_DEBUG_INFO_BTF: the BTF link and the final link, nothing more; .BTF and .BTF_ids are make's,
@@ -97,6 +115,7 @@ public sealed class KernelTreeModeTests
         Assert.AreEqual(1, first.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
         Assert.IsNull(ImageDiff.FirstDifference(makes, work.Vmlinux));
         Assert.IsNull(ImageDiff.FirstDifference(makes + ".map", work.SystemMap));
+        KallsymsShapeFinder.AssertFindsTable(work.Vmlinux);
 
         // make changed nothing: the probe runs, our link and patch are skipped.
         var second = work.Build();

@@ -16,7 +16,7 @@ public sealed class BuildIdTests
 
     private static string Objects()
     {
-        var dir = Directory.CreateTempSubdirectory("kbuild-buildid-").FullName;
+        var dir = TestTemp.Directory("kbuild-buildid-");
         File.WriteAllText(Path.Combine(dir, "a.c"),
             "int x = 5; static int y[100]; const char s[] = \"hello\";\n" +
             "int f(int a) { return a + x + y[a] + s[a]; }\nvoid _start(void) { f(3); for (;;); }\n" +

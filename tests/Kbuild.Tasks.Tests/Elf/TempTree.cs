@@ -7,7 +7,7 @@ public sealed class TempTree : IDisposable
 {
     public TempTree()
     {
-        Root = Directory.CreateTempSubdirectory("kbuild-elf-").FullName;
+        Root = TestTemp.Directory("kbuild-elf-");
     }
 
     public string Root { get; }

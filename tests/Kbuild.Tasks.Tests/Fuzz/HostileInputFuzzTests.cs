@@ -244,7 +244,7 @@ public sealed class HostileInputFuzzTests
 
     private static void Fuzz(string target, Action<Iteration> read)
     {
-        var dir = Directory.CreateTempSubdirectory($"kbuild-fuzz-{target}-").FullName;
+        var dir = TestTemp.Directory($"kbuild-fuzz-{target}-");
         var failures = new List<string>();
         var iterations = 0;
         var refused = 0;

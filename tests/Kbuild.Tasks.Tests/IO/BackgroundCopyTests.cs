@@ -6,7 +6,7 @@ namespace Kbuild.Tests.IO;
 [TestClass]
 public sealed class BackgroundCopyTests
 {
-    private static string NewDir() => Directory.CreateTempSubdirectory("kbuild-copy-").FullName;
+    private static string NewDir() => TestTemp.Directory("kbuild-copy-");
 
     [TestMethod]
     public void CommittedCopyReplacesTheDestinationWithTheModifiedCopy()

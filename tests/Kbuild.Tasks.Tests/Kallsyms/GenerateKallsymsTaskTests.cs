@@ -16,7 +16,7 @@ public sealed class GenerateKallsymsTaskTests
             engine, output);
     }
 
-    private static string Dir() => Directory.CreateTempSubdirectory("kallsyms-task-").FullName;
+    private static string Dir() => TestTemp.Directory("kallsyms-task-");
 
     [TestMethod]
     public void WritesTheSameAssemblyAsThePlainClasses()

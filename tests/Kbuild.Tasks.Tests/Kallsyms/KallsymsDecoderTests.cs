@@ -71,7 +71,7 @@ public sealed class KallsymsDecoderTests
     [TestMethod]
     public void AnImageWithoutTableIsAKbError()
     {
-        var dir = Directory.CreateTempSubdirectory("kallsyms-decode-").FullName;
+        var dir = TestTemp.Directory("kallsyms-decode-");
         var c = Path.Combine(dir, "x.c");
         File.WriteAllText(c, "int main(void) { return 0; }\n");
         Tool.RunChecked("gcc", ["-o", Path.Combine(dir, "x"), c]);

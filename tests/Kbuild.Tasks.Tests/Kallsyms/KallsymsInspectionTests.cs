@@ -54,7 +54,7 @@ public sealed class KallsymsInspectionTests
     public void Verify_ADamagedTable_ReportsItsFirstDifferentEntry()
     {
         var build = KernelFixtures.BuildDir("6.1", "A");
-        var dir = Directory.CreateTempSubdirectory("kallsyms-verify-").FullName;
+        var dir = TestTemp.Directory("kallsyms-verify-");
         try
         {
             var copy = Path.Combine(dir, "vmlinux");
@@ -88,7 +88,7 @@ public sealed class KallsymsInspectionTests
     [TestMethod]
     public void Rules_OfADirectoryWithoutLinkScript_AreAKbError()
     {
-        var dir = Directory.CreateTempSubdirectory("kallsyms-rules-").FullName;
+        var dir = TestTemp.Directory("kallsyms-rules-");
         try
         {
             Directory.CreateDirectory(Path.Combine(dir, "include", "config"));

@@ -16,7 +16,7 @@ public sealed class KallsymsParityTests
 
     private string WorkDir()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "kallsyms-parity", TestContext.TestName ?? "t", Guid.NewGuid().ToString("N")[..8]);
+        var dir = TestTemp.Directory($"kallsyms-parity-{TestContext.TestName}-");
         Directory.CreateDirectory(dir);
         return dir;
     }

@@ -9,7 +9,7 @@ public sealed class KallsymsRealMapTests
 {
     public TestContext TestContext { get; set; } = null!;
 
-    private string WorkDir() => Directory.CreateTempSubdirectory($"kallsyms-real-{TestContext.TestName}-").FullName;
+    private string WorkDir() => TestTemp.Directory($"kallsyms-real-{TestContext.TestName}-");
 
     public static IEnumerable<object[]> Fixtures =>
         from version in new[] { "6.1", "6.12" }

@@ -24,7 +24,7 @@ public sealed class KallsymsReservationTests
     {
         var table = Table(version, new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative });
         var reserved = table.Arrays.ToDictionary(a => a.SymbolName, a => KallsymsTable.AlignUp(a.Size + 100, a.Alignment));
-        var dir = Directory.CreateTempSubdirectory("kallsyms-reserve-").FullName;
+        var dir = TestTemp.Directory("kallsyms-reserve-");
         var assembled = KernelKallsymsTool.Assemble(KallsymsAssembly.ReservationToText(table, reserved), ElfClass.Elf64,
             table.TextAddress, dir, "reserved");
         var labels = Tool.RunChecked("nm", [Path.Combine(dir, "reserved.o")]).Split('\n')
@@ -126,7 +126,7 @@ public sealed class KallsymsReservationTests
         var table = KallsymsGenerator.Generate(SystemMap.Parse(new StringReader(mapText), null), KallsymsLayout.For(version), options,
             KallsymsTarget.X86_64);
         var reservation = Reservation.FromTable(table, ReservationSlack.None);
-        var dir = Directory.CreateTempSubdirectory("kallsyms-exact-").FullName;
+        var dir = TestTemp.Directory("kallsyms-exact-");
         KernelKallsymsTool.AssembleObject(reservation.ToAssembly(), ElfClass.Elf64, dir, "ours");
         var map = Path.Combine(dir, "System.map");
         File.WriteAllText(map, mapText);

@@ -7,7 +7,7 @@ internal sealed class FakeKernelTree : IDisposable
 
     public FakeKernelTree(string release, string makefile, string autoConf = X86_64)
     {
-        Dir = Directory.CreateTempSubdirectory("kbuild-fake-").FullName;
+        Dir = TestTemp.Directory("kbuild-fake-");
         Directory.CreateDirectory(Path.Combine(Dir, "include", "config"));
         File.WriteAllText(AutoConf, autoConf);
         File.WriteAllText(Path.Combine(Dir, "include", "config", "kernel.release"), release + "\n");

@@ -33,7 +33,7 @@ public sealed class KbuildProbeTests
             kbuild.KallsymsOptions.ToArray());
 
         // Link as link-vmlinux.sh's final vmlinux_link does, with the kernel's last kallsyms object.
-        var work = Directory.CreateTempSubdirectory("kbuild-relink-").FullName;
+        var work = TestTemp.Directory("kbuild-relink-");
         try
         {
             var ours = Path.Combine(work, "vmlinux");
@@ -87,7 +87,7 @@ public sealed class KbuildProbeTests
     [TestMethod]
     public void DirectoryWithoutConfigurationIsRejected()
     {
-        var dir = Directory.CreateTempSubdirectory("kbuild-notkernel-").FullName;
+        var dir = TestTemp.Directory("kbuild-notkernel-");
         try
         {
             var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(dir));

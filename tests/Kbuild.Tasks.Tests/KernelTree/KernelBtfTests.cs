@@ -21,7 +21,7 @@ public sealed class KernelBtfTests
         StringAssert.Contains(kbuild.Get("PAHOLE_FLAGS"), "--btf_gen_floats");
         Assert.IsFalse(KbuildValues.Words(kbuild.Get("PAHOLE_FLAGS")).Contains("-j"), "KBUILD_BUILD_TIMESTAMP set: no -j");
 
-        var work = Directory.CreateTempSubdirectory("kbuild-btf-").FullName;
+        var work = TestTemp.Directory("kbuild-btf-");
         try
         {
             var image = Path.Combine(work, "image");

@@ -10,7 +10,7 @@ namespace Kbuild.Tests.Linking;
 [TestClass]
 public sealed class LinkingTests
 {
-    private static string NewDir(string name) => Directory.CreateTempSubdirectory($"kbuild-link-{name}-").FullName;
+    private static string NewDir(string name) => TestTemp.Directory($"kbuild-link-{name}-");
 
     private static void Compile(string dir, string file, string source, string flags = "")
     {

@@ -10,7 +10,7 @@ public sealed class LldFlagsTests
 {
     private static string LinkableObject()
     {
-        var dir = Directory.CreateTempSubdirectory("kbuild-lldflags-").FullName;
+        var dir = TestTemp.Directory("kbuild-lldflags-");
         File.WriteAllText(Path.Combine(dir, "start.c"), "void _start(void) { for (;;); }\n");
         Tool.RunChecked("gcc", ["-O2", "-ffreestanding", "-fno-pie", "-c", "-o", "start.o", "start.c"], dir);
         return Path.Combine(dir, "start.o");
