@@ -40,7 +40,7 @@ public sealed class BitcodeStandInsTests
     [TestMethod]
     public void PredictionOfABitcodeInputIsTheLldLinksNm()
     {
-        var dir = Directory.CreateTempSubdirectory("kbuild-bitcode-").FullName;
+        var dir = TestTemp.Directory("kbuild-bitcode-");
         try
         {
             File.WriteAllText(Path.Combine(dir, "bc.c"), BitcodeSource);
@@ -73,7 +73,7 @@ public sealed class BitcodeStandInsTests
     [DataRow("")]
     public void BitcodeWithAnotherLinkerIsNamedAsSuch(string linker)
     {
-        var dir = Directory.CreateTempSubdirectory("kbuild-bitcode-").FullName;
+        var dir = TestTemp.Directory("kbuild-bitcode-");
         try
         {
             var bitcode = Path.Combine(dir, "bc.o");
@@ -92,7 +92,7 @@ public sealed class BitcodeStandInsTests
     [TestMethod]
     public void DamagedBitcodeIsTheLinkersErrorWithItsCode()
     {
-        var dir = Directory.CreateTempSubdirectory("kbuild-bitcode-").FullName;
+        var dir = TestTemp.Directory("kbuild-bitcode-");
         try
         {
             var bitcode = Path.Combine(dir, "bc.o");
