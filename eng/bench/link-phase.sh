@@ -190,7 +190,7 @@ report() {  # name build same_kernel same_ours
        "with $lld: $(diff <(cut -d' ' -f2- "$work/dev/System.map") <(cut -d' ' -f2- "$work/ours/System.map") | grep -c '^[<>]' || true) lines differ in type or name (a different linker makes a different image)."
   echo "Same output: kernel link in the shadow dir vs the fixture's System.map: $3; ours vs kernel System.map: $4."
   echo
-  echo "Our steps (MSBuild target times, median ms): reservation $(step KbuildReserveKallsyms), link $(step _KbuildLinkCore)," \
+  echo "Our steps (MSBuild target times, median ms): reservation $(step KbuildGenerateKallsyms), link $(step _KbuildLinkCore)," \
        "patch+verify $(step _KbuildPatchKallsyms), System.map $(step KbuildSystemMap), sorttable $(step KernelTreePostLink)," \
        "link values (make off) $(step KernelTreeProbe), inputs check/hash $(step KbuildPrepareForLink)."
   echo

@@ -1,4 +1,5 @@
 using Kbuild.Tests;
+using Kbuild.Symbols;
 
 namespace Kbuild.Sdk.Tests;
 

@@ -1,4 +1,5 @@
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.Tests;
 
 namespace Kbuild.Sdk.Tests;
@@ -57,13 +58,7 @@ public sealed class InspectionTargetTests
         try
         {
             var project = Path.Combine(dir, "kernel.kproj");
-            File.WriteAllText(project, $"""
-                <Project>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
-                  <PropertyGroup><KernelBuildDir>{build}</KernelBuildDir></PropertyGroup>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
-                </Project>
-                """);
+            KernelProject.Write(project, [("KernelBuildDir", build)]);
             var dumpFile = Path.Combine(dir, "kallsyms.txt");
 
             var dump = BuildRunner.Build(project, "KallsymsDump", Props(("KallsymsDumpFile", dumpFile)));

@@ -1,5 +1,6 @@
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.Tests;
 
 namespace Kbuild.Sdk.Tests;
@@ -21,24 +22,17 @@ public sealed class RealKernelTests
             var libraries = File.ReadLines(Path.Combine(build, ".vmlinux.o.cmd")).First()
                 .Split("--start-group")[1].Split("--end-group")[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var project = Path.Combine(dir, "kernel.kproj");
-            File.WriteAllText(project, $"""
-                <Project>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
-                  <PropertyGroup>
-                    <KernelVersion>6.1</KernelVersion>
-                    <VmlinuxLinkerScript>{build}/arch/x86/kernel/vmlinux.lds</VmlinuxLinkerScript>
-                    <Ld>{cmd[1]}</Ld>
-                    <LdFlags>{cmd[3]}</LdFlags>
-                    <LdFlagsVmlinux>{cmd[5]}</LdFlagsVmlinux>
-                    <KallsymsAllSymbols>true</KallsymsAllSymbols>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <VmlinuxObject Include="{build}/vmlinux.a;{build}/init/version-timestamp.o" />
-                    {string.Concat(libraries.Select(l => $"<VmlinuxLibrary Include=\"{build}/{l}\" />"))}
-                  </ItemGroup>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
-                </Project>
-                """);
+            KernelProject.Write(project,
+                [
+                    ("KernelVersion", "6.1"), ("VmlinuxLinkerScript", $"{build}/arch/x86/kernel/vmlinux.lds"),
+                    ("Ld", cmd[1]), ("LdFlags", cmd[3]), ("LdFlagsVmlinux", cmd[5]), ("KallsymsAllSymbols", "true"),
+                ],
+                body: $"""
+                    <ItemGroup>
+                      <VmlinuxObject Include="{build}/vmlinux.a;{build}/init/version-timestamp.o" />
+                      {string.Concat(libraries.Select(l => $"<VmlinuxLibrary Include=\"{build}/{l}\" />"))}
+                    </ItemGroup>
+                    """);
             Assert.IsTrue(File.ReadAllText(Path.Combine(build, "include", "config", "auto.conf")).Contains("CONFIG_KALLSYMS_ALL=y\n"));
 
             var outcome = BuildRunner.Build(project);

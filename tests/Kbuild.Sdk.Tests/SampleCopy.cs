@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Kbuild.Tests;
+using Kbuild.Symbols;
 
 namespace Kbuild.Sdk.Tests;
 

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Kbuild.Tests;
 using Microsoft.Build.Evaluation;
+using Kbuild.Table;
 
 namespace Kbuild.Sdk.Tests;
 

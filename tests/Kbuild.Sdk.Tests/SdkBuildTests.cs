@@ -1,4 +1,6 @@
 using Kbuild.Tests;
+using Kbuild.Elf;
+using Kbuild.Symbols;
 
 namespace Kbuild.Sdk.Tests;
 
@@ -7,7 +9,7 @@ namespace Kbuild.Sdk.Tests;
 [DoNotParallelize]
 public sealed class SdkBuildTests
 {
-    private static readonly string[] PipelineTasks = ["ReserveKallsyms", "LinkVmlinux", "PatchKallsyms", "MkSysmap"];
+    private static readonly string[] PipelineTasks = ["GenerateKallsyms", "LinkVmlinux", "PatchKallsyms", "MkSysmap"];
 
     private static BuildOutcome BuildOk(SyntheticKernel kernel, IDictionary<string, string>? properties = null)
     {
@@ -35,7 +37,7 @@ public sealed class SdkBuildTests
         var outcome = BuildOk(kernel, new Dictionary<string, string> { ["KallsymsEnabled"] = "false" });
 
         Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), outcome.ToString());
-        Assert.IsFalse(outcome.RanTask("ReserveKallsyms"), outcome.ToString());
+        Assert.IsFalse(outcome.RanTask("GenerateKallsyms"), outcome.ToString());
         Assert.IsFalse(outcome.RanTask("PatchKallsyms"), outcome.ToString());
         var nm = Tool.RunChecked("nm", [kernel.Vmlinux]);
         Assert.DoesNotContain("kallsyms_", nm, "a kernel without CONFIG_KALLSYMS gets no table");
@@ -52,7 +54,7 @@ public sealed class SdkBuildTests
         var outcome = BuildOk(kernel);
 
         foreach (var task in PipelineTasks) Assert.IsFalse(outcome.RanTask(task), $"{task} ran on a no-op build\n{outcome}");
-        foreach (var target in new[] { "KbuildReserveKallsyms", "_KbuildLinkCore", "_KbuildPatchKallsyms", "KbuildSystemMap" })
+        foreach (var target in new[] { "KbuildGenerateKallsyms", "_KbuildLinkCore", "_KbuildPatchKallsyms", "KbuildSystemMap" })
             Assert.IsTrue(outcome.SkippedAsUpToDate(target), $"{target} was not skipped as up to date\n{outcome}");
         Assert.AreEqual(vmlinuxTime, File.GetLastWriteTimeUtc(kernel.Vmlinux));
     }

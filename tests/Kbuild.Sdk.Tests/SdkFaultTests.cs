@@ -1,5 +1,6 @@
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.Tests;
 
 namespace Kbuild.Sdk.Tests;
@@ -88,12 +89,12 @@ public sealed class SdkFaultTests
     }
 
     [TestMethod]
-    [DataRow("KbuildReserveKallsyms")]
+    [DataRow("KbuildGenerateKallsyms")]
     [DataRow("_KbuildLinkCore")]
     [DataRow("_KbuildPatchKallsyms")]
     [DataRow("TestPostLink")]
     [DataRow("during-ld")]
-    [DataRow("KbuildReserveKallsyms", "INT")]
+    [DataRow("KbuildGenerateKallsyms", "INT")]
     [DataRow("_KbuildLinkCore", "INT")]
     [DataRow("_KbuildPatchKallsyms", "INT")]
     [DataRow("TestPostLink", "INT")]

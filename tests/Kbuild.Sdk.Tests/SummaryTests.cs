@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Kbuild.Tests;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Logging;
+using Kbuild.Table;
 
 namespace Kbuild.Sdk.Tests;
 
@@ -16,7 +17,7 @@ public sealed partial class SummaryTests
 
     /// <summary>The room the reservation gave the table, as the patcher reads it (obj/kallsyms.reserve.json).</summary>
     private static long ReservedPerRoomsFile(SyntheticKernel kernel) =>
-        Kbuild.Kallsyms.ReservationRooms.Read(Path.Combine(kernel.Dir, "obj", "kallsyms.reserve.json")).Arrays.Sum(a => a.Reserved);
+        Kbuild.Table.ReservationRooms.Read(Path.Combine(kernel.Dir, "obj", "kallsyms.reserve.json")).Arrays.Sum(a => a.Reserved);
 
     [TestMethod]
     public void Build_EndsWithLinksTableUseAndStepTimes_NoOpSaysUpToDate()

@@ -1,4 +1,6 @@
 using Kbuild.Tests;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
 namespace Kbuild.Sdk.Tests;
 

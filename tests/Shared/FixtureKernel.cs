@@ -1,4 +1,4 @@
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 
 namespace Kbuild.Tests;
 

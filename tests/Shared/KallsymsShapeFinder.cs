@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Kbuild.Tests;

@@ -1,4 +1,5 @@
 using Kbuild.Elf;
+using Kbuild.Table;
 
 namespace Kbuild.Tests;
 
@@ -40,11 +41,11 @@ internal static class KernelKallsymsTool
         Tool.Run(Executable(version), [.. flags, mapPath]);
 
     /// <summary>The command line link-vmlinux.sh would pass for these options (6.12 has no --base-relative).</summary>
-    public static IEnumerable<string> Flags(string version, Kbuild.Kallsyms.KallsymsOptions o)
+    public static IEnumerable<string> Flags(string version, Kbuild.Table.KallsymsOptions o)
     {
         if (o.AllSymbols) yield return "--all-symbols";
         if (o.AbsolutePercpu) yield return "--absolute-percpu";
-        if (o.BaseRelative && !Kbuild.Kallsyms.KallsymsLayout.For(version).AlwaysBaseRelative) yield return "--base-relative";
+        if (o.BaseRelative && !Kbuild.Table.KallsymsLayout.For(version).AlwaysBaseRelative) yield return "--base-relative";
         if (o.LtoClang) yield return "--lto-clang";
     }
 

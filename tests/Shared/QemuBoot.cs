@@ -1,5 +1,5 @@
 using System.Globalization;
-using Kbuild.Elf;
+using Kbuild.Symbols;
 
 namespace Kbuild.Tests;
 

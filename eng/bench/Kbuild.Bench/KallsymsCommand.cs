@@ -1,5 +1,5 @@
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 
 namespace Kbuild.Bench;
 
@@ -14,20 +14,17 @@ public static class KallsymsCommand
     {
         if (args.Length < 3)
             throw new ArgumentException("kallsyms <elf> <out.S> <kernelVersion> [--all-symbols] [--absolute-percpu] [--base-relative] [--repeat N]");
-        var layout = KallsymsLayout.For(args[2]);
-        var filter = SysmapFilter.ForKernel(args[2]);
-        var options = new KallsymsOptions
+        var rules = KallsymsRules.For(args[2], new KallsymsOptions
         {
             AllSymbols = args.Contains("--all-symbols"),
             AbsolutePercpu = args.Contains("--absolute-percpu"),
             BaseRelative = args.Contains("--base-relative"),
-        };
+        });
         KallsymsTable? table = null;
         Program.TimeInProcess(Program.IntOption(args, "--repeat", 1), () =>
         {
             using var image = ElfImage.Open(args[0]);
-            table = KallsymsGenerator.Generate(SysmapWriter.Symbols(image, filter), layout, options,
-                new KallsymsTarget(image.Class, image.IsLittleEndian), args[0]);
+            table = rules.TableOf(image);
         });
         File.WriteAllText(args[1], KallsymsAssembly.ToText(table!));
     }

@@ -1,5 +1,5 @@
 using Kbuild.KernelTree;
-using Kbuild.Linking;
+using Kbuild.Image;
 
 namespace Kbuild.Bench;
 

@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
 namespace Kbuild.Bench;
 
 /// <summary>
 /// reserve &lt;kernel-version&gt; &lt;linker-script&gt; &lt;out.o&gt; &lt;object&gt;... [--group &lt;library&gt;...] [--all-symbols] [--repeat N]:
-/// the ReserveKallsyms task's steps one by one, each timed (ms, on stderr): the link's prediction (objects linked
+/// the GenerateKallsyms task's reservation steps one by one, each timed (ms, on stderr): the link's prediction (objects linked
 /// whole, the libraries after --group searched as a group), table generation (with compression), assembler text, <c>gcc -c</c>.
 /// </summary>
 public static class ReserveCommand
@@ -18,15 +18,14 @@ public static class ReserveCommand
         var (version, script, output) = (positional[0], positional[1], positional[2]);
         var group = args.Contains("--group") ? args[(Array.IndexOf(args, "--group") + 1)..].TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList() : [];
         var objects = positional[3..].Except(group).ToList();
-        var options = new KallsymsOptions { AllSymbols = args.Contains("--all-symbols"), BaseRelative = true };
+        var rules = KallsymsRules.For(version, new KallsymsOptions { AllSymbols = args.Contains("--all-symbols"), BaseRelative = true });
         for (int i = 0; i < repeat; i++)
         {
             var clock = Stopwatch.StartNew();
             double Lap() { var ms = clock.Elapsed.TotalMilliseconds; clock.Restart(); return ms; }
-            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, KallsymsLayout.For(version), options,
-                SysmapFilter.ForKernel(version));
+            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, rules.Layout, rules.Options, rules.Filter);
             var predict = Lap();
-            var reservation = Reservation.Create(superset, KallsymsLayout.For(version), options, KallsymsTarget.X86_64, ReservationSlack.None);
+            var reservation = Reservation.Create(superset, rules.Layout, rules.Options, KallsymsTarget.X86_64, ReservationSlack.None);
             var generate = Lap();
             var source = Path.ChangeExtension(output, ".S");
             File.WriteAllText(source, reservation.ToAssembly());

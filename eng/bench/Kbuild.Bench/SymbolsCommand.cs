@@ -1,4 +1,4 @@
-using Kbuild.Archives;
+using Kbuild.Inputs;
 
 namespace Kbuild.Bench;
 

@@ -1,4 +1,5 @@
-using Kbuild.Kallsyms;
+using Kbuild.Outputs;
+using Kbuild.Symbols;
 
 namespace Kbuild.Bench;
 

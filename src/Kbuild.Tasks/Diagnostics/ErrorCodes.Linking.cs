@@ -9,9 +9,6 @@ public static partial class ErrorCodes
     /// <summary>The linker script cannot be read: point VmlinuxLinkerScript at the preprocessed vmlinux.lds.</summary>
     public const string LinkerScriptUnreadable = "KB0301";
 
-    /// <summary>A link input (object, archive, library) does not exist: build it first or fix the item path.</summary>
-    public const string LinkInputMissing = "KB0302";
-
     /// <summary>The linker reported an error (undefined symbol, bad input, script error); the message is the linker's.</summary>
     public const string LinkerError = "KB0303";
 

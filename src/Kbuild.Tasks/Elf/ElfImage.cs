@@ -53,7 +53,7 @@ public readonly record struct ElfRelocation(ulong Offset, uint SymbolIndex, uint
 /// </remarks>
 public sealed class ElfImage : IDisposable
 {
-    public const ushort ET_REL = 1, ET_EXEC = 2, ET_DYN = 3;
+    public const ushort ET_EXEC = 2, ET_DYN = 3;
     private const ushort SHN_XINDEX = 0xFFFF;
 
     private readonly SafeFileHandle _file;
@@ -114,6 +114,9 @@ public sealed class ElfImage : IDisposable
     public string Path { get; }
     public ElfClass Class { get; }
     public bool IsLittleEndian { get; }
+
+    /// <summary>Reads and writes integers in this file's byte order.</summary>
+    public ByteOrder ByteOrder => new(IsLittleEndian);
     public ushort Machine { get; }
     /// <summary>e_type: 1 REL, 2 EXEC, 3 DYN.</summary>
     public ushort FileType { get; }
@@ -146,7 +149,7 @@ public sealed class ElfImage : IDisposable
 
         int count = table.Length / entrySize;
         var symbols = new ElfSymbol[Math.Max(0, count - 1)];
-        var byteOrder = new ByteOrder(IsLittleEndian);
+        var byteOrder = ByteOrder;
         for (int i = 1; i < count; i++)
         {
             var entry = table.AsSpan(i * entrySize, entrySize);
@@ -217,7 +220,7 @@ public sealed class ElfImage : IDisposable
         bool elf64 = Class == ElfClass.Elf64;
         int entrySize = (elf64 ? 16 : 8) + (rela ? (elf64 ? 8 : 4) : 0);
         var data = ReadSection(relocationSection);
-        var byteOrder = new ByteOrder(IsLittleEndian);
+        var byteOrder = ByteOrder;
         var relocations = new ElfRelocation[data.Length / entrySize];
         for (int i = 0; i < relocations.Length; i++)
         {
@@ -433,12 +436,4 @@ public sealed class ElfImage : IDisposable
 
     private KbuildException SectionError(ElfSection section, string what) => new(ErrorCodes.ElfSectionInvalid, Path,
         $"section [{section.Index}] '{section.Name}' {what}; the file is corrupt: delete it and rebuild it.");
-
-    /// <summary>Reads integers in the file's byte order.</summary>
-    private readonly struct ByteOrder(bool little)
-    {
-        public ushort U16(ReadOnlySpan<byte> b) => little ? BinaryPrimitives.ReadUInt16LittleEndian(b) : BinaryPrimitives.ReadUInt16BigEndian(b);
-        public uint U32(ReadOnlySpan<byte> b) => little ? BinaryPrimitives.ReadUInt32LittleEndian(b) : BinaryPrimitives.ReadUInt32BigEndian(b);
-        public ulong U64(ReadOnlySpan<byte> b) => little ? BinaryPrimitives.ReadUInt64LittleEndian(b) : BinaryPrimitives.ReadUInt64BigEndian(b);
-    }
 }

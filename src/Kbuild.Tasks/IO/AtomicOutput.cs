@@ -47,17 +47,6 @@ public static class AtomicOutput
     public static void WriteAllText(string path, string text) =>
         Write(path, temp => File.WriteAllText(temp, text));
 
-    /// <summary>
-    /// Writes <paramref name="text"/> only when the file does not already hold exactly that text, so its
-    /// timestamp changes only when its contents do (the CoreCompileInputs.cache pattern). True when written.
-    /// </summary>
-    public static bool WriteAllTextIfChanged(string path, string text)
-    {
-        if (File.Exists(path) && File.ReadAllText(path) == text) return false;
-        WriteAllText(path, text);
-        return true;
-    }
-
     /// <summary>Renames a finished temporary file onto the destination, replacing it.</summary>
     public static void Commit(string temp, string path) => File.Move(temp, path, overwrite: true);
 

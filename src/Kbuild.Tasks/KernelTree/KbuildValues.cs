@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 
@@ -28,7 +29,7 @@ public sealed partial class KbuildValues
 
     public string BuildDir { get; }
     public KernelRelease Release { get; }
-    public Kallsyms.KernelVersion Version => Release.Version;
+    public Table.KernelVersion Version => Release.Version;
     public KernelConfig Config { get; }
 
     /// <summary><c>$&lt;</c> of the vmlinux rule: the source tree's scripts/link-vmlinux.sh.</summary>
@@ -58,7 +59,6 @@ public sealed partial class KbuildValues
     public string SourceDir => Path.GetFullPath(Get("srctree") is { Length: > 0 } s ? s : ".", BuildDir);
     public string Architecture => Get("SRCARCH");
     public string Compiler => Get("CC");
-    public string Nm => Get("NM");
     public string Objcopy => Get("OBJCOPY");
 
     /// <summary>The preprocessed linker script, <c>$(objtree)/$(KBUILD_LDS)</c>.</summary>
@@ -99,6 +99,13 @@ public sealed partial class KbuildValues
         }
     }
 
+    /// <summary>LDFLAGS_vmlinux as the SDK's LdFlagsVmlinux: with <see cref="MapFlag"/> appended, as link-vmlinux.sh adds it.</summary>
+    public string VmlinuxFlags => MapFlag is { } map ? $"{LdflagsVmlinux} {map}" : LdflagsVmlinux;
+
+    /// <summary><see cref="KallsymsOptions"/> as the table's options (6.12 is always base-relative).</summary>
+    public Table.KallsymsOptions KallsymsSwitches =>
+        Table.KallsymsOptions.FromSwitches(KallsymsOptions, Table.KallsymsLayout.For(Version));
+
     /// <summary>link-vmlinux.sh's <c>-Map=vmlinux.map</c> with CONFIG_VMLINUX_MAP (the map of the final link), else null.</summary>
     public string? MapFlag => Config.IsEnabled("VMLINUX_MAP") ? $"-Map={InBuildDir("vmlinux.map")}" : null;
 
@@ -132,12 +139,6 @@ public sealed partial class KbuildValues
             return words;
         }
     }
-
-    /// <summary>The compiler and flags link-vmlinux.sh assembles the kallsyms .S with; append
-    /// <c>-c -o X.o X.S</c> and run in <see cref="BuildDir"/>.</summary>
-    public IReadOnlyList<string> AssemblerCommand =>
-        new[] { "CC", "NOSTDINC_FLAGS", "LINUXINCLUDE", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", "KBUILD_AFLAGS_KERNEL" }
-            .SelectMany(v => Words(Get(v))).ToList();
 
     /// <summary>
     /// The vmlinux command make compares with the one saved in .vmlinux.cmd (if_changed): the

@@ -1,5 +1,5 @@
 using Kbuild.Diagnostics;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 
@@ -24,14 +24,7 @@ public static class KernelKallsymsRules
                 $"'{buildDir}' has neither source/scripts/link-vmlinux.sh nor scripts/link-vmlinux.sh, so the kallsyms switches of " +
                 "its kernel are unknown: point KernelBuildDir at the kernel's build directory (its 'source' link intact), or clear it and " +
                 "set KernelVersion and the Kallsyms* properties yourself.");
-        var switches = KbuildValues.KallsymsOptionsOf(config, linkScript);
-        return (version, new KallsymsOptions
-        {
-            AllSymbols = switches.Contains("--all-symbols"),
-            AbsolutePercpu = switches.Contains("--absolute-percpu"),
-            BaseRelative = switches.Contains("--base-relative") || KallsymsLayout.For(version).AlwaysBaseRelative,
-            LtoClang = switches.Contains("--lto-clang"),
-        });
+        return (version, KallsymsOptions.FromSwitches(KbuildValues.KallsymsOptionsOf(config, linkScript), KallsymsLayout.For(version)));
     }
 
     /// <summary>

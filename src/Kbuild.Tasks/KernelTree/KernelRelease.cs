@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 
@@ -10,11 +10,8 @@ public sealed partial record KernelRelease(KernelVersion Version, string Release
 {
     public override string ToString() => Release;
 
-    /// <summary>True when this SDK has both the kallsyms layout and the System.map filter of the series
-    /// (the registries <see cref="KallsymsLayout.Supported"/> and <see cref="SysmapFilter.Supported"/>).</summary>
-    public bool IsSupported =>
-        KallsymsLayout.Supported.Any(l => l.Series.Major == Version.Major && l.Series.Minor == Version.Minor)
-        && SysmapFilter.Supported.Any(f => f.KernelSeries == $"{Version.Major}.{Version.Minor}");
+    /// <summary>True when this SDK knows the series (<see cref="KallsymsLayout.TryFor"/>: its layout and System.map filter).</summary>
+    public bool IsSupported => KallsymsLayout.TryFor(Version) is not null;
 
     public static KernelRelease Read(string buildDir)
     {

@@ -1,4 +1,5 @@
 using Kbuild.Diagnostics;
+using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 
@@ -41,7 +42,7 @@ public static class KernelSupport
 
     /// <summary>Throws unless kernel-tree mode links this configuration exactly as the kernel's make would:
     /// x86-64 only (the architecture every test boots), none of <see cref="Refused"/>.</summary>
-    public static void EnsureLinkable(KernelConfig config, Kallsyms.KernelVersion version, string buildDir)
+    public static void EnsureLinkable(KernelConfig config, Table.KernelVersion version, string buildDir)
     {
         if (config.IsEnabled("UML"))
             throw new KbuildException(ErrorCodes.UnsupportedKernelArchitecture, config.Path,

@@ -1,66 +1,90 @@
 using Kbuild.IO;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;
 
 /// <summary>
-/// scripts/kallsyms as a task: reads the symbols of a linked ELF (as mksysmap lists them) or a System.map
-/// and writes the table as assembler source for the kernel version's layout. The .S appears only when the whole table was generated.
+/// scripts/kallsyms as a task, in one of two modes. With <see cref="ReservationObject"/> (the graph's pass 1): the
+/// reservation — predicted from the link inputs (<see cref="Objects"/>, <see cref="Libraries"/>,
+/// <see cref="LinkerScript"/>), or exact for <see cref="Input"/>'s symbols (the relink after an overflow) — as its .S,
+/// the object assembled from it with Cc, and the rooms file. Without: the table of <see cref="Input"/> (a linked
+/// ELF or a System.map) as the .S scripts/kallsyms writes. Each file appears only once it is whole.
 /// </summary>
 public sealed class GenerateKallsyms : KallsymsTask
 {
-    /// <summary>A linked ELF (vmlinux, .tmp_vmlinux1) or a symbol map in System.map format.</summary>
-    [Required] public string Input { get; set; } = "";
+    /// <summary>A linked ELF (vmlinux, .tmp_vmlinux1) or a symbol map in System.map format: the exact table.</summary>
+    public string? Input { get; set; }
+
+    /// <summary>The link inputs and script the reservation is predicted from, when there is no Input.</summary>
+    public ITaskItem[] Objects { get; set; } = [];
+    public ITaskItem[] Libraries { get; set; } = [];
+    public string? LinkerScript { get; set; }
 
     /// <summary>The .S to write.</summary>
     [Required] public string OutputAssembly { get; set; } = "";
+
+    /// <summary>The reservation object assembled from the .S (the mode of the graph's pass 1).</summary>
+    public string? ReservationObject { get; set; }
+
+    /// <summary>Each array's room, for PatchKallsyms (with ReservationObject).</summary>
+    public string? RoomsFile { get; set; }
+
+    public int SlackPercent { get; set; }
+    public int SlackMinBytes { get; set; }
+    /// <summary>The linker and its flags: an LLVM bitcode object (an LTO kernel's) is predicted from what
+    /// <c>$(Ld) $(LdFlags) -r</c> makes of it (beside ReservationObject), and ld.lld makes hidden symbols local.</summary>
+    public string? Ld { get; set; }
+    public string? LdFlags { get; set; }
+
+    public string Cc { get; set; } = "gcc";
+    public string? AFlags { get; set; }
 
     /// <summary>32 or 64 (the kernel's BITS_PER_LONG); for a map input only, an ELF input brings its own.</summary>
     public int Bits { get; set; } = 64;
 
     public bool BigEndian { get; set; }
 
+    /// <summary>Bytes reserved for the whole table (with ReservationObject).</summary>
+    [Output] public int ReservedBytes { get; private set; }
+
     protected override void Run()
     {
         if (Bits is not (32 or 64))
             throw new KbuildException(ErrorCodes.KallsymsOptionUnsupported, null,
                 $"Bits must be 32 or 64 (the kernel's BITS_PER_LONG), not {Bits}.");
-        var (symbols, target) = ReadSymbols();
-        var table = KallsymsGenerator.Generate(symbols, Layout, Options, target, Input);
-        foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Input, warning);
-        AtomicOutput.WriteAllText(OutputAssembly, KallsymsAssembly.ToText(table));
-        Log.LogMessage(MessageImportance.Low, $"kallsyms: {table.Symbols.Count} symbols from {Input} -> {OutputAssembly}");
+        var rules = Rules;
+        var mapTarget = new KallsymsTarget(Bits == 64 ? ElfClass.Elf64 : ElfClass.Elf32, !BigEndian);
+        if (ReservationObject is not { Length: > 0 })
+        {
+            if (Input is not { Length: > 0 })
+                throw new KbuildException(ErrorCodes.KallsymsOptionUnsupported, null,
+                    "GenerateKallsyms needs an Input (a linked ELF or a System.map), or a ReservationObject to reserve for the link inputs.");
+            var table = TableOf(rules, Input, mapTarget);
+            AtomicOutput.WriteAllText(OutputAssembly, KallsymsAssembly.ToText(table));
+            Log.LogMessage(MessageImportance.Low, $"kallsyms: {table.Symbols.Count} symbols from {Input} -> {OutputAssembly}");
+            return;
+        }
+        if (RoomsFile is not { Length: > 0 })
+            throw new KbuildException(ErrorCodes.KallsymsOptionUnsupported, null, "GenerateKallsyms with a ReservationObject needs a RoomsFile.");
+        var slack = new ReservationSlack(SlackPercent, SlackMinBytes);
+        var reservation = Input is { Length: > 0 }
+            ? Reservation.FromTable(TableOf(rules, Input, mapTarget), slack)
+            : PredictedReservation.Create(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Ld, LdFlags,
+                Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ReservationObject))!, "lto-stand-ins"), Tools);
+        KallsymsObjectAssembler.WriteReservation(reservation, OutputAssembly, ReservationObject, RoomsFile, Cc, AFlags, Tools);
+        ReservedBytes = reservation.TotalReserved;
+        Log.LogMessage(MessageImportance.High, reservation.Describe());
     }
 
-    /// <summary>
-    /// A linked ELF gives its System.map view (nm -n filtered by the kernel's mksysmap) and its own class and
-    /// byte order; any other file is read as a System.map for the Bits/BigEndian target.
-    /// </summary>
-    private (IReadOnlyList<NmSymbol> Symbols, KallsymsTarget Target) ReadSymbols()
+    private KallsymsTable TableOf(KallsymsRules rules, string input, KallsymsTarget mapTarget)
     {
-        if (IsElf(Input))
-        {
-            using var image = ElfImage.Open(Input);
-            return (SysmapWriter.Symbols(image, Filter),
-                new KallsymsTarget(image.Class, image.IsLittleEndian));
-        }
-        return (SystemMap.Read(Input), new KallsymsTarget(Bits == 64 ? ElfClass.Elf64 : ElfClass.Elf32, !BigEndian));
+        var table = rules.TableOf(input, mapTarget);
+        foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, input, warning);
+        return table;
     }
 
-    private static bool IsElf(string path)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        try
-        {
-            using var file = File.OpenRead(path);
-            return file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && ElfImage.HasElfMagic(magic);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // SystemMap.Read reports the unreadable file
-        }
-    }
+    private static List<string> Paths(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
 }

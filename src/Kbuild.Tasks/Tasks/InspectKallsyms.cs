@@ -1,6 +1,6 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 using Kbuild.KernelTree;
 using Microsoft.Build.Framework;
 
@@ -17,8 +17,8 @@ public abstract class InspectKallsymsTask : KallsymsTask
     /// <summary>The project's kernel build directory (kernel-tree mode), if any.</summary>
     public string? KernelBuildDir { get; set; }
 
-    protected (KernelVersion Version, KallsymsOptions Options, string Source) Rules =>
-        KernelKallsymsRules.For(Vmlinux, KernelBuildDir, Kallsyms.KernelVersion.Parse(KernelVersion), Options);
+    protected (KernelVersion Version, KallsymsOptions Options, string Source) VmlinuxRules =>
+        KernelKallsymsRules.For(Vmlinux, KernelBuildDir, Table.KernelVersion.Parse(KernelVersion), Options);
 
     protected ElfImage OpenVmlinux() => ElfImage.Open(Vmlinux);
 }
@@ -32,7 +32,7 @@ public sealed class DumpKallsyms : InspectKallsymsTask
     {
         string text;
         using (var image = OpenVmlinux())
-            text = KallsymsInspection.ProcKallsyms(image, Rules.Options.AbsolutePercpu);
+            text = KallsymsInspection.ProcKallsyms(image, VmlinuxRules.Options.AbsolutePercpu);
         var lines = text.Count(c => c == '\n');
         if (string.IsNullOrEmpty(OutputFile))
         {
@@ -49,7 +49,7 @@ public sealed class VerifyKallsyms : InspectKallsymsTask
 {
     protected override void Run()
     {
-        var (version, options, source) = Rules;
+        var (version, options, source) = VmlinuxRules;
         var rules = $"Linux {version.Major}.{version.Minor} rules{Switches(options)} (from {source})";
         using var image = OpenVmlinux();
         var (count, difference) = KallsymsInspection.Verify(image, version, options);

@@ -1,4 +1,4 @@
-using Kbuild.Kallsyms;
+using Kbuild.Table;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;
@@ -24,9 +24,7 @@ public abstract class KallsymsTask : KbuildTask
     /// <summary>--lto-clang (CONFIG_LTO_CLANG, 6.1 only).</summary>
     public bool LtoClang { get; set; }
 
-    protected KallsymsLayout Layout => KallsymsLayout.For(KernelVersion);
-
-    protected SysmapFilter Filter => SysmapFilter.ForKernel(KernelVersion);
+    protected KallsymsRules Rules => KallsymsRules.For(KernelVersion, Options);
 
     protected KallsymsOptions Options => new()
     {

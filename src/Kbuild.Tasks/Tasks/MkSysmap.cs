@@ -1,4 +1,6 @@
-using Kbuild.Kallsyms;
+using Kbuild.Outputs;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;

@@ -1,8 +1,8 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Image;
+using Kbuild.Table;
 using Kbuild.IO;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;
@@ -19,7 +19,7 @@ public sealed class PatchKallsyms : KallsymsTask
     /// <summary>The linked, unpatched image.</summary>
     [Required] public string Image { get; set; } = "";
 
-    /// <summary>Each array's room, written by ReserveKallsyms beside the reservation object.</summary>
+    /// <summary>Each array's room, written by GenerateKallsyms beside the reservation object.</summary>
     [Required] public string ReservationRooms { get; set; } = "";
 
     [Required] public string OutputFile { get; set; } = "";
@@ -37,16 +37,15 @@ public sealed class PatchKallsyms : KallsymsTask
 
     protected override void Run()
     {
-        var (layout, options) = (Layout, Options);
-        var rooms = Kallsyms.ReservationRooms.Read(ReservationRooms);
+        var rules = Rules;
+        var rooms = Table.ReservationRooms.Read(ReservationRooms);
         // Copying a debug kernel takes a while: let it run while the real table is generated.
         using var staged = BackgroundCopy.Start(Image, OutputFile);
         KallsymsPatchPlan plan;
         BuildIdHash? buildId;
         using (var image = ElfImage.Open(Image))
         {
-            var symbols = SysmapWriter.Symbols(image, Filter);
-            var table = KallsymsGenerator.Generate(symbols, layout, options, new KallsymsTarget(image.Class, image.IsLittleEndian), Image);
+            var table = rules.TableOf(image);
             foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Image, warning);
             plan = KallsymsPatcher.Plan(image, table, rooms);
             buildId = BuildId.HashFromFlags((LinkerFlags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), BuildId.LinkerOf(image));

@@ -1,6 +1,6 @@
-using Kbuild.Kallsyms;
 using Kbuild.KernelTree;
-using Kbuild.Linking;
+using Kbuild.Image;
+using Kbuild.Table;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -51,22 +51,20 @@ public sealed class ProbeKernelTree : KbuildTask
         KernelVersion = kbuild.Version.ToString();
         KernelRelease = kbuild.Release.Release;
         KallsymsEnabled = kbuild.KallsymsEnabled;
-        var options = kbuild.KallsymsOptions;
-        KallsymsAllSymbols = options.Contains("--all-symbols");
-        KallsymsAbsolutePercpu = options.Contains("--absolute-percpu");
-        KallsymsBaseRelative = options.Contains("--base-relative") || KallsymsLayout.For(kbuild.Version).AlwaysBaseRelative;
-        KallsymsLtoClang = options.Contains("--lto-clang");
+        var switches = kbuild.KallsymsSwitches;
+        (KallsymsAllSymbols, KallsymsAbsolutePercpu, KallsymsBaseRelative, KallsymsLtoClang) =
+            (switches.AllSymbols, switches.AbsolutePercpu, switches.BaseRelative, switches.LtoClang);
         DebugInfoBtf = KernelBtf.Enabled(kbuild);
         Ld = kbuild.Linker;
         LdFlags = kbuild.KbuildLdflags;
-        LdFlagsVmlinux = kbuild.MapFlag is { } map ? $"{kbuild.LdflagsVmlinux} {map}" : kbuild.LdflagsVmlinux;
+        LdFlagsVmlinux = kbuild.VmlinuxFlags;
         LinkerScript = kbuild.LinkerScript;
         Cc = kbuild.Compiler;
         KallsymsAFlags = string.Join(' ', kbuild.AssemblerFlags);
         Objects = kbuild.WholeArchiveInputs.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
         Libraries = kbuild.Libraries.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
         Log.LogMessage(MessageImportance.High, $"kernel {KernelRelease} in {kbuild.BuildDir}: {Ld}, {Objects.Length} objects, " +
-            $"{Libraries.Length} libraries, kallsyms {(KallsymsEnabled ? string.Join(' ', options) : "off")}" +
+            $"{Libraries.Length} libraries, kallsyms {(KallsymsEnabled ? string.Join(' ', kbuild.KallsymsOptions) : "off")}" +
             (RunMake && !kbuild.MakeWouldRelink ? " (make: vmlinux is up to date)" : ""));
     }
 }

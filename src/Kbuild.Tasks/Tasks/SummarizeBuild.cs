@@ -1,4 +1,4 @@
-using Kbuild.Linking;
+using Kbuild.Outputs;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;

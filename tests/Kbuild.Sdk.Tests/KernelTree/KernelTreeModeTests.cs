@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.KernelTree;
 using Kbuild.Tests;
 
@@ -165,11 +166,11 @@ public sealed class KernelTreeModeTests
             Assert.IsTrue(outcome.Succeeded, outcome.ToString());
             Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
             var kbuild = KbuildProbe.Load(work.Build_, work.ValuesCache);
-            Assert.AreEqual(("clang-16", "ld.lld-16", "llvm-nm-16", "llvm-objcopy-16"), (kbuild.Compiler, kbuild.Linker, kbuild.Nm, kbuild.Objcopy));
+            Assert.AreEqual(("clang-16", "ld.lld-16", "llvm-nm-16", "llvm-objcopy-16"), (kbuild.Compiler, kbuild.Linker, kbuild.Get("NM"), kbuild.Objcopy));
             foreach (var f in makesFiles.Where(f => f != ".vmlinux.cmd"))
                 Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(saved, f), Path.Combine(build, f)));
 
-            Assert.AreEqual(KernelMksysmap("6.12", work.Vmlinux, work.Dir, nm: kbuild.Nm), File.ReadAllText(work.SystemMap));
+            Assert.AreEqual(KernelMksysmap("6.12", work.Vmlinux, work.Dir, nm: kbuild.Get("NM")), File.ReadAllText(work.SystemMap));
             AssertTableIsKernelKallsymsOutput("6.12", work);
             CollectionAssert.AreEquivalent(Decode(work), QemuBoot.Kallsyms(work.Vmlinux).ToList());
 
@@ -400,19 +401,12 @@ public sealed class KernelTreeModeTests
             SystemMap = Path.Combine(Path.GetDirectoryName(Vmlinux)!, "System.map");
             ValuesCache = Path.Combine(Dir, "obj", "kernel-tree.values");
             Project = Path.Combine(Dir, "kernel.kproj");
-            File.WriteAllText(Project, $"""
-                <Project>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.props" />
-                  <PropertyGroup>
-                    <KernelSourceDir>{Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")}</KernelSourceDir>
-                    <KernelBuildDir>{buildDir}</KernelBuildDir>
-                    <KernelMakeArguments>{makeArguments}</KernelMakeArguments>
-                    {(inPlace ? "" : $"<VmlinuxOutputPath>{Vmlinux}</VmlinuxOutputPath>")}
-                  </PropertyGroup>
-                  <Import Project="{RepoPaths.Root}/src/Kbuild.Sdk/Sdk/Sdk.targets" />
-                  {extraBody}
-                </Project>
-                """);
+            KernelProject.Write(Project,
+                [
+                    ("KernelSourceDir", Path.Combine(KernelFixtures.Root, "src", $"linux-{version}")), ("KernelBuildDir", buildDir),
+                    ("KernelMakeArguments", makeArguments), .. (inPlace ? Array.Empty<(string, string)>() : [("VmlinuxOutputPath", Vmlinux)]),
+                ],
+                afterTargets: extraBody);
         }
 
         public string Build_ { get; }

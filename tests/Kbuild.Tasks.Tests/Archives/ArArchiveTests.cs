@@ -1,7 +1,6 @@
 using System.Text;
-using Kbuild.Archives;
+using Kbuild.Inputs;
 using Kbuild.Diagnostics;
-using Kbuild.Elf;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Archives;

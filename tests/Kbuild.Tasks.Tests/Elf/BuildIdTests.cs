@@ -1,4 +1,5 @@
 using Kbuild.Elf;
+using Kbuild.Image;
 
 namespace Kbuild.Tests.Elf;
 

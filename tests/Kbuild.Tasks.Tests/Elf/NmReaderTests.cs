@@ -1,5 +1,6 @@
 using System.Text;
 using Kbuild.Elf;
+using Kbuild.Symbols;
 
 namespace Kbuild.Tests.Elf;
 

@@ -1,4 +1,5 @@
 using Kbuild.Elf;
+using Kbuild.Symbols;
 
 namespace Kbuild.Tests.Elf;
 

@@ -1,10 +1,12 @@
 using System.Text;
-using Kbuild.Archives;
-using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Image;
+using Kbuild.Inputs;
+using Kbuild.Outputs;
+using Kbuild.Symbols;
+using Kbuild.Table;
+using Kbuild.Diagnostics;
 using Kbuild.IO;
-using Kbuild.Kallsyms;
-using Kbuild.Linking;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Fuzz;
@@ -48,7 +50,7 @@ public sealed class HostileInputFuzzTests
         var script = File.ReadAllText(Path.Combine(root, "samples", "minikernel", "minikernel.lds"));
         var lds = _tree.Write("kernel.lds", script);
 
-        // A linked image with a kallsyms reservation, the way ReserveKallsyms and LinkVmlinux make one.
+        // A linked image with a kallsyms reservation, the way GenerateKallsyms and LinkVmlinux make one.
         var layout = KallsymsLayout.For("6.12");
         var options = new KallsymsOptions { AllSymbols = true };
         var filter = SysmapFilter.ForKernel("6.12");
@@ -135,7 +137,7 @@ public sealed class HostileInputFuzzTests
         KallsymsPatchPlan plan;
         using (var elf = ElfImage.Open(image))
         {
-            var table = KallsymsGenerator.Generate(SysmapWriter.Symbols(elf, filter), KallsymsLayout.For("6.12"), options,
+            var table = KallsymsGenerator.Generate(filter.Symbols(elf), KallsymsLayout.For("6.12"), options,
                 new KallsymsTarget(elf.Class, elf.IsLittleEndian), image);
             plan = KallsymsPatcher.Plan(elf, table, _rooms!);
         }

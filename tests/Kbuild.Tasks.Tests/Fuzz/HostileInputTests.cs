@@ -1,8 +1,7 @@
 using System.Text;
-using Kbuild.Archives;
+using Kbuild.Inputs;
 using Kbuild.Diagnostics;
 using Kbuild.IO;
-using Kbuild.Linking;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Fuzz;

@@ -1,6 +1,6 @@
 using Kbuild.Diagnostics;
-using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
 namespace Kbuild.Tests.Kallsyms;
 

@@ -1,6 +1,7 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.KernelTree;
 
 namespace Kbuild.Tests.Kallsyms;

@@ -1,5 +1,6 @@
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
 namespace Kbuild.Tests.Kallsyms;
 

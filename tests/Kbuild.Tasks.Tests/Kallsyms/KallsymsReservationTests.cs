@@ -1,6 +1,7 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Kallsyms;
+using Kbuild.Symbols;
+using Kbuild.Table;
 
 namespace Kbuild.Tests.Kallsyms;
 
@@ -79,8 +80,9 @@ public sealed class KallsymsReservationTests
     {
         var table = Table("6.12", new KallsymsOptions { AllSymbols = true });
         var relativeBase = table[KallsymsArrayKind.RelativeBase];
-        Assert.AreEqual(table.RelativeBase, table.TextAddress + (ulong)table.RelativeBaseTextAddend);
-        Assert.AreEqual(new TextRelocation(0, table.RelativeBaseTextAddend), relativeBase.TextRelocations.Single());
+        // kallsyms_relative_base is "_text + addend": the relocation's addend is the distance from _text.
+        var addend = unchecked((long)(table.RelativeBase!.Value - table.TextAddress));
+        Assert.AreEqual(new TextRelocation(0, addend), relativeBase.TextRelocations.Single());
         Assert.AreEqual(table.RelativeBase, BitConverter.ToUInt64(relativeBase.Bytes));
     }
 

@@ -1,5 +1,6 @@
 using Kbuild.Diagnostics;
 using Kbuild.KernelTree;
+using Kbuild.Table;
 
 namespace Kbuild.Tests.KernelTree;
 
@@ -40,7 +41,7 @@ public sealed class KbuildProbeTests
             Tool.RunChecked(kbuild.Linker,
                 [.. kbuild.LinkerFlags, "-o", ours, "--whole-archive", .. kbuild.WholeArchiveInputs, "--no-whole-archive",
                  "--start-group", .. kbuild.Libraries, "--end-group", LastKallsymsObject(build, version)], build);
-            KernelPostLink.SortTables(kbuild, ours);
+            KernelPostLinkSteps.SortTables(kbuild, ours);
 
             var kernels = Path.Combine(build, "vmlinux");
             Assert.AreEqual(Tool.RunChecked("nm", ["-n", kernels]), Tool.RunChecked("nm", ["-n", ours]));
@@ -64,7 +65,7 @@ public sealed class KbuildProbeTests
         var kbuild = KbuildProbe.Capture(build);
         try
         {
-            KernelPostLink.WriteSavedCommand(kbuild);
+            KernelPostLinkSteps.WriteSavedCommand(kbuild);
             Assert.AreEqual(System.Text.Encoding.UTF8.GetString(makes), File.ReadAllText(cmdFile));
         }
         finally

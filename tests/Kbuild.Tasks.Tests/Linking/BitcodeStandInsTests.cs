@@ -1,6 +1,8 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Linking;
+using Kbuild.Image;
+using Kbuild.Inputs;
+using Kbuild.Symbols;
 
 namespace Kbuild.Tests.Linking;
 
@@ -55,7 +57,7 @@ public sealed class BitcodeStandInsTests
             var inputs = BitcodeStandIns.Substitute([Path.Combine(dir, "start.o"), Path.Combine(dir, "bc.o")], "ld.lld-16", "-m elf_x86_64",
                 Path.Combine(dir, "stand-ins"));
             Assert.AreEqual(Path.Combine(dir, "start.o"), inputs[0], "an ELF object is its own stand-in");
-            using (var standIn = ElfImage.Open(inputs[1])) Assert.AreEqual(ElfImage.ET_REL, standIn.FileType);
+            using (var standIn = ElfImage.Open(inputs[1])) Assert.AreEqual((ushort)1, standIn.FileType, "ET_REL");
             var (predicted, _) = LinkPrediction.Predict(inputs, [], LinkerScriptLayout.Read(Path.Combine(dir, "s.lds")), [], [], linkerIsLld: true);
             var ours = predicted.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
             CollectionAssert.AreEqual(linked, ours, $"ld.lld: {string.Join(", ", linked)}; predicted: {string.Join(", ", ours)}");

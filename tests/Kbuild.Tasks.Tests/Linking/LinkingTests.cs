@@ -1,9 +1,9 @@
-using Kbuild.Elf;
+using Kbuild.Image;
+using Kbuild.Inputs;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.IO;
 using Kbuild.Diagnostics;
-using Kbuild.Linking;
-using Kbuild.Archives;
-using Kbuild.Kallsyms;
 
 namespace Kbuild.Tests.Linking;
 
@@ -81,7 +81,6 @@ public sealed class LinkingTests
 
         Assert.AreEqual("previous", File.ReadAllText(path));
         CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir));
-        Assert.IsFalse(AtomicOutput.WriteAllTextIfChanged(path, "previous"), "unchanged text must not be rewritten");
         Directory.Delete(dir, true);
     }
 
@@ -120,7 +119,7 @@ public sealed class LinkingTests
         var error = Parse(result.StdErr).First(d => d.Severity == LinkerSeverity.Error);
 
         Assert.AreEqual("bad.lds", error.File);
-        Assert.IsTrue(error.Line > 0);
+        Assert.AreEqual(4, error.Line, "both linkers stop at the '}' after 'oops' (ld.bfd: syntax error, ld.lld: unexpected EOF)");
         Directory.Delete(dir, true);
     }
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Kbuild.Linking;
+using Kbuild.Image;
 
 namespace Kbuild.Tests.Linking;
 

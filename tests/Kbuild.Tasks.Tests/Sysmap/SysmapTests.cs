@@ -1,6 +1,7 @@
-using Kbuild.Archives;
+using Kbuild.Inputs;
+using Kbuild.Symbols;
+using Kbuild.Table;
 using Kbuild.Diagnostics;
-using Kbuild.Kallsyms;
 using Kbuild.Tasks;
 using Kbuild.Tests.Elf;
 

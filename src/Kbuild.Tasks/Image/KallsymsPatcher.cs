@@ -1,0 +1,181 @@
+using Kbuild.IO;
+using System.Buffers.Binary;
+using Kbuild.Diagnostics;
+using Kbuild.Elf;
+using Kbuild.Symbols;
+using Kbuild.Table;
+
+namespace Kbuild.Image;
+
+/// <summary>Where one array of the real table goes in the linked image, and the room the reservation left it.</summary>
+public sealed record ArrayRoom(KallsymsArray Array, ulong Address, long FileOffset, int Reserved)
+{
+    public bool Fits => Array.Size <= Reserved;
+}
+
+/// <summary>The real table matched against the rooms of a linked image.</summary>
+public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IReadOnlyList<ArrayRoom> Rooms, ReservationSlack Slack)
+{
+    public bool Fits => Rooms.All(r => r.Fits);
+    public int TableBytes => Rooms.Sum(r => r.Array.Size);
+    public int ReservedBytes => Rooms.Sum(r => r.Reserved);
+
+    /// <summary>Every array fills its room exactly: the image has the layout the kernel's make links.</summary>
+    public bool IsExact => Rooms.All(r => r.Array.Size == r.Reserved);
+
+    public string DescribeMismatch() =>
+        string.Join(", ", Rooms.Where(r => r.Array.Size != r.Reserved).Select(r => $"{r.Array.SymbolName} {r.Array.Size} bytes, {r.Reserved} reserved"));
+
+    public string Describe() =>
+        $"kallsyms: {Table.Symbols.Count} symbols, table {TableBytes} of {ReservedBytes} reserved bytes (" +
+        string.Join(", ", Rooms.Select(r => $"{r.Array.SymbolName} {r.Array.Size}/{r.Reserved}")) + ")";
+
+    public string DescribeOverflow() =>
+        string.Join(", ", Rooms.Where(r => !r.Fits).Select(r => $"{r.Array.SymbolName} needs {r.Array.Size} bytes, {r.Reserved} reserved"));
+}
+
+/// <summary>
+/// Writes the real kallsyms table into a vmlinux linked with a reservation: each array at the file offset
+/// of its kallsyms_* symbol, the rest of its room zeroed; relocations that point into the table get the
+/// addend that reproduces the patched value (x86 --emit-relocs keeps them in .rela.rodata and the boot
+/// code or the relocs tool would otherwise restore the pass-1 value; -pie kernels apply .rela.dyn).
+/// The result is decoded again and compared with the table before it replaces the output.
+/// </summary>
+public static class KallsymsPatcher
+{
+    /// <summary>Finds each array's room: the address of its label in the image, the reserved size from the reservation's rooms.</summary>
+    public static KallsymsPatchPlan Plan(ElfImage image, KallsymsTable table, ReservationRooms reservation)
+    {
+        var labels = KallsymsDecoder.Labels(image);
+        var reservedSizes = reservation.Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved);
+        var rooms = new List<ArrayRoom>();
+        foreach (var array in table.Arrays)
+        {
+            if (!labels.TryGetValue(array.SymbolName, out var label) || !reservedSizes.TryGetValue(array.SymbolName, out var reserved))
+                throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
+                    $"{array.SymbolName} is {(label.Name == null ? "not defined in the linked image" : "not in the reservation's rooms")}, " +
+                    "so it was not linked with this kallsyms reservation object. Link it with the object KbuildGenerateKallsyms " +
+                    "writes (and check that the kernel version and kallsyms options match the reservation's).");
+            if (reserved < 0 || label.Value + (ulong)reserved < label.Value)
+                throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
+                    $"{array.SymbolName} claims a room of {reserved} bytes at 0x{label.Value:x}, beyond what an image can hold: " +
+                    "the image or the reservation's rooms file is damaged. Rebuild (dotnet build -t:Rebuild).");
+            var offset = image.FileOffsetOf(label.Value);
+            if (reserved > 0 && image.FileOffsetOf(label.Value + (ulong)reserved - 1) != offset + reserved - 1)
+                throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
+                    $"the room of {array.SymbolName} (0x{label.Value:x}, {reserved} bytes) is not contiguous in one section; " +
+                    "the linker script must place .rodata of the kallsyms object in one output section.");
+            image.ReadBytes(offset + reserved - 1, 1);  // the room's last byte is in the file (KB0004 if not): never write past it
+            rooms.Add(new ArrayRoom(array, label.Value, offset, reserved));
+        }
+        return new KallsymsPatchPlan(image.Path, table, rooms, reservation.Slack);
+    }
+
+    /// <summary>
+    /// Patches <paramref name="staged"/> (a copy of <paramref name="plan"/>'s image, made while the table was
+    /// generated) and renames it onto its destination only once the patched table decodes to the plan's
+    /// symbols. With <paramref name="buildId"/>, the build ID is recomputed over the patched bytes as the linker
+    /// would have computed it for them. The input image is not modified.
+    /// </summary>
+    public static void Patch(KallsymsPatchPlan plan, BackgroundCopy staged, Func<ElfImage, IReadOnlyList<NmSymbol>> decode,
+        BuildIdHash? buildId = null)
+    {
+        if (!plan.Fits)
+            throw new KbuildException(ErrorCodes.KallsymsReservationTooSmall, plan.ImagePath,
+                $"the kallsyms table does not fit its reservation: {plan.DescribeOverflow()}. Relink with a larger reservation.");
+
+        IReadOnlyList<(long FileOffset, long Addend, bool Wide)> addends;
+        bool littleEndian;
+        using (var image = ElfImage.Open(plan.ImagePath))
+        {
+            littleEndian = image.IsLittleEndian;
+            addends = RelocationAddends(image, plan);
+        }
+
+        var temp = staged.Complete();
+        using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
+        {
+            foreach (var room in plan.Rooms)
+            {
+                var bytes = new byte[room.Reserved];
+                room.Array.Bytes.CopyTo(bytes, 0);
+                file.Position = room.FileOffset;
+                file.Write(bytes);
+            }
+            foreach (var (fileOffset, addend, wide) in addends)
+            {
+                var field = new byte[wide ? 8 : 4];
+                new ByteOrder(littleEndian).WritePointer(field, unchecked((ulong)addend), wide);
+                file.Position = fileOffset;
+                file.Write(field);
+            }
+        }
+        if (buildId is { } hash) BuildId.Update(temp, hash);
+        Verify(temp, plan, decode);
+        staged.Commit();
+    }
+
+    /// <summary>
+    /// For every RELA entry whose target lies in a room: the file offset of its addend and the addend that
+    /// makes "symbol + addend" equal the patched pointer there (0 in the zeroed rest of a room).
+    /// </summary>
+    private static List<(long, long, bool)> RelocationAddends(ElfImage image, KallsymsPatchPlan plan)
+    {
+        var result = new List<(long, long, bool)>();
+        var wide = image.Class == ElfClass.Elf64;
+        var pointerSize = wide ? 8 : 4;
+        var symtab = image.Sections.FirstOrDefault(s => s.Type == ElfSection.SHT_SYMTAB);
+        Dictionary<int, ElfSymbol>? symbols = null;
+        // Only relocations that apply to a section holding a room (.rela.rodata with --emit-relocs), or to the
+        // whole image (.rela.dyn, sh_info 0): a kernel's .rela.text alone can be tens of megabytes.
+        var tableSections = image.Sections
+            .Where(s => s.IsAllocated && plan.Rooms.Any(r => r.Address >= s.Address && r.Address - s.Address < s.Size))
+            .Select(s => (uint)s.Index).ToHashSet();
+        foreach (var section in image.Sections.Where(s => s.Type == ElfSection.SHT_RELA && (s.Info == 0 || tableSections.Contains(s.Info))))
+        {
+            var relocations = image.ReadRelocations(section);
+            for (var i = 0; i < relocations.Count; i++)
+            {
+                var r = relocations[i];
+                var room = plan.Rooms.FirstOrDefault(x => r.Offset >= x.Address && r.Offset - x.Address < (ulong)x.Reserved);
+                if (room == null) continue;
+
+                ulong symbolValue = 0;
+                if (r.SymbolIndex != 0)
+                {
+                    if (symtab == null || section.Link != symtab.Index)
+                        throw new KbuildException(ErrorCodes.KallsymsRelocationUnsupported, image.Path,
+                            $"relocation {i} of {section.Name} targets {room.Array.SymbolName} through a symbol table other than .symtab; " +
+                            "the patcher cannot update it. Link without run-time symbol relocations on .rodata.");
+                    symbols ??= image.ReadSymbols().ToDictionary(s => s.TableIndex);
+                    if (!symbols.TryGetValue((int)Math.Min(r.SymbolIndex, int.MaxValue), out var symbol))
+                        throw new KbuildException(ErrorCodes.KallsymsRelocationUnsupported, image.Path,
+                            $"relocation {i} of {section.Name} names symbol {r.SymbolIndex}, which .symtab does not have: the image is damaged. Relink it.");
+                    symbolValue = symbol.Value;
+                }
+                var position = (int)(r.Offset - room.Address);
+                var value = position + pointerSize <= room.Array.Size
+                    ? image.ByteOrder.Pointer(room.Array.Bytes.AsSpan(position), wide)
+                    : 0;
+                var addendOffset = (long)section.Offset + i * (wide ? 24L : 12L) + (wide ? 16 : 8);
+                var addend = unchecked((long)(value - symbolValue));
+                if (!wide && addend is < int.MinValue or > int.MaxValue)
+                    throw new KbuildException(ErrorCodes.KallsymsRelocationUnsupported, image.Path,
+                        $"relocation {i} of {section.Name} would need the addend {addend}, which a 32-bit RELA entry cannot hold: the image is damaged. Relink it.");
+                result.Add((addendOffset, addend, wide));
+            }
+        }
+        return result;
+    }
+
+    private static void Verify(string patchedPath, KallsymsPatchPlan plan, Func<ElfImage, IReadOnlyList<NmSymbol>> decode)
+    {
+        IReadOnlyList<NmSymbol> decoded;
+        using (var patched = ElfImage.Open(patchedPath))
+            decoded = decode(patched);
+        if (KallsymsInspection.FirstDifference(decoded, plan.Table.Symbols) is { } difference)
+            throw new KbuildException(ErrorCodes.KallsymsVerifyFailed, plan.ImagePath,
+                $"the patched kallsyms table does not decode to the final symbols: {difference.Describe()}. " +
+                "The output was not written; please report this with the image.");
+    }
+}

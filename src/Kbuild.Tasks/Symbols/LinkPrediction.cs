@@ -1,0 +1,376 @@
+using Kbuild.Elf;
+using Kbuild.Inputs;
+using Kbuild.Table;
+using Kbuild.Diagnostics;
+
+namespace Kbuild.Symbols;
+
+/// <summary>
+/// The symbols a link will give its output, as nm lists them, predicted from the link inputs and the linker script
+/// before linking: which library members the link pulls in (a --start-group member only for a still undefined,
+/// non-weak reference, to a fixpoint), which input sections the script discards, which output section each input
+/// section lands in (the first matching description) and so the type letter (nm decodes the *output* section's
+/// flags, e.g. x86's .rodata is writable because .data..ro_after_init lands in it), which names the script defines
+/// (PROVIDE only when referenced and not defined by an input), and ld's __start_/__stop_ names for referenced
+/// sections. Addresses are placeholders that keep the script's order — each output section in a range of its own,
+/// each symbol at its place inside — so that rules by address range (_stext.._etext) still apply.
+/// </summary>
+public static partial class LinkPrediction
+{
+    private const int SectionSpan = 1 << 20, PositionStep = 64;
+    private const ulong PlaceholderBase = 0x1000_0000;
+    private const byte StvInternal = 1, StvHidden = 2;
+
+    private sealed record InputSection(string Name, uint Type, ulong Flags, ulong Size);
+
+    private sealed record ObjectSymbols(LinkInputObject Object, ElfClass Class, InputSection[] Sections, ElfSymbol[] Symbols)
+    {
+        public IEnumerable<ElfSymbol> Definitions => Symbols.Where(s => !s.IsUndefined && s.Binding != ElfSymbolBinding.Local);
+        public IEnumerable<ElfSymbol> References => Symbols.Where(s => s.IsUndefined && s.Name.Length > 0);
+    }
+
+    /// <summary>
+    /// The symbols of the final System.map, predicted for a link that adds the kallsyms table's own object (its labels
+    /// in .rodata, referencing _text): the prediction through mksysmap's filter.
+    /// </summary>
+    /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden definitions local (GNU ld keeps them global).</param>
+    public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
+        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, bool linkerIsLld = false)
+    {
+        var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
+        var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
+        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], linkerIsLld);
+        var digits = NmFormat.AddressDigits(elfClass);
+        return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
+    }
+
+    /// <summary>The predicted nm view of the linked image (before mksysmap's filter) and the inputs' ELF class.</summary>
+    /// <param name="extra">Global symbols of an object not built yet (the kallsyms table's labels) and the input section each is in.</param>
+    /// <param name="extraReferences">Names that object references.</param>
+    /// <param name="linkerIsLld">ld.lld links: a hidden or internal definition becomes a local symbol of the output.</param>
+    public static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
+        LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
+        bool linkerIsLld = false)
+    {
+        var linked = Read(LinkInputs.Expand(objects));
+        var candidates = Read(LinkInputs.Expand(libraries)).ToList();
+        PullMembers(linked, candidates);
+        var elfClass = CommonClass(linked);
+
+        var outputs = new OutputSections(script, linkerIsLld);
+        var placement = linked.Select(o => o.Sections.Select(s => outputs.Place(o.Object.Name, s)).ToArray()).ToList();
+        // The extra object is linked last (like the kernel's kallsyms object); its sections count before any letter is read.
+        var extraPlaced = extra.Select(e => (e.Name, outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
+            .ToList();
+
+        var defined = new Dictionary<string, NmSymbol>(StringComparer.Ordinal);
+        var strong = new HashSet<string>(StringComparer.Ordinal);
+        var locals = new List<NmSymbol>();
+        for (var i = 0; i < linked.Count; i++)
+        {
+            foreach (var s in linked[i].Symbols)
+            {
+                if (!NmClassifier.IsListed(s) || s.IsUndefined || s.Name.Length == 0) continue;
+                (char Letter, ulong Address) w;
+                if (s.IsAbsolute || !s.IsCommon && s.SectionIndex >= linked[i].Sections.Length) w = ('a', 0);
+                else if ((s.IsCommon ? outputs.Common() : placement[i][s.SectionIndex]) is { } place)
+                    w = (outputs.Letter(place.Section), outputs.Address(place.Section, place.Position) + 1);
+                else continue; // discarded
+                // GNU ld keeps hidden globals global in a static link; ld.lld makes them local (lld's computeBinding).
+                var hiddenByLld = linkerIsLld && s.Binding != ElfSymbolBinding.Local && s.Visibility is StvInternal or StvHidden;
+                var type = s.IsCommon ? (hiddenByLld ? 'b' : 'B')
+                    : NmClassifier.TypeOf(hiddenByLld ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
+                var symbol = new NmSymbol(w.Address, type, s.Name);
+                if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); continue; }
+                // One definition per global name: the first strong one, else the first weak one.
+                var isStrong = s.Binding != ElfSymbolBinding.Weak && !s.IsCommon;
+                if (!defined.ContainsKey(s.Name) || (isStrong && strong.Add(s.Name)))
+                    defined[s.Name] = symbol;
+                if (isStrong) strong.Add(s.Name);
+            }
+        }
+
+        foreach (var (name, place) in extraPlaced)
+            if (place is { } p && !defined.ContainsKey(name))
+                defined[name] = new NmSymbol(outputs.Address(p.Section, p.Position) + 1, char.ToUpperInvariant(outputs.Letter(p.Section)), name);
+
+        var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
+            .ToHashSet(StringComparer.Ordinal);
+        // ld.lld evaluates an assignment outside SECTIONS (x86: init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load) after the
+        // sections' own, so its operands are known.
+        var assignments = linkerIsLld
+            ? script.Assignments.OrderBy(a => a.Section < 0 && a.PreviousSection < 0 ? 1 : 0).ToList()
+            : script.Assignments;
+        foreach (var a in assignments)
+        {
+            if (a.Provide && (!referenced.Contains(a.Name) || defined.ContainsKey(a.Name) && !outputs.IsScriptDefined(a.Name))) continue;
+            var (letter, address) = outputs.PlaceAssignment(a, name => defined.TryGetValue(name, out var t) ? t : null);
+            defined[a.Name] = new NmSymbol(address, char.ToUpperInvariant(letter), a.Name);
+            outputs.MarkScriptDefined(a.Name);
+        }
+        foreach (var name in referenced.Where(n => !defined.ContainsKey(n)))
+        {
+            var prefix = name.StartsWith("__start_", StringComparison.Ordinal) ? "__start_"
+                : name.StartsWith("__stop_", StringComparison.Ordinal) ? "__stop_" : null;
+            if (prefix != null && outputs.Bounds(name[prefix.Length..], prefix == "__start_") is { } bound)
+                defined[name] = new NmSymbol(bound.Address, char.ToUpperInvariant(bound.Letter), name);
+        }
+        return ([.. locals, .. defined.Values], elfClass);
+    }
+
+    private static ElfClass CommonClass(IReadOnlyList<ObjectSymbols> inputs)
+    {
+        if (inputs.Count == 0) return ElfClass.Elf64;
+        var majority = inputs.GroupBy(i => i.Class).OrderByDescending(g => g.Count()).First().Key;
+        if (inputs.FirstOrDefault(i => i.Class != majority) is { } odd)
+            throw new KbuildException(ErrorCodes.LinkInputsMixedClasses, odd.Object.DisplayName,
+                $"this object is {(odd.Class == ElfClass.Elf32 ? "32" : "64")}-bit ELF but the other link inputs are " +
+                $"{(majority == ElfClass.Elf32 ? "32" : "64")}-bit; rebuild it for the kernel's architecture (e.g. without -m32).");
+        return majority;
+    }
+
+    private static List<ObjectSymbols> Read(IReadOnlyList<LinkInputObject> objects)
+    {
+        var result = new ObjectSymbols[objects.Count];
+        Parallel.For(0, objects.Count, i =>
+        {
+            using var image = objects[i].Open();
+            var sections = image.Sections.Select(s => new InputSection(s.Name, s.Type, s.Flags, s.Size)).ToArray();
+            result[i] = new ObjectSymbols(objects[i], image.Class, sections, [.. image.ReadSymbols()]);
+        });
+        return [.. result];
+    }
+
+    /// <summary>ld's archive rule: a member joins the link when it defines a symbol that is still undefined and not weak.</summary>
+    private static void PullMembers(List<ObjectSymbols> linked, List<ObjectSymbols> candidates)
+    {
+        var defined = linked.SelectMany(o => o.Definitions).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var undefined = linked.SelectMany(o => o.References).Where(s => s.Binding != ElfSymbolBinding.Weak)
+            .Select(s => s.Name).Where(n => !defined.Contains(n)).ToHashSet(StringComparer.Ordinal);
+        for (var changed = true; changed;)
+        {
+            changed = false;
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var member = candidates[i];
+                if (!member.Definitions.Any(s => undefined.Contains(s.Name))) continue;
+                linked.Add(member);
+                candidates.RemoveAt(i--);
+                foreach (var s in member.Definitions) { defined.Add(s.Name); undefined.Remove(s.Name); }
+                foreach (var s in member.References.Where(s => s.Binding != ElfSymbolBinding.Weak && !defined.Contains(s.Name)))
+                    undefined.Add(s.Name);
+                changed = true;
+            }
+        }
+    }
+
+    /// <summary>The output sections as the link will make them: flags merged from what lands in each, placeholder ranges.</summary>
+    private sealed class OutputSections(LinkerScriptLayout script, bool lld)
+    {
+        private readonly HashSet<int> _assignsSymbols = script.Assignments.Where(a => a.Section >= 0).Select(a => a.Section).ToHashSet();
+        private readonly ulong[] _flags = new ulong[script.Sections.Count];
+        private readonly bool[] _hasContents = new bool[script.Sections.Count];
+        private readonly bool[] _used = new bool[script.Sections.Count];
+        private readonly bool[] _anyInput = new bool[script.Sections.Count];
+        private readonly ulong[] _size = new ulong[script.Sections.Count];
+        private readonly List<int>[] _filledRules = [.. script.Sections.Select(_ => new List<int>())];
+        private readonly Dictionary<string, (int Index, ulong Flags, bool HasContents)> _orphans = new(StringComparer.Ordinal);
+        private readonly List<(int Section, int Position)> _pending = [];
+        private readonly HashSet<string> _scriptDefined = new(StringComparer.Ordinal);
+
+        /// <summary>Records where an input section goes (output section, place in it); null when it does not reach the image.</summary>
+        public (int Section, int Position)? Place(string file, InputSection section)
+        {
+            if ((section.Flags & ElfSection.SHF_ALLOC) == 0 || section.Type is ElfSection.SHT_RELA or ElfSection.SHT_REL
+                || section.Type == 17 /* SHT_GROUP */ || section.Name.Length == 0)
+                return null;
+            if (script.RuleFor(file, section.Name) is { } rule)
+            {
+                if (script.Sections[rule.Section].Discards) return null;
+                _flags[rule.Section] |= section.Flags;
+                _hasContents[rule.Section] |= section.Type != ElfSection.SHT_NOBITS;
+                _anyInput[rule.Section] = true;
+                _size[rule.Section] += section.Size;
+                if (section.Size > 0 && !_filledRules[rule.Section].Contains(rule.Position)) _filledRules[rule.Section].Add(rule.Position);
+                if (section.Size > 0) _used[rule.Section] = true;
+                return (rule.Section, rule.Position);
+            }
+            var orphan = _orphans.TryGetValue(section.Name, out var o) ? o : (Index: script.Sections.Count + _orphans.Count, Flags: 0UL, HasContents: false);
+            _orphans[section.Name] = (orphan.Index, orphan.Flags | section.Flags, orphan.HasContents | section.Type != ElfSection.SHT_NOBITS);
+            return (orphan.Index, 0);
+        }
+
+        public (int Section, int Position)? Common() => script.RuleFor("", "COMMON") is { } rule ? (rule.Section, rule.Position) : null;
+
+        /// <summary>
+        /// A placeholder address at <paramref name="position"/> of a section: one step per input description before it
+        /// that received bytes, so names with nothing between them share an address (_text and _stext; a name at
+        /// the end of .text and _etext), as in the linked image. Input symbols sit one byte into their step.
+        /// </summary>
+        public ulong Address(int section, int position)
+        {
+            if (section >= script.Sections.Count) return PlaceholderBase + (ulong)section * SectionSpan;
+            // A gap (a large ALIGN, ". += N") moves dot only once something filled the section before it.
+            var rules = _filledRules[section];
+            var filled = rules.Count(p => p < position) + script.Sections[section].Gaps.Count(g => g < position && rules.Any(p => p < g));
+            return PlaceholderBase + (ulong)section * SectionSpan + (ulong)filled * PositionStep;
+        }
+
+        /// <summary>The address just past a section's last bytes.</summary>
+        private ulong End(int section) => Address(section, int.MaxValue);
+
+        public bool IsScriptDefined(string name) => _scriptDefined.Contains(name);
+        public void MarkScriptDefined(string name) => _scriptDefined.Add(name);
+
+        /// <summary>ld drops an output section that got no input bytes unless the script moves dot or puts data in it.</summary>
+        /// <remarks>ld.lld keeps any section that got an input section (empty ones too) or assigns a symbol.</remarks>
+        private bool Kept(int section) => section >= script.Sections.Count ||
+            !script.Sections[section].Discards && (_used[section] || script.Sections[section].KeptByScript
+                || lld && (_anyInput[section] || _assignsSymbols.Contains(section)));
+
+        /// <summary>BFD's view of a section's flags: no input at all means no flags (ELF then writes SHF_WRITE only).</summary>
+        private (bool Alloc, bool Load, bool ReadOnly, bool Code) BfdFlags(int section)
+        {
+            var (flags, contents, any) = section < script.Sections.Count
+                ? (_flags[section], _hasContents[section] && !script.Sections[section].NoLoad, _anyInput[section])
+                : _orphans.Values.Where(o => o.Index == section).Select(o => (o.Flags, o.HasContents, true)).First();
+            if (!any) return (false, false, false, false); // the name's ELF flags come later, when the header is written
+            var alloc = (flags & ElfSection.SHF_ALLOC) != 0;
+            return (alloc, alloc && contents, (flags & ElfSection.SHF_WRITE) == 0, (flags & ElfSection.SHF_EXECINSTR) != 0);
+        }
+
+        /// <summary>
+        /// bfd's _bfd_nearby_section: where the symbols of a dropped output section go — the kept section before or
+        /// after it, whichever would share its segment (alloc/load, then read-only, then code); on a tie the one after
+        /// (the dropped section's address is the next one's start unless an alignment gap lies between).
+        /// </summary>
+        private int Nearby(int section)
+        {
+            var prev = section - 1;
+            while (prev >= 0 && !Kept(prev)) prev--;
+            var next = section + 1;
+            while (next < script.Sections.Count && !Kept(next)) next++;
+            if (next >= script.Sections.Count) return prev;
+            if (prev < 0) return next;
+            var (p, n, s) = (BfdFlags(prev), BfdFlags(next), BfdFlags(section));
+            if (p.Alloc != n.Alloc || p.Load != n.Load)
+                return n.Alloc != s.Alloc || p.Load && !n.Load ? prev : next;
+            if (p.ReadOnly != n.ReadOnly) return n.ReadOnly != s.ReadOnly ? prev : next;
+            if (p.Code != n.Code) return n.Code != s.Code ? prev : next;
+            return next;
+        }
+
+        private readonly Dictionary<int, char> _letters = [];
+
+        /// <summary>The nm letter of an output section; asked only once every input section is placed.</summary>
+        public char Letter(int section)
+        {
+            if (!_letters.TryGetValue(section, out var letter)) _letters[section] = letter = ComputeLetter(section);
+            return letter;
+        }
+
+        private char ComputeLetter(int section)
+        {
+            if (!Kept(section)) section = Nearby(section);
+            if (section < 0) return 'a';
+            if (section >= script.Sections.Count)
+            {
+                var o = _orphans.Values.First(v => v.Index == section);
+                return NmClassifier.SectionLetter(new ElfSection(0, "", o.HasContents ? ElfSection.SHT_PROGBITS : ElfSection.SHT_NOBITS,
+                    o.Flags, 0, 0, 1, 0, 0, 0));
+            }
+            var output = script.Sections[section];
+            if (lld && !_anyInput[section])
+            {
+                // ld.lld 16 (LinkerScript::adjustOutputSections): an empty kept section takes the flags of the last section
+                // before it that got input sections, masked to alloc/write/exec; it stays SHT_PROGBITS.
+                var inherited = Enumerable.Range(0, section).Reverse().Where(i => _anyInput[i] && !script.Sections[i].Discards)
+                    .Select(i => _flags[i]).DefaultIfEmpty(ElfSection.SHF_ALLOC).First();
+                var lldFlags = inherited & (ElfSection.SHF_ALLOC | ElfSection.SHF_WRITE | ElfSection.SHF_EXECINSTR);
+                return NmClassifier.SectionLetter(new ElfSection(0, output.Name, output.NoLoad ? ElfSection.SHT_NOBITS : ElfSection.SHT_PROGBITS,
+                    lldFlags, 0, 0, 1, 0, 0, 0));
+            }
+            // Without inputs: the name's flags; dot moved by a known or unknown amount (". += N") makes room without bytes.
+            var grows = output.ScriptBytes is not 0;
+            var flags = _anyInput[section] ? _flags[section] : grows ? ElfSection.SHF_ALLOC | ElfSection.SHF_WRITE : SpecialFlags(output.Name);
+            var contents = _anyInput[section] ? _hasContents[section] : !grows && !IsSpecialNoBits(output.Name);
+            var type = contents && !output.NoLoad ? ElfSection.SHT_PROGBITS : ElfSection.SHT_NOBITS;
+            return NmClassifier.SectionLetter(new ElfSection(0, output.Name, type, flags, 0, 0, 1, 0, 0, 0));
+        }
+
+        public (char Letter, ulong Address) PlaceAssignment(ScriptAssignment a, Func<string, NmSymbol?> symbol)
+        {
+            if (a.Section >= 0) return (Letter(a.Section), Address(a.Section, a.Position));
+            var expression = a.Expression.Trim().TrimEnd(';').Trim();
+            if (symbol(expression) is { } target) return (target.Type, target.Address);
+            if (lld) return PlaceLldAssignment(a, expression, symbol);
+            if (expression.Contains("ABSOLUTE", StringComparison.Ordinal) || !expression.Contains('.'))
+                return ('a', 0);
+            // Dot between sections: ld takes the section dot is in or at the end of, else the one after. Without
+            // addresses: an ALIGN since the section before moved dot past its end unless that section ends aligned
+            // (it moves dot itself, or its inputs fill whole pages).
+            var previous = a.PreviousSection;
+            while (previous >= 0 && !Kept(previous)) previous--;
+            var next = previous + 1;
+            while (next < script.Sections.Count && !Kept(next)) next++;
+            var endsAligned = previous >= 0 && (script.Sections[previous].EndsWithAlign ||
+                script.Sections[previous].ScriptBytes is { } grown && (_size[previous] + grown) % 4096 == 0);
+            if (previous >= 0 && (!a.AfterDotMove || endsAligned || next >= script.Sections.Count))
+                return (Letter(previous), End(previous));
+            return next < script.Sections.Count ? (Letter(next), Address(next, 0)) : ('a', 0);
+        }
+
+        /// <summary>
+        /// ld.lld's value of an expression between sections: dot is relative to the last section before it; a sum takes
+        /// the section of its first section-relative operand (ExprValue add, moveAbsRight); anything else is absolute.
+        /// </summary>
+        private (char Letter, ulong Address) PlaceLldAssignment(ScriptAssignment a, string expression, Func<string, NmSymbol?> symbol)
+        {
+            if (LldDot().IsMatch(expression))
+            {
+                var previous = a.PreviousSection;
+                while (previous >= 0 && !Kept(previous)) previous--;
+                return previous >= 0 ? (char.ToUpperInvariant(Letter(previous)), End(previous)) : ('a', 0);
+            }
+            if (LldSum().Match(expression) is { Success: true } sum)
+                foreach (var operand in sum.Groups["operand"].Captures.Select(c => c.Value.Trim()))
+                    if (!operand.StartsWith("ABSOLUTE(", StringComparison.Ordinal) && symbol(operand) is { } t && char.ToLowerInvariant(t.Type) != 'a')
+                        return (char.ToUpperInvariant(t.Type), t.Address);
+            return ('a', 0);
+        }
+
+        /// <summary>The flags BFD gives a new ELF output section by its name (bfd/elf.c special_sections), before any input.</summary>
+        private static ulong SpecialFlags(string name)
+        {
+            const ulong A = ElfSection.SHF_ALLOC, W = ElfSection.SHF_WRITE, X = ElfSection.SHF_EXECINSTR;
+            static bool Is(string name, string prefix) => name == prefix || name.StartsWith(prefix + ".", StringComparison.Ordinal);
+            if (Is(name, ".text")) return A | X;
+            if (name is ".init" or ".fini") return A | X;
+            if (Is(name, ".rodata") || name == ".rodata1") return A;
+            if (Is(name, ".data") || name == ".data1" || Is(name, ".bss") || Is(name, ".tdata") || Is(name, ".tbss")
+                || Is(name, ".ctors") || Is(name, ".dtors") || Is(name, ".init_array") || Is(name, ".fini_array") || Is(name, ".preinit_array"))
+                return A | W;
+            return W; // ELF writes SHF_WRITE for any section BFD does not mark read-only
+        }
+
+        private static bool IsSpecialNoBits(string name) =>
+            name == ".bss" || name.StartsWith(".bss.", StringComparison.Ordinal) || name == ".tbss" || name.StartsWith(".tbss.", StringComparison.Ordinal);
+
+        /// <summary>ld defines __start_SEC/__stop_SEC for an output section named SEC when they are referenced.</summary>
+        public (char Letter, ulong Address)? Bounds(string section, bool start)
+        {
+            var index = script.Sections.FirstOrDefault(s => s.Name == section && !s.Discards)?.Index
+                ?? (_orphans.TryGetValue(section, out var o) ? o.Index : -1);
+            if (index < 0) return null;
+            return (Letter(index), start ? Address(index, 0) : End(index));
+        }
+    }
+
+    // "." or an expression of dot ("ALIGN(.)", ". + 4"): a lone dot, not one inside a name or a number.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(^|[^\w.])\.($|[^\w.])")]
+    private static partial System.Text.RegularExpressions.Regex LldDot();
+
+    // operand + operand + …, each a name or ABSOLUTE(name) (the kernel's init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load).
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<operand>\s*(?:ABSOLUTE\(\s*\w+\s*\)|\w+)\s*)(?:\+(?<operand>\s*(?:ABSOLUTE\(\s*\w+\s*\)|\w+)\s*))+$")]
+    private static partial System.Text.RegularExpressions.Regex LldSum();
+}

@@ -1,0 +1,159 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Kbuild.Diagnostics;
+using Kbuild.Elf;
+using Kbuild.Table;
+
+namespace Kbuild.Symbols;
+
+/// <summary>
+/// The lines the kernel's scripts/mksysmap deletes from `nm -n vmlinux`, as data: one definition per kernel series,
+/// holding the script's own patterns verbatim (POSIX basic regular expressions matched against the whole nm line,
+/// exactly as grep -v / sed /.../d apply them). Adding a kernel series means copying its script's patterns here.
+/// </summary>
+public sealed partial class SysmapFilter
+{
+    /// <summary>6.1: scripts/mksysmap is `$NM -n $1 | grep -v -e ... > $2`.</summary>
+    public static readonly SysmapFilter Linux6_1 = new("6.1",
+        [@" [aNUw] ", @" \$", @" \.L", @" __crc_", @" __kstrtab_", @" __kstrtabns_", @" L0$"], Linux6_1Deleted());
+
+    /// <summary>6.12: scripts/mksysmap is a sed script run as `nm -n vmlinux | sed -f scripts/mksysmap`.</summary>
+    public static readonly SysmapFilter Linux6_12 = new("6.12",
+    [
+        @" [aNUw] ", @" \$", @" \.L", @" __efistub_", @" __pi_\$", @" __pi_\.L", @" __kvm_nvhe_\$", @" __kvm_nvhe_\.L",
+        @" __[[:alnum:]]*Thunk_", @" __kcfi_typeid_", @" __kvm_nvhe___kcfi_typeid_", @" __pi___kcfi_typeid_", @" __crc_",
+        @" __kstrtab_", @" __kstrtabns_", @"_from_arm$", @"_from_thumb$", @"_veneer$", @" L0$", @" _SDA_BASE_$",
+        @" _SDA2_BASE_$", @"\.long_branch\.", @"\.plt_branch\.",
+    ], Linux6_12Deleted());
+
+    // The built-in filters' patterns translated at build time (no start-up cost for compiling a regex);
+    // a test checks each equals the translation of its patterns.
+    [GeneratedRegex(@"(?:\ [aNUw]\ )|(?:\ \$)|(?:\ \.L)|(?:\ __crc_)|(?:\ __kstrtab_)|(?:\ __kstrtabns_)|(?:\ L0\z)", RegexOptions.CultureInvariant)]
+    private static partial Regex Linux6_1Deleted();
+
+    [GeneratedRegex(@"(?:\ [aNUw]\ )|(?:\ \$)|(?:\ \.L)|(?:\ __efistub_)|(?:\ __pi_\$)|(?:\ __pi_\.L)|(?:\ __kvm_nvhe_\$)|(?:\ __kvm_nvhe_\.L)|(?:\ __[a-zA-Z0-9]*Thunk_)|(?:\ __kcfi_typeid_)|(?:\ __kvm_nvhe___kcfi_typeid_)|(?:\ __pi___kcfi_typeid_)|(?:\ __crc_)|(?:\ __kstrtab_)|(?:\ __kstrtabns_)|(?:_from_arm\z)|(?:_from_thumb\z)|(?:_veneer\z)|(?:\ L0\z)|(?:\ _SDA_BASE_\z)|(?:\ _SDA2_BASE_\z)|(?:\.long_branch\.)|(?:\.plt_branch\.)", RegexOptions.CultureInvariant)]
+    private static partial Regex Linux6_12Deleted();
+
+    /// <summary>The filters of the supported series (<see cref="KallsymsLayout.Supported"/>).</summary>
+    public static IReadOnlyList<SysmapFilter> Supported => KallsymsLayout.Supported.Select(l => l.SystemMapFilter).ToList();
+
+    private readonly Regex _deleted;
+
+    /// <summary>A filter from the patterns of a kernel's scripts/mksysmap; <paramref name="translated"/> is the
+    /// build-time form of <see cref="ToNetPattern"/> for built-in filters (compiled at run time when omitted).</summary>
+    public SysmapFilter(string kernelSeries, IReadOnlyList<string> deletedLinePatterns, Regex? translated = null)
+    {
+        KernelSeries = kernelSeries;
+        DeletedLinePatterns = deletedLinePatterns;
+        _deleted = translated ?? new Regex(ToNetPattern(deletedLinePatterns), RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    }
+
+    /// <summary>The .NET regular expression deleting what any of the patterns deletes.</summary>
+    public static string ToNetPattern(IEnumerable<string> deletedLinePatterns) =>
+        string.Join('|', deletedLinePatterns.Select(p => "(?:" + PosixBasicToNet(p) + ")"));
+
+    /// <summary>The .NET pattern this filter matches lines with.</summary>
+    public string NetPattern => _deleted.ToString();
+
+    /// <summary>"6.1", "6.12": the major.minor this filter is for.</summary>
+    public string KernelSeries { get; }
+
+    /// <summary>The script's patterns (POSIX BRE); a line matching any of them is left out of System.map.</summary>
+    public IReadOnlyList<string> DeletedLinePatterns { get; }
+
+    /// <summary>Whether System.map keeps this nm line (without its newline).</summary>
+    public bool Keeps(ReadOnlySpan<char> nmLine) => !_deleted.IsMatch(nmLine);
+
+    /// <summary>The symbols System.map lists for a linked image, in its order: where every kallsyms table starts.</summary>
+    public IReadOnlyList<NmSymbol> Symbols(ElfImage image)
+    {
+        var kept = new List<NmSymbol>();
+        ForEachKeptLine(NmReader.ReadSorted(image), NmFormat.AddressDigits(image.Class), (symbol, _) => kept.Add(symbol));
+        return kept;
+    }
+
+    public delegate void LineAction(NmSymbol symbol, ReadOnlySpan<char> line);
+
+    /// <summary>Each of the <c>nm -n</c> ordered symbols System.map keeps, with its line.</summary>
+    public void ForEachKeptLine(IReadOnlyList<NmSymbol> sorted, int digits, LineAction keep)
+    {
+        var buffer = new char[256];
+        foreach (var symbol in sorted)
+        {
+            int length = NmFormat.LineLength(symbol, digits);
+            if (length > buffer.Length) buffer = new char[length * 2];
+            var line = buffer.AsSpan(0, NmFormat.FormatLine(symbol, digits, buffer));
+            if (Keeps(line)) keep(symbol, line);
+        }
+    }
+
+    /// <summary>The filter for a kernel version such as "6.1.192", "6.12" or "6.12.48-amd64" (by major.minor).</summary>
+    public static SysmapFilter ForKernel(string kernelVersion)
+    {
+        var series = Regex.Match(kernelVersion ?? "", @"^\s*(\d+\.\d+)(?:$|[.\-+~_ ])");
+        var filter = series.Success && KernelVersion.TryParse(series.Groups[1].Value, out var version)
+            ? KallsymsLayout.TryFor(version)?.SystemMapFilter : null;
+        return filter ?? throw new KbuildException(ErrorCodes.SysmapVersionUnsupported, null,
+            $"no System.map filter for kernel version '{kernelVersion}'; supported kernel series: " +
+            $"{string.Join(", ", Supported.Select(f => f.KernelSeries))}. Pass one of them (e.g. \"6.1.192\"), or add the " +
+            "patterns of that kernel's scripts/mksysmap to SysmapFilter.");
+    }
+
+    /// <summary>Translates the subset of POSIX basic regular expressions the mksysmap scripts use (literals,
+    /// backslash escapes, bracket expressions with [:class:], '*', '.', '^' and '$' anchors) to .NET syntax.</summary>
+    internal static string PosixBasicToNet(string pattern)
+    {
+        var net = new StringBuilder();
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            switch (c)
+            {
+                case '\\' when i + 1 < pattern.Length && !char.IsAsciiDigit(pattern[i + 1]) && pattern[i + 1] is not ('(' or ')' or '{' or '}'):
+                    net.Append(Regex.Escape(pattern[++i].ToString()));
+                    break;
+                case '\\':
+                    throw new ArgumentException($"unsupported construct in basic regular expression '{pattern}' at {i}");
+                case '[':
+                    int end = BracketEnd(pattern, i);
+                    net.Append(pattern[i..(end + 1)]
+                        .Replace("[:alnum:]", "a-zA-Z0-9").Replace("[:alpha:]", "a-zA-Z").Replace("[:digit:]", "0-9")
+                        .Replace("[:upper:]", "A-Z").Replace("[:lower:]", "a-z").Replace("[:space:]", @" \t\n\r\f\v")
+                        .Replace(@"\", @"\\"));
+                    i = end;
+                    break;
+                case '*' when i > 0:
+                    net.Append('*');
+                    break;
+                case '.':
+                    net.Append('.');
+                    break;
+                case '^' when i == 0:
+                    net.Append('^');
+                    break;
+                case '$' when i == pattern.Length - 1:
+                    net.Append(@"\z");
+                    break;
+                default:
+                    net.Append(Regex.Escape(c.ToString()));
+                    break;
+            }
+        }
+        return net.ToString();
+    }
+
+    private static int BracketEnd(string pattern, int open)
+    {
+        int i = open + 1;
+        if (i < pattern.Length && pattern[i] == '^') i++;
+        if (i < pattern.Length && pattern[i] == ']') i++;
+        for (; i < pattern.Length; i++)
+        {
+            if (pattern[i] == '[' && i + 1 < pattern.Length && pattern[i + 1] == ':')
+                i = pattern.IndexOf(":]", i + 2, StringComparison.Ordinal) + 1;
+            else if (pattern[i] == ']')
+                return i;
+        }
+        throw new ArgumentException($"unterminated bracket expression in basic regular expression '{pattern}'");
+    }
+}

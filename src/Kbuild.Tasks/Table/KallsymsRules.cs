@@ -1,0 +1,48 @@
+using Kbuild.Elf;
+using Kbuild.Symbols;
+
+namespace Kbuild.Table;
+
+/// <summary>
+/// The kernel's rules for one table: its series' layout (scripts/kallsyms) and System.map filter (scripts/mksysmap),
+/// and the switches its config turns on. Every table starts from System.map's symbols under these rules.
+/// </summary>
+public sealed record KallsymsRules(KallsymsLayout Layout, SysmapFilter Filter, KallsymsOptions Options)
+{
+    /// <summary>The rules of a kernel release or series ("6.1.192", "6.12").</summary>
+    public static KallsymsRules For(string kernelVersion, KallsymsOptions options) =>
+        new(KallsymsLayout.For(kernelVersion), SysmapFilter.ForKernel(kernelVersion), options);
+
+    public static KallsymsRules For(KernelVersion version, KallsymsOptions options) => For(version.ToString(), options);
+
+    /// <summary>The table of a linked image: its System.map symbols (nm -n through mksysmap's filter), its class and byte order.</summary>
+    public KallsymsTable TableOf(ElfImage image) =>
+        KallsymsGenerator.Generate(Filter.Symbols(image), Layout, Options,
+            new KallsymsTarget(image.Class, image.IsLittleEndian), image.Path);
+
+    /// <summary>
+    /// The table of a linked ELF (<see cref="TableOf(ElfImage)"/>), or of any other file read as a System.map for
+    /// <paramref name="mapTarget"/> (a map brings no class or byte order of its own).
+    /// </summary>
+    public KallsymsTable TableOf(string input, KallsymsTarget mapTarget)
+    {
+        if (!IsElf(input))
+            return KallsymsGenerator.Generate(SystemMap.Read(input), Layout, Options, mapTarget, input);
+        using var image = ElfImage.Open(input);
+        return TableOf(image);
+    }
+
+    private static bool IsElf(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        try
+        {
+            using var file = File.OpenRead(path);
+            return file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && ElfImage.HasElfMagic(magic);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // SystemMap.Read reports the unreadable file
+        }
+    }
+}

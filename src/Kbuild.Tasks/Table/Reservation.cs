@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Kbuild.Diagnostics;
+using Kbuild.Symbols;
+
+namespace Kbuild.Table;
+
+/// <summary>Extra room per array: a percentage of the reservation table's size, and at least a number of bytes.</summary>
+public readonly record struct ReservationSlack(int Percent, int MinimumBytes)
+{
+    public static ReservationSlack None => new(0, 0);
+
+    /// <summary>No slack: the reservation is meant to be the final table's exact size (make's layout).</summary>
+    public bool IsNone => Percent <= 0 && MinimumBytes <= 0;
+}
+
+/// <summary>
+/// What the patcher needs to know of a reservation: each array's room and the slack it was made with. Kept in obj/
+/// beside the reservation object, since the image holds the labels exactly as the kernel's table does (no sizes).
+/// </summary>
+public sealed record ReservationRooms(ReservationSlack Slack, IReadOnlyList<ReservedArray> Arrays)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ReservationRooms Read(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KbuildException(ErrorCodes.KallsymsReservationMissing, path,
+                $"cannot read the kallsyms reservation's rooms ({e.Message}); rebuild, so KbuildGenerateKallsyms writes it again.", inner: e);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<ReservationRooms>(text) is { Arrays.Count: > 0 } rooms
+                ? rooms
+                : throw new JsonException("no arrays");
+        }
+        catch (JsonException e)
+        {
+            throw new KbuildException(ErrorCodes.KallsymsReservationMissing, path,
+                $"the kallsyms reservation's rooms file is not valid ({e.Message}); delete it and rebuild.", inner: e);
+        }
+    }
+}
+
+/// <summary>One array of a reservation: what the superset table needs and what is reserved for it.</summary>
+public readonly record struct ReservedArray(string SymbolName, int Used, int Reserved);
+
+/// <summary>
+/// The pass-1 kallsyms table of the single link: a table for the superset of the final symbols (every
+/// symbol defined by a link input plus every name the linker script assigns, at placeholder addresses),
+/// each array padded with slack (none by default: then the room is the predicted table's exact size). Assembled
+/// and linked once; the real table is patched into the room afterwards. Each array's reserved size is kept in
+/// <see cref="Rooms"/> (a file beside the object), not in the image.
+/// </summary>
+public sealed class Reservation
+{
+    /// <summary>Arrays whose size does not depend on the symbols get no slack.</summary>
+    private static readonly HashSet<KallsymsArrayKind> FixedSize =
+        [KallsymsArrayKind.NumSyms, KallsymsArrayKind.RelativeBase, KallsymsArrayKind.TokenIndex];
+
+    private Reservation(KallsymsTable table, ReservationSlack slack, IReadOnlyList<ReservedArray> arrays)
+    {
+        Table = table;
+        Slack = slack;
+        Arrays = arrays;
+    }
+
+    public ReservationSlack Slack { get; }
+
+    /// <summary>The rooms, as the patcher reads them back.</summary>
+    public ReservationRooms Rooms => new(Slack, Arrays);
+
+    /// <summary>The table built from the superset (what the linked image holds until it is patched).</summary>
+    public KallsymsTable Table { get; }
+
+    /// <summary>Used and reserved bytes per array, in emission order.</summary>
+    public IReadOnlyList<ReservedArray> Arrays { get; }
+
+    public int TotalUsed => Arrays.Sum(a => a.Used);
+    public int TotalReserved => Arrays.Sum(a => a.Reserved);
+
+    /// <summary>
+    /// Reserves room for the table of <paramref name="symbols"/> (addresses are placeholders: nothing is
+    /// dropped for its address). The kallsyms_* labels themselves are added, since a kernel that keeps
+    /// them (6.12 with all symbols) lists them in its final table.
+    /// </summary>
+    public static Reservation Create(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
+        KallsymsTarget target, ReservationSlack slack)
+    {
+        var known = symbols.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Where(name => !known.Contains(name))
+            .Select(name => new NmSymbol(0, 'R', name));
+        var table = KallsymsGenerator.Generate([.. symbols, .. labels], layout,
+            options with { PlaceholderAddresses = true }, target);
+        return FromTable(table, slack);
+    }
+
+    /// <summary>
+    /// Reserves room for an exact table (the relink after an overflow: the final symbols are known).
+    /// </summary>
+    public static Reservation FromTable(KallsymsTable table, ReservationSlack slack) =>
+        new(table, slack, table.Arrays.Select(a => new ReservedArray(a.SymbolName, a.Size, Reserve(a, slack))).ToList());
+
+    private static int Reserve(KallsymsArray array, ReservationSlack slack)
+    {
+        if (FixedSize.Contains(array.Kind) || slack.IsNone) return array.Size;
+        var extra = Math.Max((int)Math.Ceiling(array.Size * (slack.Percent / 100.0)), slack.MinimumBytes);
+        return KallsymsTable.AlignUp(array.Size + extra, array.Alignment);
+    }
+
+    /// <summary>The reservation as assembler source: labels, pointer slots and room (see <see cref="KallsymsAssembly.WriteReservation"/>).</summary>
+    public string ToAssembly() =>
+        KallsymsAssembly.ReservationToText(Table, Arrays.ToDictionary(a => a.SymbolName, a => a.Reserved));
+
+    /// <summary>"reserved 123456 bytes for 1234 symbols (table 100000 bytes): kallsyms_names 50000/60000, …"</summary>
+    public string Describe() =>
+        $"kallsyms reservation: {TotalReserved} bytes for up to {Table.Symbols.Count} symbols " +
+        $"(the superset table uses {TotalUsed}); " +
+        string.Join(", ", Arrays.Select(a => $"{a.SymbolName} {a.Used}/{a.Reserved}"));
+}
