@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
 #
-#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.1-K | 6.12-K | 6.12-BTF | 6.1-debug ...]   (default: all)
+#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.12-BTF | 6.12-L | 6.12-arm64 | 6.1-debug ...]   (default: all)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
 #   src/linux-<ver>      kernel source extracted from /usr/src/linux-source-<ver>.tar.xz (Debian)
 #   build/<ver>-<cfg>    O= build dir after `make vmlinux` (config B also `make bzImage`)
 #   log/<ver>-<cfg>.log  full make output
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
-# K = B's config in a build dir of its own, which kernel-tree mode tests link into in place (its vmlinux,
-# System.map and bzImage are ours, so no test may use K as the kernel's reference).
+# Tests that link in place (into B or L) put make's own files back afterwards, so every build dir stays make's reference.
 # BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves); `all` builds
 # 6.12-BTF, 6.1-BTF only when named.
+# L = tinyconfig + A.config + B.config + L.config with LLVM=-16 (Clang ThinLTO); `all` builds 6.12-L (cold: 1112 s CPU).
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
 # arm64 = tinyconfig + arm64.config built with ARCH=arm64 LLVM=-16 (clang-16, no cross gcc), vmlinux and Image;
 # `all` builds 6.12-arm64 (cold: 967 s CPU, user+sys).
@@ -23,17 +23,18 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12)
-configs=(A B K)        # built by `all`
+configs=(A B)        # built by `all`
 btf_build_timestamp="Thu Jan  1 00:00:00 UTC 2026"   # KBUILD_BUILD_TIMESTAMP of the BTF fixtures
-extra_configs=(BTF debug arm64)  # built only when named (all builds 6.12-BTF too)
+extra_configs=(BTF L debug arm64)  # built only when named (all builds 6.12-BTF, 6.12-L and 6.12-arm64 too)
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }
 
 fragments() {  # config letter -> fragment files, in merge order
   case $1 in
     A) echo "$repo/eng/kconfig/A.config" ;;
-    B|K) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
+    B) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
     BTF) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/BTF.config" ;;
+    L) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config $repo/eng/kconfig/L.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
     arm64) echo "$repo/eng/kconfig/arm64.config" ;;
     *) die "unknown config '$1' (known: ${configs[*]} ${extra_configs[*]})" ;;
@@ -49,6 +50,7 @@ base_config() {  # config letter -> the make target the fragments are merged int
 
 make_vars() {  # config letter -> variables every make of that fixture gets (toolchain, architecture)
   case $1 in
+    L) echo "LLVM=-16" ;;
     arm64) echo "ARCH=arm64 LLVM=-16" ;;
     *) echo "" ;;
   esac
@@ -57,7 +59,7 @@ make_vars() {  # config letter -> variables every make of that fixture gets (too
 targets() {
   case $1 in
     A) echo vmlinux ;;
-    B|K) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
+    B|L) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
     arm64) echo "vmlinux Image" ;;
     *) echo vmlinux ;;
   esac
@@ -172,7 +174,7 @@ main() {
   for arg; do
     case $arg in
       __build) build "$2"; exit ;;  # internal: one fixture, output to the caller's log
-      all) for c in "${configs[@]}"; do for v in "${versions[@]}"; do names+=("$v-$c"); done; done; names+=(6.12-BTF 6.12-arm64) ;;
+      all) for c in "${configs[@]}"; do for v in "${versions[@]}"; do names+=("$v-$c"); done; done; names+=(6.12-BTF 6.12-L 6.12-arm64) ;;
       src) for v in "${versions[@]}"; do extract "$v"; done ;;
       -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
       *-*) names+=("$arg") ;;

@@ -30,6 +30,7 @@ public static partial class ErrorCodes
     public const string OutputUnwritable = "KB0009";
 
     /// <summary>The input is LLVM bitcode, not ELF: an object compiled for link-time optimization (e.g. the objects of a
-    /// CONFIG_LTO_CLANG kernel). The SDK reads and links only ELF objects: link the kernel with its own make.</summary>
+    /// CONFIG_LTO_CLANG kernel). A bitcode object linked directly is read through a native stand-in when Ld is ld.lld;
+    /// anywhere else (inside an archive, or with another linker) link it with the kernel's own make or build without LTO.</summary>
     public const string LlvmBitcodeInput = "KB0060";
 }

@@ -2,6 +2,10 @@ namespace Kbuild.Diagnostics;
 
 public static partial class ErrorCodes
 {
+    /// <summary>Compiling an LLVM bitcode link input to a native object for the kallsyms prediction (<c>$(Ld) $(LdFlags) -r</c>)
+    /// failed: the message is the linker's; check Ld and LdFlags.</summary>
+    public const string BitcodeStandInFailed = "KB0360";
+
     /// <summary>The linker script cannot be read: point VmlinuxLinkerScript at the preprocessed vmlinux.lds.</summary>
     public const string LinkerScriptUnreadable = "KB0301";
 

@@ -256,8 +256,8 @@ public sealed class ElfImage : IDisposable
         ReadExactly(0, ident[..identLength], () => "the ELF header");
         if (IsLlvmBitcode(ident[..identLength]))
             throw new KbuildException(ErrorCodes.LlvmBitcodeInput, Path, "is LLVM bitcode, not an ELF object: it was compiled for " +
-                "link-time optimization (a CONFIG_LTO_CLANG kernel, or -flto), which this SDK does not link; " +
-                "link it with the kernel's own make (make vmlinux) or build without LTO.");
+                "link-time optimization (a CONFIG_LTO_CLANG kernel, or -flto). The SDK reads bitcode only as an object linked directly " +
+                "with ld.lld (through its native stand-in), not inside an archive: link it with the kernel's own make (make vmlinux) or build without LTO.");
         if (!HasElfMagic(ident[..identLength]))
             throw new KbuildException(ErrorCodes.NotElf, Path, $"not an ELF file ({DescribeStart(ident[..identLength])}); " +
                 "pass an ELF object, executable or archive, or rebuild the file.");

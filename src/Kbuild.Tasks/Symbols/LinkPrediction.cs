@@ -15,10 +15,11 @@ namespace Kbuild.Symbols;
 /// sections. Addresses are placeholders that keep the script's order — each output section in a range of its own,
 /// each symbol at its place inside — so that rules by address range (_stext.._etext) still apply.
 /// </summary>
-public static class LinkPrediction
+public static partial class LinkPrediction
 {
     private const int SectionSpan = 1 << 20, PositionStep = 64;
     private const ulong PlaceholderBase = 0x1000_0000;
+    private const byte StvInternal = 1, StvHidden = 2;
 
     private sealed record ObjectSymbols(LinkInputObject Object, ElfClass Class, InputSection[] Sections, ElfSymbol[] Symbols)
     {
@@ -31,13 +32,15 @@ public static class LinkPrediction
     /// in .rodata, referencing _text): the prediction through mksysmap's filter.
     /// </summary>
     /// <param name="symbolCache">A file under obj/ that keeps every input's symbols for the next prediction (null: none).</param>
+    /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden definitions local (GNU ld keeps them global).</param>
     public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, string? symbolCache = null)
+        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, string? symbolCache = null,
+        bool linkerIsLld = false)
     {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
         var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
         var cache = InputSymbolCache.Load(symbolCache);
-        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache);
+        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld);
         cache.Save();
         var digits = NmFormat.AddressDigits(elfClass);
         return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
@@ -46,19 +49,22 @@ public static class LinkPrediction
     /// <summary>The predicted nm view of the linked image (before mksysmap's filter) and the inputs' ELF class.</summary>
     /// <param name="extra">Global symbols of an object not built yet (the kallsyms table's labels) and the input section each is in.</param>
     /// <param name="extraReferences">Names that object references.</param>
+    /// <param name="linkerIsLld">ld.lld links: a hidden or internal definition becomes a local symbol of the output.</param>
     public static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences)
-        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None);
+        LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
+        bool linkerIsLld = false)
+        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None, linkerIsLld);
 
     private static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences, InputSymbolCache cache)
+        LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
+        InputSymbolCache cache, bool linkerIsLld)
     {
         var linked = Read(LinkInputs.Expand(objects), cache);
         var candidates = Read(LinkInputs.Expand(libraries), cache).ToList();
         PullMembers(linked, candidates);
         var elfClass = CommonClass(linked);
 
-        var outputs = new OutputSections(script);
+        var outputs = new OutputSections(script, linkerIsLld);
         var placement = linked.Select(o => o.Sections.Select(s => outputs.Place(o.Object.Name, s)).ToArray()).ToList();
         // The extra object is linked last (like the kernel's kallsyms object); its sections count before any letter is read.
         var extraPlaced = extra.Select(e => (e.Name, outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
@@ -77,8 +83,10 @@ public static class LinkPrediction
                 else if ((s.IsCommon ? outputs.Common() : placement[i][s.SectionIndex]) is { } place)
                     w = (outputs.Letter(place.Section), outputs.Address(place.Section, place.Position) + 1);
                 else continue; // discarded
-                // GNU ld keeps hidden globals global in a static link (ld.lld would make them local).
-                var type = s.IsCommon ? 'B' : NmClassifier.TypeOf(s, w.Letter);
+                // GNU ld keeps hidden globals global in a static link; ld.lld makes them local (lld's computeBinding).
+                var hiddenByLld = linkerIsLld && s.Binding != ElfSymbolBinding.Local && s.Visibility is StvInternal or StvHidden;
+                var type = s.IsCommon ? (hiddenByLld ? 'b' : 'B')
+                    : NmClassifier.TypeOf(hiddenByLld ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
                 var symbol = new NmSymbol(w.Address, type, s.Name);
                 if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); continue; }
                 // One definition per global name: the first strong one, else the first weak one.
@@ -95,7 +103,12 @@ public static class LinkPrediction
 
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var a in script.Assignments)
+        // ld.lld evaluates an assignment outside SECTIONS (x86: init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load) after the
+        // sections' own, so its operands are known.
+        var assignments = linkerIsLld
+            ? script.Assignments.OrderBy(a => a.Section < 0 && a.PreviousSection < 0 ? 1 : 0).ToList()
+            : script.Assignments;
+        foreach (var a in assignments)
         {
             if (a.Provide && (!referenced.Contains(a.Name) || defined.ContainsKey(a.Name) && !outputs.IsScriptDefined(a.Name))) continue;
             var (letter, address) = outputs.PlaceAssignment(a, name => defined.TryGetValue(name, out var t) ? t : null);
@@ -158,8 +171,9 @@ public static class LinkPrediction
     }
 
     /// <summary>The output sections as the link will make them: flags merged from what lands in each, placeholder ranges.</summary>
-    private sealed class OutputSections(LinkerScriptLayout script)
+    private sealed class OutputSections(LinkerScriptLayout script, bool lld)
     {
+        private readonly HashSet<int> _assignsSymbols = script.Assignments.Where(a => a.Section >= 0).Select(a => a.Section).ToHashSet();
         private readonly ulong[] _flags = new ulong[script.Sections.Count];
         private readonly bool[] _hasContents = new bool[script.Sections.Count];
         private readonly bool[] _used = new bool[script.Sections.Count];
@@ -215,8 +229,10 @@ public static class LinkPrediction
         public void MarkScriptDefined(string name) => _scriptDefined.Add(name);
 
         /// <summary>ld drops an output section that got no input bytes unless the script moves dot or puts data in it.</summary>
+        /// <remarks>ld.lld keeps any section that got an input section (empty ones too) or assigns a symbol.</remarks>
         private bool Kept(int section) => section >= script.Sections.Count ||
-            !script.Sections[section].Discards && (_used[section] || script.Sections[section].KeptByScript);
+            !script.Sections[section].Discards && (_used[section] || script.Sections[section].KeptByScript
+                || lld && (_anyInput[section] || _assignsSymbols.Contains(section)));
 
         /// <summary>BFD's view of a section's flags: no input at all means no flags (ELF then writes SHF_WRITE only).</summary>
         private (bool Alloc, bool Load, bool ReadOnly, bool Code) BfdFlags(int section)
@@ -270,6 +286,16 @@ public static class LinkPrediction
                     o.Flags, 0, 0, 1, 0, 0, 0));
             }
             var output = script.Sections[section];
+            if (lld && !_anyInput[section])
+            {
+                // ld.lld 16 (LinkerScript::adjustOutputSections): an empty kept section takes the flags of the last section
+                // before it that got input sections, masked to alloc/write/exec; it stays SHT_PROGBITS.
+                var inherited = Enumerable.Range(0, section).Reverse().Where(i => _anyInput[i] && !script.Sections[i].Discards)
+                    .Select(i => _flags[i]).DefaultIfEmpty(ElfSection.SHF_ALLOC).First();
+                var lldFlags = inherited & (ElfSection.SHF_ALLOC | ElfSection.SHF_WRITE | ElfSection.SHF_EXECINSTR);
+                return NmClassifier.SectionLetter(new ElfSection(0, output.Name, output.NoLoad ? ElfSection.SHT_NOBITS : ElfSection.SHT_PROGBITS,
+                    lldFlags, 0, 0, 1, 0, 0, 0));
+            }
             // Without inputs: the name's flags; dot moved by a known or unknown amount (". += N") makes room without bytes.
             var grows = output.ScriptBytes is not 0;
             var flags = _anyInput[section] ? _flags[section] : grows ? ElfSection.SHF_ALLOC | ElfSection.SHF_WRITE : SpecialFlags(output.Name);
@@ -283,6 +309,7 @@ public static class LinkPrediction
             if (a.Section >= 0) return (Letter(a.Section), Address(a.Section, a.Position));
             var expression = a.Expression.Trim().TrimEnd(';').Trim();
             if (symbol(expression) is { } target) return (target.Type, target.Address);
+            if (lld) return PlaceLldAssignment(a, expression, symbol);
             if (expression.Contains("ABSOLUTE", StringComparison.Ordinal) || !expression.Contains('.'))
                 return ('a', 0);
             // Dot between sections: ld takes the section dot is in or at the end of, else the one after. Without
@@ -297,6 +324,25 @@ public static class LinkPrediction
             if (previous >= 0 && (!a.AfterDotMove || endsAligned || next >= script.Sections.Count))
                 return (Letter(previous), End(previous));
             return next < script.Sections.Count ? (Letter(next), Address(next, 0)) : ('a', 0);
+        }
+
+        /// <summary>
+        /// ld.lld's value of an expression between sections: dot is relative to the last section before it; a sum takes
+        /// the section of its first section-relative operand (ExprValue add, moveAbsRight); anything else is absolute.
+        /// </summary>
+        private (char Letter, ulong Address) PlaceLldAssignment(ScriptAssignment a, string expression, Func<string, NmSymbol?> symbol)
+        {
+            if (LldDot().IsMatch(expression))
+            {
+                var previous = a.PreviousSection;
+                while (previous >= 0 && !Kept(previous)) previous--;
+                return previous >= 0 ? (char.ToUpperInvariant(Letter(previous)), End(previous)) : ('a', 0);
+            }
+            if (LldSum().Match(expression) is { Success: true } sum)
+                foreach (var operand in sum.Groups["operand"].Captures.Select(c => c.Value.Trim()))
+                    if (!operand.StartsWith("ABSOLUTE(", StringComparison.Ordinal) && symbol(operand) is { } t && char.ToLowerInvariant(t.Type) != 'a')
+                        return (char.ToUpperInvariant(t.Type), t.Address);
+            return ('a', 0);
         }
 
         /// <summary>The flags BFD gives a new ELF output section by its name (bfd/elf.c special_sections), before any input.</summary>
@@ -325,4 +371,12 @@ public static class LinkPrediction
             return (Letter(index), start ? Address(index, 0) : End(index));
         }
     }
+
+    // "." or an expression of dot ("ALIGN(.)", ". + 4"): a lone dot, not one inside a name or a number.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(^|[^\w.])\.($|[^\w.])")]
+    private static partial System.Text.RegularExpressions.Regex LldDot();
+
+    // operand + operand + …, each a name or ABSOLUTE(name) (the kernel's init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load).
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<operand>\s*(?:ABSOLUTE\(\s*\w+\s*\)|\w+)\s*)(?:\+(?<operand>\s*(?:ABSOLUTE\(\s*\w+\s*\)|\w+)\s*))+$")]
+    private static partial System.Text.RegularExpressions.Regex LldSum();
 }

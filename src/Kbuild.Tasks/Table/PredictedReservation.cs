@@ -1,3 +1,5 @@
+using Kbuild.IO;
+using Kbuild.Image;
 using Kbuild.Inputs;
 using Kbuild.Symbols;
 
@@ -16,11 +18,16 @@ public static class PredictedReservation
     public sealed record Prediction(IReadOnlyList<NmSymbol> Symbols, KallsymsTarget Target, ushort Machine, string Key);
 
     /// <param name="symbolCache">The inputs' symbols from the last prediction (null: read every object).</param>
+    /// <param name="linker">The linker and its flags: an LLVM bitcode object (an LTO kernel's) is read through its native
+    /// stand-in (<see cref="BitcodeStandIns"/>, written to <paramref name="standInDir"/>), and ld.lld makes hidden symbols local.</param>
     public static Prediction Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string? linkerScript,
-        KallsymsRules rules, ReservationSlack slack, string cc, string? aflags, string? symbolCache)
+        KallsymsRules rules, ReservationSlack slack, string cc, string? aflags, string? symbolCache,
+        string? linker = null, string? linkerFlags = null, string? standInDir = null, ToolProcess? tools = null)
     {
-        var superset = LinkPrediction.SystemMapSymbols(objects, libraries, linkerScript, rules.Layout, rules.Options, rules.Filter, symbolCache);
-        var (target, machine) = TargetOf(objects);
+        var inputs = standInDir != null ? BitcodeStandIns.Substitute(objects, linker, linkerFlags, standInDir, tools) : objects;
+        var superset = LinkPrediction.SystemMapSymbols(inputs, libraries, linkerScript, rules.Layout, rules.Options, rules.Filter,
+            symbolCache, linkerIsLld: linker is { Length: > 0 } && LldFlags.IsLld(linker));
+        var (target, machine) = TargetOf(inputs);
         return new Prediction(superset, target, machine, ReservationReuse.KeyOf(superset, rules.Layout, rules.Options, target, slack, cc, aflags));
     }
 

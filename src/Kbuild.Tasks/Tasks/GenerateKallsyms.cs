@@ -34,6 +34,11 @@ public sealed class GenerateKallsyms : KallsymsTask
 
     public int SlackPercent { get; set; }
     public int SlackMinBytes { get; set; }
+    /// <summary>The linker and its flags: an LLVM bitcode object (an LTO kernel's) is predicted from what
+    /// <c>$(Ld) $(LdFlags) -r</c> makes of it (beside ReservationObject), and ld.lld makes hidden symbols local.</summary>
+    public string? Ld { get; set; }
+    public string? LdFlags { get; set; }
+
     public string Cc { get; set; } = "gcc";
     public string? AFlags { get; set; }
 
@@ -74,7 +79,8 @@ public sealed class GenerateKallsyms : KallsymsTask
             return;
         }
         var prediction = PredictedReservation.Predict(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Cc, AFlags,
-            ReservationReuse.SymbolCachePath(ReservationObject));
+            ReservationReuse.SymbolCachePath(ReservationObject), Ld, LdFlags,
+            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ReservationObject))!, "lto-stand-ins"), Tools);
         if (ReservationReuse.TryReuse(ReservationObject, RoomsFile, prediction.Key) is { } rooms)
         {
             ReservedBytes = rooms.Arrays.Sum(a => a.Reserved);

@@ -29,6 +29,8 @@ public sealed class ProbeKernelTree : KbuildTask
     [Output] public bool KallsymsAllSymbols { get; private set; }
     [Output] public bool KallsymsAbsolutePercpu { get; private set; }
     [Output] public bool KallsymsBaseRelative { get; private set; }
+    /// <summary>--lto-clang: 6.1's link-vmlinux.sh passes it with CONFIG_LTO_CLANG (6.12 has no such switch).</summary>
+    [Output] public bool KallsymsLtoClang { get; private set; }
     /// <summary>CONFIG_DEBUG_INFO_BTF: the link includes a .BTF object (KbuildBtf) and resolve_btfids runs after it.</summary>
     [Output] public bool DebugInfoBtf { get; private set; }
     [Output] public string Ld { get; private set; } = "";
@@ -50,7 +52,8 @@ public sealed class ProbeKernelTree : KbuildTask
         KernelRelease = kbuild.Release.Release;
         KallsymsEnabled = kbuild.KallsymsEnabled;
         var switches = kbuild.KallsymsSwitches;
-        (KallsymsAllSymbols, KallsymsAbsolutePercpu, KallsymsBaseRelative) = (switches.AllSymbols, switches.AbsolutePercpu, switches.BaseRelative);
+        (KallsymsAllSymbols, KallsymsAbsolutePercpu, KallsymsBaseRelative, KallsymsLtoClang) =
+            (switches.AllSymbols, switches.AbsolutePercpu, switches.BaseRelative, switches.LtoClang);
         DebugInfoBtf = KernelBtf.Enabled(kbuild);
         Ld = kbuild.Linker;
         LdFlags = kbuild.KbuildLdflags;

@@ -169,17 +169,16 @@ public sealed class KernelTreeModeTests
     [DataRow("6.12")]
     public void InPlaceVmlinuxIsMakesOwnAndBzImageKeepsTheTableUnderKaslr(string version)
     {
-        var build = KernelFixtures.BuildDir(version, "K");
+        var build = KernelFixtures.BuildDir(version, "B");
         using var work = new Work(build, version, inPlace: true);
-        // make's own vmlinux of this very build dir, kept before ours replaces it.
-        var makes = Path.Combine(work.Dir, "make-vmlinux");
-        File.Copy(work.Vmlinux, makes);
-        File.Copy(work.SystemMap, makes + ".map");
+        // make's own files of this very build dir, kept before ours replace them and put back at the end.
+        using var makes = new MakesOutputs(build, Path.Combine(work.Dir, "make"),
+            "vmlinux", "System.map", ".vmlinux.cmd", "arch/x86/boot/bzImage", "arch/x86/boot/compressed/vmlinux.relocs");
         var first = work.Build();
         Assert.IsTrue(first.Succeeded, first.ToString());
         Assert.AreEqual(1, first.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
-        Assert.IsNull(ImageDiff.FirstDifference(makes, work.Vmlinux));
-        Assert.IsNull(ImageDiff.FirstDifference(makes + ".map", work.SystemMap));
+        Assert.IsNull(ImageDiff.FirstDifference(makes.Saved("vmlinux"), work.Vmlinux));
+        Assert.IsNull(ImageDiff.FirstDifference(makes.Saved("System.map"), work.SystemMap));
         KallsymsShapeFinder.AssertFindsTable(work.Vmlinux);
 
         // make changed nothing: the probe runs, our link and patch are skipped.
@@ -202,6 +201,65 @@ public sealed class KernelTreeModeTests
         var strays = booted.Where(s => !map.Contains(s with { Address = s.Address - delta }) && !map.Contains(s)).ToList();
         Assert.IsEmpty(strays, string.Join('\n', strays.Take(10)));
         CollectionAssert.AreEquivalent(Decode(work).Select(s => s.Name).ToList(), booted.Select(s => s.Name).ToList());
+    }
+
+    /// <summary>
+    /// Clang ThinLTO (6.12-L: <c>LLVM=-16</c>, CONFIG_LTO_CLANG_THIN, with B's SMP, KASLR and modules): the final link
+    /// takes the native vmlinux.o and two LLVM bitcode objects (.vmlinux.export.o, init/version-timestamp.o), which
+    /// ld.lld compiles in that link. Linked in place, as make links it: one link, and vmlinux, System.map and
+    /// vmlinux.relocs are the very files make made in this build dir; System.map is mksysmap of $(NM) (llvm-nm-16),
+    /// every array is scripts/kallsyms's, and the kernel boots with that table (QEMU, PVH entry).
+    /// make's own files are put back afterwards, so the fixture stays make's reference whatever the outcome.
+    /// </summary>
+    [TestMethod]
+    public void ThinLtoKernelLinksOnceIntoMakesOwnVmlinux()
+    {
+        var build = KernelFixtures.BuildDir("6.12", "L");
+        using var work = new Work(build, "6.12", inPlace: true, "LLVM=-16", linker: "ld.lld-16");
+        string[] compared = ["vmlinux", "System.map", "arch/x86/boot/compressed/vmlinux.relocs"];
+        using var makes = new MakesOutputs(build, Path.Combine(work.Dir, "make"), [.. compared, ".vmlinux.cmd"]);
+        var outcome = work.Build();
+        Assert.IsTrue(outcome.Succeeded, outcome.ToString());
+        Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
+        var kbuild = KbuildProbe.Load(work.Build_, work.ValuesCache);
+        Assert.AreEqual(("clang-16", "ld.lld-16", "llvm-nm-16", "llvm-objcopy-16"), (kbuild.Compiler, kbuild.Linker, kbuild.Get("NM"), kbuild.Objcopy));
+        foreach (var f in compared)
+            Assert.IsNull(ImageDiff.FirstDifference(makes.Saved(f), Path.Combine(build, f)));
+
+        Assert.AreEqual(KernelMksysmap("6.12", work.Vmlinux, work.Dir, nm: kbuild.Get("NM")), File.ReadAllText(work.SystemMap));
+        AssertTableIsKernelKallsymsOutput("6.12", work);
+        CollectionAssert.AreEquivalent(Decode(work), QemuBoot.Kallsyms(work.Vmlinux).ToList());
+
+        // The kernel's make takes our vmlinux as its own.
+        work.ClearLinkLog();
+        Tool.RunChecked("make", ["-C", build, "-s", "-j2", "LLVM=-16", "vmlinux"], environment: work.PathEnvironment);
+        Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux: " + string.Join('\n', work.FinalLinks()));
+    }
+
+    /// <summary>make's own outputs in a fixture build dir, copied aside (those that exist) and put back on dispose, so a
+    /// test can link in place and the fixture stays make's reference whatever the outcome.</summary>
+    private sealed class MakesOutputs : IDisposable
+    {
+        private readonly string _build, _saved;
+        private readonly string[] _files;
+
+        public MakesOutputs(string build, string saved, params string[] files)
+        {
+            (_build, _saved) = (build, saved);
+            _files = files.Where(f => File.Exists(Path.Combine(build, f))).ToArray();
+            foreach (var f in _files)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Saved(f))!);
+                Tool.RunChecked("cp", ["-a", Path.Combine(build, f), Saved(f)]);
+            }
+        }
+
+        public string Saved(string file) => Path.Combine(_saved, file);
+
+        public void Dispose()
+        {
+            foreach (var f in _files) Tool.RunChecked("cp", ["-a", Saved(f), Path.Combine(_build, f)]);
+        }
     }
 
     [TestMethod]
@@ -410,15 +468,16 @@ public sealed class KernelTreeModeTests
         private readonly string _log;
 
         /// <param name="extraBody">More project XML (test hooks).</param>
-        public Work(string buildDir, string version, bool inPlace, string makeArguments = "", string extraBody = "")
+        /// <param name="linker">The kernel's $(LD), wrapped to log its calls (ld, or ld.lld-16 for an LLVM kernel).</param>
+        public Work(string buildDir, string version, bool inPlace, string makeArguments = "", string extraBody = "", string linker = "ld")
         {
             Build_ = buildDir;
             Dir = Directory.CreateTempSubdirectory("kbuild-kerneltree-").FullName;
             var bin = Path.Combine(Dir, "bin");
             Directory.CreateDirectory(bin);
             _log = Path.Combine(Dir, "ld.log");
-            var wrapper = Path.Combine(bin, "ld");
-            File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{_log}'\nexec /usr/bin/ld \"$@\"\n");
+            var wrapper = Path.Combine(bin, linker);
+            File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{_log}'\nexec /usr/bin/{linker} \"$@\"\n");
             Tool.RunChecked("chmod", ["+x", wrapper]);
             PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH") };
             Environment = new Dictionary<string, string>(PathEnvironment);
@@ -466,10 +525,11 @@ public sealed class KernelTreeModeTests
 
         public void ClearLinkLog() => File.Delete(_log);
 
-        /// <summary>The logged ld calls that link vmlinux: with vmlinux.a, and not the <c>ld -r</c> of vmlinux.o.</summary>
+        /// <summary>The logged ld calls that link vmlinux (link-vmlinux.sh's, of vmlinux.a or of vmlinux.o inside
+        /// --whole-archive), not the <c>ld -r</c> that makes vmlinux.o.</summary>
         public List<string> FinalLinks() =>
             File.Exists(_log)
-                ? File.ReadLines(_log).Where(l => l.Contains("vmlinux.a", StringComparison.Ordinal) && !$" {l} ".Contains(" -r ", StringComparison.Ordinal)).ToList()
+                ? File.ReadLines(_log).Where(l => l.Contains("--whole-archive", StringComparison.Ordinal) && !$" {l} ".Contains(" -r ", StringComparison.Ordinal)).ToList()
                 : [];
 
         public void Dispose() => Directory.Delete(Dir, recursive: true);

@@ -20,6 +20,7 @@ public sealed class KernelSupportTests
     [DataRow("6.12", "B")]
     [DataRow("6.12", "BTF")]
     [DataRow("6.12", "arm64")]
+    [DataRow("6.12", "L")]
     public void TheTestedFixturesAreLinkable(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);
@@ -29,6 +30,7 @@ public sealed class KernelSupportTests
     [TestMethod]
     [DataRow("CONFIG_DEBUG_INFO_BTF")]
     [DataRow("CONFIG_LTO_CLANG")]
+    [DataRow("CONFIG_LTO_CLANG_FULL")]
     [DataRow("CONFIG_X86_KERNEL_IBT")]
     [DataRow("CONFIG_BUILTIN_MODULE_RANGES")]
     [DataRow("CONFIG_CPU_BIG_ENDIAN")]
@@ -45,6 +47,7 @@ public sealed class KernelSupportTests
     [TestMethod]
     [DataRow("CONFIG_DEBUG_INFO_BTF")]
     [DataRow("CONFIG_X86_KERNEL_IBT")]
+    [DataRow("CONFIG_LTO_CLANG")]
     public void RefusedOn61OnlyIsLinkableOn612(string option)
     {
         using var tree = new FakeKernelTree("6.12.0", "", FakeKernelTree.X86_64 + option + "=y\n");
@@ -114,10 +117,10 @@ public sealed class KernelSupportTests
     public void ConfigurationMakeRegeneratesIsCheckedAgain()
     {
         // .config changed: make's syncconfig rewrites auto.conf before it builds.
-        using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@echo CONFIG_LTO_CLANG=y >> include/config/auto.conf\n\t@$(cmd_link_vmlinux)\n");
+        using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@echo CONFIG_LTO_CLANG_FULL=y >> include/config/auto.conf\n\t@$(cmd_link_vmlinux)\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
-        StringAssert.Contains(e.Message, "CONFIG_LTO_CLANG=y");
+        StringAssert.Contains(e.Message, "CONFIG_LTO_CLANG_FULL=y");
     }
 
     [TestMethod]

@@ -148,6 +148,27 @@ public sealed class KernelToolchainTests
         CollectionAssert.AreEqual(files, tree.Files(), "make must not run, nothing may be written");
     }
 
+    /// <summary>LLVM=-16 with clang-16 installed but the linker or nm of the suffix missing from PATH: the missing one
+    /// is named with its Debian package (lld-16, llvm-16), before make runs.</summary>
+    [TestMethod]
+    [DataRow("ld.lld-16", "LD=ld.lld-16", "lld-16")]
+    [DataRow("llvm-nm-16", "NM=llvm-nm-16", "llvm-16")]
+    public void LlvmToolMissingBesideItsCompilerIsNamedWithItsPackage(string missing, string tool, string package)
+    {
+        using var tree = new FakeKernelTree("6.12.0", "");
+        var bin = Path.Combine(tree.Dir, "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var t in new[] { "clang-16", "ld.lld-16", "llvm-ar-16", "llvm-nm-16", "llvm-objcopy-16" }.Where(t => t != missing))
+            File.CreateSymbolicLink(Path.Combine(bin, t), Tool.Shell($"command -v {t}").Trim());
+        var env = new Dictionary<string, string?> { ["PATH"] = bin };
+        var config = KernelConfig.Load(tree.Dir);
+
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelToolchain.EnsureAvailable(config, ["LLVM=-16"], tree.Dir, env));
+        Assert.AreEqual(ErrorCodes.KernelToolMissing, e.Code);
+        StringAssert.Contains(e.Message, tool);
+        StringAssert.Contains(e.Message, $"apt-get install {package}");
+    }
+
     [TestMethod]
     public void PaholeMissingOrTooOldIsReportedForBtf()
     {

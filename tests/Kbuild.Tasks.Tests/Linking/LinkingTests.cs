@@ -283,12 +283,38 @@ public sealed class LinkingTests
             Path.Combine(build, "System.map"), version, options);
     }
 
+    /// <summary>
+    /// The Clang ThinLTO kernel (6.12-L, ld.lld-16): the final link takes the native vmlinux.o and the bitcode
+    /// .vmlinux.export.o and init/version-timestamp.o, predicted through their stand-ins (<c>$(LD) $(KBUILD_LDFLAGS) -r</c>,
+    /// the flags read from the command make saved in .vmlinux.cmd).
+    /// </summary>
+    [TestMethod]
+    public void Prediction_OfTheThinLtoKernelLink_IsMakesSystemMap()
+    {
+        var build = KernelFixtures.BuildDir("6.12", "L");
+        var bitcode = new[] { ".vmlinux.export.o", "init/version-timestamp.o" }.Select(f => Path.Combine(build, f)).ToList();
+        Assert.IsTrue(bitcode.All(BitcodeStandIns.IsBitcodeFile), "the LTO kernel's export and version objects are bitcode");
+        // cmd_vmlinux := .../link-vmlinux.sh "ld.lld-16" "$(KBUILD_LDFLAGS)" "$(LDFLAGS_vmlinux)"; ...
+        var saved = File.ReadLines(Path.Combine(build, ".vmlinux.cmd")).First().Split('"');
+        var dir = NewDir("lto");
+        try
+        {
+            var objects = BitcodeStandIns.Substitute([Path.Combine(build, "vmlinux.o"), .. bitcode], saved[1], saved[3], dir);
+            AssertPredictsMap(objects, [], Path.Combine(build, "arch", "x86", "kernel", "vmlinux.lds"), Path.Combine(build, "System.map"),
+                "6.12", FixtureKernel.KallsymsOptions(build) with { LtoClang = false }, linkerIsLld: true);  // 6.12 has no --lto-clang
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     internal static void AssertPredictsMap(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string script,
-        string systemMap, string version, KallsymsOptions options)
+        string systemMap, string version, KallsymsOptions options, bool linkerIsLld = false)
     {
         var labels = KallsymsGenerator.ArraySymbolNames(KallsymsLayout.For(version), new KallsymsOptions { BaseRelative = true })
             .Select(n => (n, ".rodata"));
-        var (predicted, elfClass) = LinkPrediction.Predict(objects, libraries, LinkerScriptLayout.Read(script), labels, ["_text"]);
+        var (predicted, elfClass) = LinkPrediction.Predict(objects, libraries, LinkerScriptLayout.Read(script), labels, ["_text"], linkerIsLld);
         var filter = SysmapFilter.ForKernel(version);
         var digits = NmFormat.AddressDigits(elfClass);
         var ours = predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
