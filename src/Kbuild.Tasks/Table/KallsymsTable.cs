@@ -58,25 +58,5 @@ public sealed class KallsymsTable
 
     public KallsymsArray? Find(string symbolName) => Arrays.FirstOrDefault(a => a.SymbolName == symbolName);
 
-    /// <summary>
-    /// The arrays as one .rodata-like blob starting at an aligned address: each array at the next multiple
-    /// of its alignment, zero padding between them (what the assembled .S holds, relocations applied).
-    /// </summary>
-    public byte[] ToSectionBytes(out IReadOnlyDictionary<string, int> offsets)
-    {
-        var map = new Dictionary<string, int>();
-        var size = 0;
-        foreach (var a in Arrays)
-        {
-            size = AlignUp(size, a.Alignment);
-            map[a.SymbolName] = size;
-            size += a.Size;
-        }
-        var blob = new byte[size];
-        foreach (var a in Arrays) a.Bytes.CopyTo(blob, map[a.SymbolName]);
-        offsets = map;
-        return blob;
-    }
-
     internal static int AlignUp(int value, int alignment) => (value + alignment - 1) / alignment * alignment;
 }
