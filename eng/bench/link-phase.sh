@@ -17,7 +17,7 @@
 #   kernel   the kernel's link phase: scripts/link-vmlinux.sh with the arguments and the exported environment
 #            make runs it with (captured by Kbuild.Bench probe = KbuildProbe, the make step of kernel-tree mode),
 #            plus ARCH_POSTLINK on 6.12 — in a shadow of the build dir (a directory of symlinks to every entry
-#            of it except the link's outputs), so the fixture's own vmlinux and System.map are never written.
+#            of it except the link's outputs; init/, include/ and .version copied), so nothing of the fixture is written.
 #   ours     `dotnet build kernel.kproj` in kernel-tree mode (KernelBuildDir = the build dir) with the make step off
 #            (KernelRunMake=false: the link values the warm-up build's make reported), after deleting its outputs:
 #            reservation, link, patch+verify, System.map, sorttable. Output in RESULTS, never in the build dir.
@@ -140,12 +140,17 @@ KPROJ
   local floor_strip=("${floor[@]}" --strip-debug) floor_lld=("$lld") arg
   for arg in "${floor[@]:1}"; do case $arg in --no-warn-rwx-segments|--warn-rwx-segments|--no-warn-execstack) ;; *) floor_lld+=("$arg") ;; esac; done
 
-  # The shadow build dir the kernel's link runs in: every entry of the real one except the link's outputs.
+  # The shadow build dir the kernel's link runs in: every entry of the real one except the link's outputs. What the
+  # link rewrites besides them is copied: 6.1's link-vmlinux.sh rebuilds init/version-timestamp.o (bumping .version and
+  # include/generated/utsversion.h), which through a symlink would leave the fixture's vmlinux older than its inputs.
   mkdir "$work/kernel"
   local entry
   for entry in "$build"/* "$build"/.[!.]*; do
-    case ${entry##*/} in vmlinux|System.map|vmlinux.map|.tmp_*|.btf.*|.vmlinux.cmd|.vmlinux.d) continue ;; esac
-    ln -s "$entry" "$work/kernel/${entry##*/}"
+    case ${entry##*/} in
+      vmlinux|System.map|vmlinux.map|.tmp_*|.btf.*|.vmlinux.cmd|.vmlinux.d) ;;
+      init|include|.version) cp -a "$entry" "$work/kernel/" ;;
+      *) ln -s "$entry" "$work/kernel/${entry##*/}" ;;
+    esac
   done
   kernel_phase() {
     cd "$work/kernel"
