@@ -176,7 +176,7 @@ main() {
       __build) build "$2"; exit ;;  # internal: one fixture, output to the caller's log
       all) for c in "${configs[@]}"; do for v in "${versions[@]}"; do names+=("$v-$c"); done; done; names+=(6.12-BTF 6.12-L 6.12-arm64) ;;
       src) for v in "${versions[@]}"; do extract "$v"; done ;;
-      -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+      -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}"; exit 0 ;;
       *-*) names+=("$arg") ;;
       *) die "unknown argument '$arg' (use all, src or <version>-<config> such as 6.1-A)" ;;
     esac
