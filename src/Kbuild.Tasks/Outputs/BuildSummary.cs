@@ -11,9 +11,13 @@ public sealed record StepTime(string Name, DateTime Start, DateTime End, bool Ra
 {
     public TimeSpan Elapsed => End > Start ? End - Start : TimeSpan.Zero;
 
+    /// <summary>Linux stamps files from its coarse clock, up to a jiffy behind the one the build reads: a file written
+    /// right after a step started can look older than the start.</summary>
+    private static readonly TimeSpan FileClockLag = TimeSpan.FromMilliseconds(50);
+
     /// <summary>A step's clock and output: it ran when <paramref name="output"/> was written after <paramref name="start"/>.</summary>
     public static StepTime Of(string name, DateTime start, DateTime end, string output, string? within = null) =>
-        new(name, start, end, File.Exists(output) && File.GetLastWriteTimeUtc(output) >= start, within);
+        new(name, start, end, File.Exists(output) && File.GetLastWriteTimeUtc(output) >= start - FileClockLag, within);
 }
 
 /// <summary>The line a build ends with: links run, the kallsyms table's use of its room, and each step's time.</summary>
