@@ -34,10 +34,6 @@ public static class PredictedReservation
     public static Reservation Create(Prediction prediction, KallsymsRules rules, ReservationSlack slack) =>
         Reservation.Create(prediction.Symbols, rules.Layout, rules.Options, prediction.Target, slack);
 
-    public static Reservation Create(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string? linkerScript,
-        KallsymsRules rules, ReservationSlack slack) =>
-        Create(Predict(objects, libraries, linkerScript, rules, slack, "", null, symbolCache: null), rules, slack);
-
     /// <summary>The class, byte order and machine of the first object linked (x86-64 when there is none).</summary>
     private static (KallsymsTarget Target, ushort Machine) TargetOf(IReadOnlyList<string> objects)
     {
