@@ -27,12 +27,18 @@ public static class KernelFixtures
         System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh")),
             "^btf_build_timestamp=\"([^\"]+)\"", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
 
-    /// <summary>The make variables eng/kernel-fixtures.sh builds a fixture config with (its make_vars, e.g.
-    /// "ARCH=arm64 LLVM=-16"), for every later make of that build dir.</summary>
-    public static string MakeVariables(string config) =>
-        System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh")),
-            $@"^make_vars\(\).*?^\s+{System.Text.RegularExpressions.Regex.Escape(config)}\) echo ""([^""]*)"" ;;",
-            System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+    /// <summary>The make variables eng/kernel-fixtures.sh builds a fixture with (its make_vars, e.g. "ARCH=arm64 LLVM=-16"),
+    /// as shell words, for every later make of that build dir.</summary>
+    public static string MakeVariables(string version, string config)
+    {
+        var makeVars = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh")),
+            @"^make_vars\(\).*?^}", System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        foreach (var pattern in new[] { $"{version}-{config}", $"*-{config}" })
+            if (System.Text.RegularExpressions.Regex.Match(makeVars, $@"^\s+{System.Text.RegularExpressions.Regex.Escape(pattern)}\) echo ""([^""]*)"" ;;",
+                    System.Text.RegularExpressions.RegexOptions.Multiline) is { Success: true } m)
+                return m.Groups[1].Value;
+        return "";
+    }
 
     private static string Require(string dir, string fixture, string? mustContain = null)
     {

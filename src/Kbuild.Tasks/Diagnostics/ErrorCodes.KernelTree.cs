@@ -48,6 +48,10 @@ public static partial class ErrorCodes
     /// output; the kernel's own link stops at the same step ("Failed to generate BTF for vmlinux").</summary>
     public const string KernelBtfFailed = "KB0463";
 
+    /// <summary>BTF generated from the link inputs (one link, KernelTreeBtfFrom=LinkInputs) names functions or variables
+    /// the linked vmlinux lacks, so it differs from the kernel's own BTF: set KernelTreeBtfFrom=Image.</summary>
+    public const string KernelBtfNotTheImages = "KB0464";
+
     /// <summary>The kernel's make would build another architecture than the build directory is configured for (ARCH=
     /// missing or different), and would rewrite .config for it: pass the configuration's ARCH= in KernelMakeArguments.</summary>
     public const string KernelArchitectureMismatch = "KB0470";

@@ -16,6 +16,9 @@ public static partial class ErrorCodes
     /// <summary>A VmlinuxObject or VmlinuxLibrary item names a file that does not exist: build it first or fix the item.</summary>
     public const string SdkLinkInputMissing = "KB0504";
 
+    /// <summary>KernelTreeBtfFrom is neither LinkInputs nor Image: set it to one of them (or leave it unset).</summary>
+    public const string SdkBtfSourceUnknown = "KB0505";
+
     /// <summary>Another build of the same output (obj/ or the kernel build directory) held its lock for longer
     /// than KbuildLockTimeoutSeconds: wait for it to finish, or raise the timeout. Two builds at once would corrupt the outputs.</summary>
     public const string BuildLockTimeout = "KB0520";

@@ -11,7 +11,8 @@ namespace Kbuild.Image;
 public sealed record LinkerCommand
 {
     public required string Output { get; init; }
-    public required string LinkerScript { get; init; }
+    /// <summary>The kernel's vmlinux.lds; null for a relocatable link (<c>-r</c> in the flags), which has none.</summary>
+    public string? LinkerScript { get; init; }
 
     /// <summary>Objects and whole archives (vmlinux.a, .vmlinux.export.o, init/version-timestamp.o).</summary>
     public IReadOnlyList<string> Objects { get; init; } = [];
@@ -37,8 +38,11 @@ public sealed record LinkerCommand
         var args = new List<string>();
         args.AddRange(Flags);
         args.AddRange(VmlinuxFlags);
-        args.Add("-T");
-        args.Add(LinkerScript);
+        if (LinkerScript != null)
+        {
+            args.Add("-T");
+            args.Add(LinkerScript);
+        }
         args.Add("-o");
         args.Add(Output);
         args.Add("--whole-archive");

@@ -1,4 +1,5 @@
 using Kbuild.Diagnostics;
+using Kbuild.Elf;
 using Kbuild.IO;
 
 namespace Kbuild.KernelTree;
@@ -40,6 +41,36 @@ public static class KernelBtf
     {
         if (!Enabled(kbuild) || !kbuild.Config.IsEnabled("BPF")) return;
         Run(kbuild, kbuild.InBuildDir(kbuild.Get("RESOLVE_BTFIDS")), [Path.GetFullPath(image)], kbuild.ToolEnvironment, image, "resolve_btfids", tools);
+    }
+
+    /// <summary>
+    /// The check of BTF generated from the link inputs (<c>ld -r</c>, no linker script) instead of from a linked image:
+    /// pahole encodes a function or per-CPU variable for each ELF symbol of the file it reads, so every one the BTF
+    /// names must be a symbol of the final image. One that is not (a function in a section the linker script
+    /// discards, say) means the kernel's own BTF, from its linked image, would differ from this one.
+    /// </summary>
+    public static void CheckAgainstImage(string btfObject, string image)
+    {
+        BtfNames names;
+        using (var btf = ElfImage.Open(btfObject))
+        {
+            names = (btf.FindSection(".BTF") is { } section ? BtfNames.Read(btf.ReadSection(section)) : null)
+                ?? throw new KbuildException(ErrorCodes.KernelBtfFailed, btfObject, "has no readable .BTF section; delete it and build again.");
+        }
+        HashSet<string> functions, symbols;
+        using (var linked = ElfImage.Open(image))
+        {
+            var all = linked.ReadSymbols().Where(s => !s.IsUndefined).ToList();
+            functions = all.Where(s => s.Type == ElfSymbolType.Func).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            symbols = all.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        }
+        var missing = names.Functions.Where(f => !functions.Contains(f)).Select(f => $"function {f}")
+            .Concat(names.Variables.Where(v => !symbols.Contains(v)).Select(v => $"variable {v}")).ToList();
+        if (missing.Count > 0)
+            throw new KbuildException(ErrorCodes.KernelBtfNotTheImages, btfObject,
+                $"the BTF made from the link inputs describes {missing.Count} name(s) the linked image {image} does not have " +
+                $"({string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}), so it is not the BTF the kernel's own link " +
+                "would make: set KernelTreeBtfFrom=Image (BTF from a link with DWARF, as link-vmlinux.sh does) and build again.");
     }
 
     private static void Run(KbuildValues kbuild, string tool, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,

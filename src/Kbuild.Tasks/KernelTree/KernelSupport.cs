@@ -18,9 +18,6 @@ public static class KernelSupport
 
     public static IReadOnlyList<RefusedOption> Refused { get; } =
     [
-        new("CONFIG_DEBUG_INFO_BTF",
-            "links .tmp_vmlinux.btf, runs pahole -J with PAHOLE_FLAGS that always hold -j (not reproducible), links the .BTF into vmlinux",
-            "no test compares our 6.1 BTF with make's yet", Series: "6.1"),
         new("CONFIG_LTO_CLANG",
             "links the LTO-compiled vmlinux.o instead of vmlinux.a, with the bitcode .vmlinux.export.o and init/version-timestamp.o, " +
             "and passes --lto-clang to scripts/kallsyms",

@@ -17,7 +17,8 @@ public sealed class LinkVmlinux : KbuildTask
     /// <summary>Libraries linked inside --start-group/--end-group.</summary>
     public ITaskItem[] Libraries { get; set; } = [];
 
-    [Required] public string LinkerScript { get; set; } = "";
+    /// <summary>The linker script; empty for a relocatable link (<c>-r</c> in <see cref="VmlinuxFlags"/>).</summary>
+    public string? LinkerScript { get; set; }
 
     /// <summary>KBUILD_LDFLAGS as one string (split like the shell would).</summary>
     public string? Flags { get; set; }
@@ -50,7 +51,7 @@ public sealed class LinkVmlinux : KbuildTask
         linker.Link(new LinkerCommand
         {
             Output = OutputFile,
-            LinkerScript = LinkerScript,
+            LinkerScript = LinkerScript is { Length: > 0 } script ? script : null,
             Objects = Objects.Select(i => i.ItemSpec).ToList(),
             Libraries = Libraries.Select(i => i.ItemSpec).ToList(),
             Flags = linker.FlagsFor(Flags),

@@ -3,15 +3,20 @@ using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;
 
-/// <summary>The kernel's resolve_btfids on the staged image, before it becomes vmlinux (<see cref="KernelBtf.ResolveIds"/>).</summary>
+/// <summary>The kernel's resolve_btfids on the staged image, before it becomes vmlinux (<see cref="KernelBtf.ResolveIds"/>);
+/// first, for BTF made from the link inputs, the check that the image has every name it describes.</summary>
 public sealed class ResolveKernelBtfIds : KbuildTask
 {
     [Required] public string KernelBuildDir { get; set; } = "";
     [Required] public string ValuesCache { get; set; } = "";
     [Required] public string Image { get; set; } = "";
 
+    /// <summary>The .BTF object linked into <see cref="Image"/> when it was made from the link inputs (<see cref="KernelBtf.CheckAgainstImage"/>).</summary>
+    public string? CheckBtfObject { get; set; }
+
     protected override void Run()
     {
+        if (CheckBtfObject is { Length: > 0 }) KernelBtf.CheckAgainstImage(CheckBtfObject, Image);
         var kbuild = KbuildProbe.Load(KernelBuildDir, ValuesCache);
         KernelBtf.ResolveIds(kbuild, Image, Tools);
         Log.LogMessage(MessageImportance.Normal, $"BTFIDS {Image}");

@@ -6,7 +6,7 @@ namespace Kbuild.Tasks;
 /// <summary>
 /// The build's last line (<see cref="BuildSummary"/>). Steps: one item per step target clocked by Summary.targets,
 /// named for the step, with metadata Start and End (UTC ticks), File (what the step writes) and optionally
-/// Within (the step whose time includes it).
+/// Within (the step whose time includes it) and Links (the vmlinux links it runs when it runs).
 /// </summary>
 public sealed class SummarizeBuild : KbuildTask
 {
@@ -20,13 +20,14 @@ public sealed class SummarizeBuild : KbuildTask
 
     protected override void Run()
     {
-        var steps = Steps
+        var clocked = Steps
             .Where(s => long.TryParse(s.GetMetadata("Start"), out _) && long.TryParse(s.GetMetadata("End"), out _))
-            .Select(s => StepTime.Of(s.ItemSpec, new DateTime(long.Parse(s.GetMetadata("Start")), DateTimeKind.Utc),
+            .Select(s => (Step: StepTime.Of(s.ItemSpec, new DateTime(long.Parse(s.GetMetadata("Start")), DateTimeKind.Utc),
                 new DateTime(long.Parse(s.GetMetadata("End")), DateTimeKind.Utc), s.GetMetadata("File"),
-                s.GetMetadata("Within") is { Length: > 0 } w ? w : null))
+                s.GetMetadata("Within") is { Length: > 0 } w ? w : null), Links: int.TryParse(s.GetMetadata("Links"), out var n) ? n : 0))
             .ToList();
-        var links = (steps.Any(s => s.Name == "link" && s.Ran) ? 1 : 0) + (Overflowed ? 1 : 0);
+        var steps = clocked.Select(c => c.Step).ToList();
+        var links = clocked.Where(c => c.Step.Ran).Sum(c => c.Links) + (Overflowed ? 1 : 0);
         Log.LogMessage(MessageImportance.High, BuildSummary.Format(links, Number(TableBytes), Number(ReservedBytes), steps));
     }
 

@@ -66,20 +66,29 @@ public sealed class KernelTreeModeTests
         Assert.IsNull(table, "a finder that accepts padded arrays proves nothing about ours");
     }
 
-    /// <summary>CONFIG_DEBUG_INFO_BTF: the BTF link and the final link, nothing more; .BTF and .BTF_ids are make's,
-    /// byte for byte (the fixture and this build share KBUILD_BUILD_TIMESTAMP, so the kernel's PAHOLE_FLAGS have
-    /// no -j and pahole is deterministic); the booted kernel exports that BTF.</summary>
+    /// <summary>CONFIG_DEBUG_INFO_BTF: by default one vmlinux link (pahole on a relocatable link of the link inputs), with
+    /// KernelTreeBtfFrom=Image link-vmlinux.sh's BTF link and the final link; either way .BTF and .BTF_ids are make's,
+    /// byte for byte (the fixture and this build share KBUILD_BUILD_TIMESTAMP, so 6.12's PAHOLE_FLAGS have no -j, and
+    /// 6.1's make variables, which give its PAHOLE_FLAGS without -j: pahole is deterministic), and so is the whole
+    /// vmlinux where no arch postlink rewrites it (6.1); the booted kernel exports that BTF.</summary>
     [TestMethod]
-    [DataRow("6.12")]
-    public void BtfKernelTakesTwoLinksAndGetsMakesBtf(string version)
+    [DataRow("6.1", "LinkInputs", 1)]
+    [DataRow("6.12", "LinkInputs", 1)]
+    [DataRow("6.12", "Image", 2)]
+    public void BtfKernelGetsMakesBtf(string version, string btfFrom, int vmlinuxLinks)
     {
         var build = KernelFixtures.BuildDir(version, "BTF");
-        using var work = new Work(build, version, inPlace: false);
+        using var work = new Work(build, version, inPlace: false, KernelFixtures.MakeVariables(version, "BTF"),
+            extraBody: $"<PropertyGroup><KernelTreeBtfFrom>{btfFrom}</KernelTreeBtfFrom></PropertyGroup>");
         work.Environment["KBUILD_BUILD_TIMESTAMP"] = KernelFixtures.BtfBuildTimestamp;
         var outcome = work.Build();
         Assert.IsTrue(outcome.Succeeded, outcome.ToString());
-        Assert.AreEqual(2, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "the BTF link and the final link");
+        // LinkInputs: the relocatable link (-r) and the final link; Image: the BTF link and the final link.
+        Assert.AreEqual(2, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), outcome.ToString());
+        Assert.AreEqual(vmlinuxLinks, work.SdkLinks().Count(args => !$" {args} ".Contains(" -r ", StringComparison.Ordinal)), "vmlinux links");
         Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "ResolveKernelBtfIds"));
+        if (KbuildProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
+            Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, "vmlinux"), work.Vmlinux));
 
         var kernels = Path.Combine(build, "vmlinux");
         var btf = Section(work.Vmlinux, ".BTF", work.Dir);
@@ -113,7 +122,7 @@ public sealed class KernelTreeModeTests
     public void Arm64IsMakesVmlinuxAndItsImageBootsWithAndWithoutKaslr(string version)
     {
         var build = KernelFixtures.BuildDir(version, "arm64");
-        using var work = new Work(build, version, inPlace: false, KernelFixtures.MakeVariables("arm64"));
+        using var work = new Work(build, version, inPlace: false, KernelFixtures.MakeVariables(version, "arm64"));
         var outcome = work.Build();
         Assert.IsTrue(outcome.Succeeded, outcome.ToString());
         // Not yet one link: the link's prediction misses arm64's System.map (hidden symbols the -shared link makes local,
@@ -477,7 +486,10 @@ public sealed class KernelTreeModeTests
             Directory.CreateDirectory(bin);
             _log = Path.Combine(Dir, "ld.log");
             var wrapper = Path.Combine(bin, linker);
-            File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> '{_log}'\nexec /usr/bin/{linker} \"$@\"\n");
+            // Our links pass a response file: its arguments are logged too, on a line of their own ("sdk: …").
+            File.WriteAllText(wrapper, "#!/bin/sh\n" +
+                $"for a; do case \"$a\" in @*) printf 'sdk: %s\\n' \"$(tr '\\n' ' ' < \"${{a#@}}\")\" >> '{_log}' ;; esac; done\n" +
+                $"echo \"$*\" >> '{_log}'\nexec /usr/bin/{linker} \"$@\"\n");
             Tool.RunChecked("chmod", ["+x", wrapper]);
             PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH") };
             Environment = new Dictionary<string, string>(PathEnvironment);
@@ -528,9 +540,16 @@ public sealed class KernelTreeModeTests
         /// <summary>The logged ld calls that link vmlinux (link-vmlinux.sh's, of vmlinux.a or of vmlinux.o inside
         /// --whole-archive), not the <c>ld -r</c> that makes vmlinux.o.</summary>
         public List<string> FinalLinks() =>
-            File.Exists(_log)
-                ? File.ReadLines(_log).Where(l => l.Contains("--whole-archive", StringComparison.Ordinal) && !$" {l} ".Contains(" -r ", StringComparison.Ordinal)).ToList()
-                : [];
+            LogLines().Where(l => !l.StartsWith(SdkLinkPrefix, StringComparison.Ordinal) && l.Contains("--whole-archive", StringComparison.Ordinal)
+                && !$" {l} ".Contains(" -r ", StringComparison.Ordinal)).ToList();
+
+        /// <summary>The logged links of this SDK (the arguments of their response files), relocatable ones included.</summary>
+        public List<string> SdkLinks() =>
+            LogLines().Where(l => l.StartsWith(SdkLinkPrefix, StringComparison.Ordinal)).Select(l => l[SdkLinkPrefix.Length..]).ToList();
+
+        private const string SdkLinkPrefix = "sdk: ";
+
+        private IEnumerable<string> LogLines() => File.Exists(_log) ? File.ReadLines(_log) : [];
 
         public void Dispose() => Directory.Delete(Dir, recursive: true);
     }

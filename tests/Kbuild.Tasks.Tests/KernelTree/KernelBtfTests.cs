@@ -1,3 +1,4 @@
+using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.KernelTree;
 
@@ -5,31 +6,33 @@ namespace Kbuild.Tests.KernelTree;
 
 /// <summary>
 /// KernelBtf against the kernel's own gen_btf: on a copy of the image make's link-vmlinux.sh generated BTF from
-/// (.tmp_vmlinux1, its .BTF removed again), our step gives the .BTF object make linked (.tmp_vmlinux1.btf.o),
-/// with the flags make computed (the fixture's KBUILD_BUILD_TIMESTAMP: no -j, deterministic).
+/// (6.12: .tmp_vmlinux1, 6.1: .tmp_vmlinux.btf; its .BTF removed again), our step gives the .BTF object make linked,
+/// with the flags make computed (6.12: the fixture's KBUILD_BUILD_TIMESTAMP drops -j; 6.1: the fixture's PAHOLE_FLAGS
+/// without it — either way pahole is deterministic).
 /// </summary>
 [TestClass]
 [DoNotParallelize]
 public sealed class KernelBtfTests
 {
     [TestMethod]
-    [DataRow("6.12")]
-    public void GeneratedObjectIsMakesBtfObject(string version)
+    [DataRow("6.1", ".tmp_vmlinux.btf", ".btf.vmlinux.bin.o")]
+    [DataRow("6.12", ".tmp_vmlinux1", ".tmp_vmlinux1.btf.o")]
+    public void GeneratedObjectIsMakesBtfObject(string version, string makesImage, string makesObject)
     {
         var build = KernelFixtures.BuildDir(version, "BTF");
-        var kbuild = CaptureWithFixtureTimestamp(build);
+        var kbuild = CaptureWithFixtureTimestamp(build, version);
         StringAssert.Contains(kbuild.Get("PAHOLE_FLAGS"), "--btf_gen_floats");
-        Assert.IsFalse(KbuildValues.Words(kbuild.Get("PAHOLE_FLAGS")).Contains("-j"), "KBUILD_BUILD_TIMESTAMP set: no -j");
+        Assert.IsFalse(KbuildValues.Words(kbuild.Get("PAHOLE_FLAGS")).Contains("-j"), "no -j: deterministic");
 
         var work = TestTemp.Directory("kbuild-btf-");
         try
         {
             var image = Path.Combine(work, "image");
-            Tool.RunChecked("objcopy", ["--remove-section=.BTF", Path.Combine(build, ".tmp_vmlinux1"), image]);
+            Tool.RunChecked("objcopy", ["--remove-section=.BTF", Path.Combine(build, makesImage), image]);
             var ours = Path.Combine(work, "btf.o");
             KernelBtf.Generate(kbuild, image, ours);
 
-            var makes = Path.Combine(build, ".tmp_vmlinux1.btf.o");
+            var makes = Path.Combine(build, makesObject);
             CollectionAssert.AreEqual(Section(makes, work), Section(ours, work), ".BTF differs from make's");
             using var elf = ElfImage.Open(ours);
             Assert.AreEqual((ushort)1, elf.FileType, "ET_REL, as link-vmlinux.sh patches it");
@@ -41,11 +44,50 @@ public sealed class KernelBtfTests
         }
     }
 
-    internal static KbuildValues CaptureWithFixtureTimestamp(string build)
+    /// <summary>
+    /// The check of BTF made from the link inputs: pahole on a relocatable object describes every function in it, also
+    /// one in a section the linker script discards; the linked image lacks that one, and the check names it (KB0464).
+    /// With a script that keeps the section, the same BTF passes.
+    /// </summary>
+    [TestMethod]
+    public void BtfOfAFunctionTheLinkDiscardsIsCaughtByTheCheck()
+    {
+        var work = TestTemp.Directory("kbuild-btf-check-");
+        try
+        {
+            File.WriteAllText(Path.Combine(work, "a.c"),
+                "int kept(int x) { return x + 1; }\n" +
+                "__attribute__((section(\".exit.discard\"), used)) int dropped(int x) { return x * 2; }\n" +
+                "void _start(void) { kept(1); }\n");
+            Tool.RunChecked("gcc", ["-g", "-O1", "-c", "-fno-pie", "a.c", "-o", "a.o"], work);
+            Tool.RunChecked("ld", ["-r", "-o", "inputs.o", "a.o"], work);
+            Tool.RunChecked("pahole", ["-J", "inputs.o"], work);
+            Tool.RunChecked("objcopy", ["--only-section=.BTF", "--set-section-flags", ".BTF=alloc,readonly", "--strip-all", "inputs.o", "btf.o"], work);
+            File.WriteAllText(Path.Combine(work, "discards.lds"), "SECTIONS { .text : { *(.text) } /DISCARD/ : { *(.exit.discard) } }\n");
+            File.WriteAllText(Path.Combine(work, "keeps.lds"), "SECTIONS { .text : { *(.text) *(.exit.discard) } }\n");
+            Tool.RunChecked("ld", ["-T", "discards.lds", "-o", "discards", "a.o"], work);
+            Tool.RunChecked("ld", ["-T", "keeps.lds", "-o", "keeps", "a.o"], work);
+
+            var btf = Path.Combine(work, "btf.o");
+            KernelBtf.CheckAgainstImage(btf, Path.Combine(work, "keeps"));
+            var e = Assert.ThrowsExactly<KbuildException>(() => KernelBtf.CheckAgainstImage(btf, Path.Combine(work, "discards")));
+            Assert.AreEqual(ErrorCodes.KernelBtfNotTheImages, e.Code);
+            Assert.AreEqual(btf, e.File);
+            StringAssert.Contains(e.Message, "function dropped");
+            StringAssert.Contains(e.Message, "KernelTreeBtfFrom=Image");
+            Assert.IsFalse(e.Message.Contains("function kept"), e.Message);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    internal static KbuildValues CaptureWithFixtureTimestamp(string build, string version)
     {
         var saved = Environment.GetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP");
         Environment.SetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP", KernelFixtures.BtfBuildTimestamp);
-        try { return KbuildProbe.Capture(build); }
+        try { return KbuildProbe.Capture(build, Kbuild.Image.LinkerCommand.SplitFlags(KernelFixtures.MakeVariables(version, "BTF"))); }
         finally { Environment.SetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP", saved); }
     }
 

@@ -18,6 +18,7 @@ public sealed class KernelSupportTests
     [DataRow("6.12", "A")]
     [DataRow("6.1", "B")]
     [DataRow("6.12", "B")]
+    [DataRow("6.1", "BTF")]
     [DataRow("6.12", "BTF")]
     [DataRow("6.12", "arm64")]
     [DataRow("6.12", "L")]
@@ -28,7 +29,6 @@ public sealed class KernelSupportTests
     }
 
     [TestMethod]
-    [DataRow("CONFIG_DEBUG_INFO_BTF")]
     [DataRow("CONFIG_LTO_CLANG")]
     [DataRow("CONFIG_LTO_CLANG_FULL")]
     [DataRow("CONFIG_X86_KERNEL_IBT")]
@@ -45,7 +45,6 @@ public sealed class KernelSupportTests
     }
 
     [TestMethod]
-    [DataRow("CONFIG_DEBUG_INFO_BTF")]
     [DataRow("CONFIG_X86_KERNEL_IBT")]
     [DataRow("CONFIG_LTO_CLANG")]
     public void RefusedOn61OnlyIsLinkableOn612(string option)
