@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
 #
-#   eng/kernel-fixtures.sh [all | src | 6.1-A | 6.12-A | 6.1-B | 6.12-B | 6.12-BTF | 6.12-L | 6.12-arm64 | 6.1-debug ...]   (default: all)
+#   eng/kernel-fixtures.sh [all | matrix | src | <version>-<config> ...]   (default: all)
+#     all     what CI builds and eng/test.sh requires: 6.1-A 6.12-A 6.1-B 6.12-B 6.12-BTF 6.12-L 6.12-arm64
+#     matrix  all, and the other version of each feature: 6.1-BTF 6.1-L 6.1-arm64 (tests of a fixture outside
+#             `all` are skipped while it is missing; with them: eng/kernel-fixtures.sh matrix && eng/test.sh)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
 #   src/linux-<ver>      kernel source extracted from /usr/src/linux-source-<ver>.tar.xz (Debian)
@@ -9,12 +12,11 @@
 #   log/<ver>-<cfg>.log  full make output
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
 # Tests that link in place (into B or L) put make's own files back afterwards, so every build dir stays make's reference.
-# BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves); `all` builds
-# 6.12-BTF, 6.1-BTF only when named.
-# L = tinyconfig + A.config + B.config + L.config with LLVM=-16 (Clang ThinLTO); `all` builds 6.12-L (cold: 1112 s CPU).
+# BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves).
+# L = tinyconfig + A.config + B.config + L.config with LLVM=-16 (Clang ThinLTO; cold: 1112 s CPU).
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
-# arm64 = tinyconfig + arm64.config built with ARCH=arm64 LLVM=-16 (clang-16, no cross gcc), vmlinux and Image;
-# `all` builds 6.12-arm64 (cold: 967 s CPU, user+sys).
+# arm64 = tinyconfig + arm64.config built with ARCH=arm64 LLVM=-16 (clang-16, no cross gcc), vmlinux and Image
+# (cold: 967 s CPU, user+sys).
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
 # fixture; on failure the log's tail.
@@ -23,9 +25,10 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12)
-configs=(A B)        # built by `all`
+configs=(A B BTF L debug arm64)
+ci_fixtures=(6.1-A 6.12-A 6.1-B 6.12-B 6.12-BTF 6.12-L 6.12-arm64)  # `all`: one version per feature at least
+matrix_fixtures=(6.1-BTF 6.1-L 6.1-arm64)                            # `matrix`: the other versions
 btf_build_timestamp="Thu Jan  1 00:00:00 UTC 2026"   # KBUILD_BUILD_TIMESTAMP of the BTF fixtures
-extra_configs=(BTF L debug arm64)  # built only when named (all builds 6.12-BTF, 6.12-L and 6.12-arm64 too)
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }
 
@@ -37,7 +40,7 @@ fragments() {  # config letter -> fragment files, in merge order
     L) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config $repo/eng/kconfig/L.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
     arm64) echo "$repo/eng/kconfig/arm64.config" ;;
-    *) die "unknown config '$1' (known: ${configs[*]} ${extra_configs[*]})" ;;
+    *) die "unknown config '$1' (known: ${configs[*]})" ;;
   esac
 }
 
@@ -178,7 +181,8 @@ main() {
   for arg; do
     case $arg in
       __build) build "$2"; exit ;;  # internal: one fixture, output to the caller's log
-      all) for c in "${configs[@]}"; do for v in "${versions[@]}"; do names+=("$v-$c"); done; done; names+=(6.12-BTF 6.12-L 6.12-arm64) ;;
+      all) names+=("${ci_fixtures[@]}") ;;
+      matrix) names+=("${ci_fixtures[@]}" "${matrix_fixtures[@]}") ;;
       src) for v in "${versions[@]}"; do extract "$v"; done ;;
       -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}"; exit 0 ;;
       *-*) names+=("$arg") ;;

@@ -18,10 +18,6 @@ public static class KernelSupport
 
     public static IReadOnlyList<RefusedOption> Refused { get; } =
     [
-        new("CONFIG_LTO_CLANG",
-            "links the LTO-compiled vmlinux.o instead of vmlinux.a, with the bitcode .vmlinux.export.o and init/version-timestamp.o, " +
-            "and passes --lto-clang to scripts/kallsyms",
-            "no 6.1 LTO kernel is linked by a test yet (6.12 ThinLTO is: the 6.12-L fixture)", Series: "6.1"),
         new("CONFIG_LTO_CLANG_FULL",
             "links vmlinux.o made by full LTO; the final link compiles the bitcode .vmlinux.export.o and init/version-timestamp.o as one LTO module",
             "no test links a full-LTO kernel (ThinLTO, CONFIG_LTO_CLANG_THIN, is tested on 6.12)"),

@@ -213,19 +213,21 @@ public sealed class KernelTreeModeTests
     }
 
     /// <summary>
-    /// Clang ThinLTO (6.12-L: <c>LLVM=-16</c>, CONFIG_LTO_CLANG_THIN, with B's SMP, KASLR and modules): the final link
+    /// Clang ThinLTO (L: <c>LLVM=-16</c>, CONFIG_LTO_CLANG_THIN, with B's SMP, KASLR and modules): the final link
     /// takes the native vmlinux.o and two LLVM bitcode objects (.vmlinux.export.o, init/version-timestamp.o), which
-    /// ld.lld compiles in that link. Linked in place, as make links it: one link, and vmlinux, System.map and
-    /// vmlinux.relocs are the very files make made in this build dir; System.map is mksysmap of $(NM) (llvm-nm-16),
-    /// every array is scripts/kallsyms's, and the kernel boots with that table (QEMU, PVH entry).
-    /// make's own files are put back afterwards, so the fixture stays make's reference whatever the outcome.
+    /// ld.lld compiles in that link; 6.1's kallsyms runs with --lto-clang. Linked in place, as make links it: one link,
+    /// and vmlinux, System.map and (6.12's x86 postlink) vmlinux.relocs are the very files make made in this build dir;
+    /// System.map is mksysmap of $(NM) (llvm-nm-16), every array is scripts/kallsyms's, and the kernel boots with that
+    /// table (QEMU, PVH entry). make's own files are put back afterwards, so the fixture stays make's reference.
     /// </summary>
     [TestMethod]
-    public void ThinLtoKernelLinksOnceIntoMakesOwnVmlinux()
+    [DataRow("6.1")]
+    [DataRow("6.12")]
+    public void ThinLtoKernelLinksOnceIntoMakesOwnVmlinux(string version)
     {
-        var build = KernelFixtures.BuildDir("6.12", "L");
-        using var work = new Work(build, "6.12", inPlace: true, "LLVM=-16", linker: "ld.lld-16");
-        string[] compared = ["vmlinux", "System.map", "arch/x86/boot/compressed/vmlinux.relocs"];
+        var build = KernelFixtures.BuildDir(version, "L");
+        using var work = new Work(build, version, inPlace: true, KernelFixtures.MakeVariables(version, "L"), linker: "ld.lld-16");
+        string[] compared = version == "6.1" ? ["vmlinux", "System.map"] : ["vmlinux", "System.map", "arch/x86/boot/compressed/vmlinux.relocs"];
         using var makes = new MakesOutputs(build, Path.Combine(work.Dir, "make"), [.. compared, ".vmlinux.cmd"]);
         var outcome = work.Build();
         Assert.IsTrue(outcome.Succeeded, outcome.ToString());
@@ -235,13 +237,15 @@ public sealed class KernelTreeModeTests
         foreach (var f in compared)
             Assert.IsNull(ImageDiff.FirstDifference(makes.Saved(f), Path.Combine(build, f)));
 
-        Assert.AreEqual(KernelMksysmap("6.12", work.Vmlinux, work.Dir, nm: kbuild.Get("NM")), File.ReadAllText(work.SystemMap));
-        AssertTableIsKernelKallsymsOutput("6.12", work);
+        Assert.AreEqual(version == "6.1", kbuild.KallsymsOptions.Contains("--lto-clang"), "--lto-clang: 6.1's link-vmlinux.sh only");
+        Assert.AreEqual(KernelMksysmap(version, work.Vmlinux, work.Dir, nm: kbuild.Get("NM")), File.ReadAllText(work.SystemMap));
+        AssertTableIsKernelKallsymsOutput(version, work);
         CollectionAssert.AreEquivalent(Decode(work), QemuBoot.Kallsyms(work.Vmlinux).ToList());
 
         // The kernel's make takes our vmlinux as its own.
         work.ClearLinkLog();
-        Tool.RunChecked("make", ["-C", build, "-s", "-j2", "LLVM=-16", "vmlinux"], environment: work.PathEnvironment);
+        Tool.RunChecked("make", ["-C", build, "-s", "-j2", .. Kbuild.Image.LinkerCommand.SplitFlags(KernelFixtures.MakeVariables(version, "L")), "vmlinux"],
+            environment: work.PathEnvironment);
         Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux: " + string.Join('\n', work.FinalLinks()));
     }
 

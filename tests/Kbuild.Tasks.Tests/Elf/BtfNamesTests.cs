@@ -24,7 +24,6 @@ public sealed partial class BtfNamesTests
         CollectionAssert.AreEqual(listed.Where(l => l.Kind == "FUNC").Select(l => l.Name).ToList(), names.Functions.ToList());
         CollectionAssert.AreEqual(listed.Where(l => l.Kind == "VAR").Select(l => l.Name).ToList(), names.Variables.ToList());
         Assert.IsTrue(names.Functions.Count > 1000, $"{names.Functions.Count} functions");
-        Assert.IsTrue(names.Variables.Count > 0, "per-CPU variables");
     }
 
     [TestMethod]

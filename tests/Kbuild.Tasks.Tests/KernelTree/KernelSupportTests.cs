@@ -21,6 +21,7 @@ public sealed class KernelSupportTests
     [DataRow("6.1", "BTF")]
     [DataRow("6.12", "BTF")]
     [DataRow("6.12", "arm64")]
+    [DataRow("6.1", "L")]
     [DataRow("6.12", "L")]
     public void TheTestedFixturesAreLinkable(string version, string config)
     {
@@ -29,7 +30,6 @@ public sealed class KernelSupportTests
     }
 
     [TestMethod]
-    [DataRow("CONFIG_LTO_CLANG")]
     [DataRow("CONFIG_LTO_CLANG_FULL")]
     [DataRow("CONFIG_X86_KERNEL_IBT")]
     [DataRow("CONFIG_BUILTIN_MODULE_RANGES")]
@@ -46,7 +46,6 @@ public sealed class KernelSupportTests
 
     [TestMethod]
     [DataRow("CONFIG_X86_KERNEL_IBT")]
-    [DataRow("CONFIG_LTO_CLANG")]
     public void RefusedOn61OnlyIsLinkableOn612(string option)
     {
         using var tree = new FakeKernelTree("6.12.0", "", FakeKernelTree.X86_64 + option + "=y\n");
@@ -68,7 +67,7 @@ public sealed class KernelSupportTests
     [TestMethod]
     public void RefusedOptionStopsTheProbeBeforeMakeWritesAnything()
     {
-        using var tree = RealConfigWith("CONFIG_LTO_CLANG=y\n");
+        using var tree = RealConfigWith("CONFIG_LTO_CLANG_FULL=y\n");
         var files = tree.Files();
         var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
@@ -78,10 +77,10 @@ public sealed class KernelSupportTests
     [TestMethod]
     public void EveryRefusedOptionIsNamedAtOnce()
     {
-        using var tree = RealConfigWith("CONFIG_X86_KERNEL_IBT=y\nCONFIG_LTO_CLANG=y\n");  // 6.1
+        using var tree = RealConfigWith("CONFIG_X86_KERNEL_IBT=y\nCONFIG_LTO_CLANG_FULL=y\n");  // 6.1
         var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir));
-        StringAssert.Contains(e.Message, "CONFIG_LTO_CLANG=y, CONFIG_X86_KERNEL_IBT=y");
-        StringAssert.Contains(e.Message, "-d LTO_CLANG -d X86_KERNEL_IBT");
+        StringAssert.Contains(e.Message, "CONFIG_LTO_CLANG_FULL=y, CONFIG_X86_KERNEL_IBT=y");
+        StringAssert.Contains(e.Message, "-d LTO_CLANG_FULL -d X86_KERNEL_IBT");
     }
 
     [TestMethod]
@@ -125,7 +124,7 @@ public sealed class KernelSupportTests
     [TestMethod]
     public void SavedSettingsOfANowRefusedConfigurationAreRefused()
     {
-        using var tree = RealConfigWith("CONFIG_LTO_CLANG=y\n");
+        using var tree = RealConfigWith("CONFIG_LTO_CLANG_FULL=y\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Load(tree.Dir, Path.Combine(tree.Dir, "no-such-values")));
         Assert.AreEqual(ErrorCodes.KbuildValuesNotCaptured, e.Code, "a missing cache is reported first");
         File.WriteAllBytes(Path.Combine(tree.Dir, "values"), "0\0"u8.ToArray());

@@ -284,14 +284,16 @@ public sealed class LinkingTests
     }
 
     /// <summary>
-    /// The Clang ThinLTO kernel (6.12-L, ld.lld-16): the final link takes the native vmlinux.o and the bitcode
+    /// The Clang ThinLTO kernels (L, ld.lld-16): the final link takes the native vmlinux.o and the bitcode
     /// .vmlinux.export.o and init/version-timestamp.o, predicted through their stand-ins (<c>$(LD) $(KBUILD_LDFLAGS) -r</c>,
     /// the flags read from the command make saved in .vmlinux.cmd).
     /// </summary>
     [TestMethod]
-    public void Prediction_OfTheThinLtoKernelLink_IsMakesSystemMap()
+    [DataRow("6.1")]
+    [DataRow("6.12")]
+    public void Prediction_OfTheThinLtoKernelLink_IsMakesSystemMap(string version)
     {
-        var build = KernelFixtures.BuildDir("6.12", "L");
+        var build = KernelFixtures.BuildDir(version, "L");
         var bitcode = new[] { ".vmlinux.export.o", "init/version-timestamp.o" }.Select(f => Path.Combine(build, f)).ToList();
         Assert.IsTrue(bitcode.All(BitcodeStandIns.IsBitcodeFile), "the LTO kernel's export and version objects are bitcode");
         // cmd_vmlinux := .../link-vmlinux.sh "ld.lld-16" "$(KBUILD_LDFLAGS)" "$(LDFLAGS_vmlinux)"; ...
@@ -301,7 +303,7 @@ public sealed class LinkingTests
         {
             var objects = BitcodeStandIns.Substitute([Path.Combine(build, "vmlinux.o"), .. bitcode], saved[1], saved[3], dir);
             AssertPredictsMap(objects, [], Path.Combine(build, "arch", "x86", "kernel", "vmlinux.lds"), Path.Combine(build, "System.map"),
-                "6.12", FixtureKernel.KallsymsOptions(build) with { LtoClang = false }, linkerIsLld: true);  // 6.12 has no --lto-clang
+                version, FixtureKernel.KallsymsOptions(build) with { LtoClang = version == "6.1" }, linkerIsLld: true);  // 6.12 has no --lto-clang
         }
         finally
         {
