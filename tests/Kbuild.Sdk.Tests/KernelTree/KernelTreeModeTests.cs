@@ -118,6 +118,7 @@ public sealed class KernelTreeModeTests
     /// every symbol moved by one offset — the relocation of kallsyms_relative_base was applied.
     /// </summary>
     [TestMethod]
+    [DataRow("6.1")]
     [DataRow("6.12")]
     public void Arm64IsMakesVmlinuxAndItsImageBootsWithAndWithoutKaslr(string version)
     {
@@ -129,7 +130,7 @@ public sealed class KernelTreeModeTests
         // the types of the linker script's __pi_ aliases, _data: 17 symbols short on 6.12-arm64), so the reservation is
         // short and the build relinks once with an exact one (KB0309). docs/kernels.md says so.
         Assert.AreEqual(2, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "the link and the relink with an exact reservation");
-        CollectionAssert.Contains(outcome.Warnings.Select(w => w.Code).ToList(), "KB0309");
+        Assert.IsTrue(outcome.Warnings.Any(w => w.Code is "KB0309" or "KB0380"), outcome.ToString());
 
         var kbuild = KbuildProbe.Load(work.Build_, work.ValuesCache);
         Assert.AreEqual("", kbuild.ArchPostlink, "arm64 has no Makefile.postlink on this kernel");
@@ -297,7 +298,7 @@ public sealed class KernelTreeModeTests
     // Refused before make runs (its recipe would leave a file): an option we do not reproduce, another
     // architecture, a compiler that is not installed.
     [DataRow("6.1.0", "vmlinux:\n\t@touch made\n", "KB0460", "CONFIG_X86_KERNEL_IBT=y\n")]
-    [DataRow("6.1.0", "vmlinux:\n\t@touch made\n", "KB0406", "", Arm64AutoConf, "ARCH=arm64 LLVM=-16")]
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0406", "", "CONFIG_64BIT=y\nCONFIG_RISCV=y\nCONFIG_KALLSYMS=y\n", "ARCH=riscv LLVM=-16")]
     [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", null, "LLVM=-99")]
     // arm64 without its cross tools: a missing CROSS_COMPILE prefix or LLVM suffix, none chosen, or ARCH= forgotten.
     [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", Arm64AutoConf, "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-")]
