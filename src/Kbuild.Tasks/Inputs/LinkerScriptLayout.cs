@@ -100,6 +100,13 @@ public sealed partial class LinkerScriptLayout
         {
             i = SkipSpace(text, i, bodyEnd);
             if (i >= bodyEnd) break;
+            // ASSERT(…) needs no ';' (arm64: "ASSERT(SIZEOF(.data.rel.ro) == 0, …)" then "_data = .;"): skip it whole.
+            if (Word().Match(text, i) is { Success: true, Value: "ASSERT" } assert && SkipSpace(text, i + assert.Length, bodyEnd) is var open
+                && open < bodyEnd && text[open] == '(')
+            {
+                i = Matching(text, open, '(', ')') + 1;
+                continue;
+            }
             var end = NextAtDepth0(text, i, bodyEnd, ';', '{');
             if (end < bodyEnd && text[end] == '{')
             {
@@ -312,7 +319,7 @@ public sealed partial class LinkerScriptLayout
         return to;
     }
 
-    private static int Matching(string text, int open, char opening, char closing)
+    internal static int Matching(string text, int open, char opening, char closing)
     {
         var depth = 0;
         for (var i = open; i < text.Length; i++)

@@ -32,15 +32,16 @@ public static partial class LinkPrediction
     /// in .rodata, referencing _text): the prediction through mksysmap's filter.
     /// </summary>
     /// <param name="symbolCache">A file under obj/ that keeps every input's symbols for the next prediction (null: none).</param>
-    /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden definitions local (GNU ld keeps them global).</param>
+    /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden symbols local (GNU ld keeps them global).</param>
+    /// <param name="linkerFlags">ld.lld's flags, for the sections it makes itself (<see cref="LldSyntheticSections"/>).</param>
     public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, string? symbolCache = null,
-        bool linkerIsLld = false)
+        bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
         var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
         var cache = InputSymbolCache.Load(symbolCache);
-        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld);
+        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld, linkerFlags ?? []);
         cache.Save();
         var digits = NmFormat.AddressDigits(elfClass);
         return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
@@ -49,15 +50,17 @@ public static partial class LinkPrediction
     /// <summary>The predicted nm view of the linked image (before mksysmap's filter) and the inputs' ELF class.</summary>
     /// <param name="extra">Global symbols of an object not built yet (the kallsyms table's labels) and the input section each is in.</param>
     /// <param name="extraReferences">Names that object references.</param>
-    /// <param name="linkerIsLld">ld.lld links: a hidden or internal definition becomes a local symbol of the output.</param>
+    /// <param name="linkerIsLld">ld.lld links: a symbol some input gives hidden or internal visibility (a definition or a
+    /// reference) becomes a local symbol of the output.</param>
+    /// <param name="linkerFlags">ld.lld's flags (-shared, --pack-dyn-relocs=relr, …), for the sections it makes itself.</param>
     public static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
-        bool linkerIsLld = false)
-        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None, linkerIsLld);
+        bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
+        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None, linkerIsLld, linkerFlags ?? []);
 
     private static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
-        InputSymbolCache cache, bool linkerIsLld)
+        InputSymbolCache cache, bool linkerIsLld, IReadOnlyList<string> linkerFlags)
     {
         var linked = Read(LinkInputs.Expand(objects), cache);
         var candidates = Read(LinkInputs.Expand(libraries), cache).ToList();
@@ -66,9 +69,22 @@ public static partial class LinkPrediction
 
         var outputs = new OutputSections(script, linkerIsLld);
         var placement = linked.Select(o => o.Sections.Select(s => outputs.Place(o.Object.Name, s)).ToArray()).ToList();
+        if (linkerIsLld)
+            foreach (var synthetic in LldSyntheticSections.For(linkerFlags, MachineOf(linked)))
+                outputs.PlaceSynthetic(synthetic);
         // The extra object is linked last (like the kernel's kallsyms object); its sections count before any letter is read.
         var extraPlaced = extra.Select(e => (e.Name, outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
             .ToList();
+
+        // ld.lld merges the visibility of every symbol of a name, references included (Symbol::mergeProperties, resolve):
+        // the most constraining one wins, and a hidden or internal symbol is local in the output (computeBinding). arm64's
+        // startup code references __pi_memcpy or the script's PROVIDE(__pi__text = _text) hidden (pi/Makefile: hidden.h).
+        var hidden = linkerIsLld
+            ? linked.SelectMany(o => o.Symbols).Where(s => s.Binding != ElfSymbolBinding.Local && s.Visibility is StvInternal or StvHidden)
+                .Select(s => s.Name).ToHashSet(StringComparer.Ordinal)
+            : [];
+        char Global(char letter, string name, bool hiddenByScript = false) =>
+            linkerIsLld && (hiddenByScript || hidden.Contains(name)) ? char.ToLowerInvariant(letter) : char.ToUpperInvariant(letter);
 
         var defined = new Dictionary<string, NmSymbol>(StringComparer.Ordinal);
         var strong = new HashSet<string>(StringComparer.Ordinal);
@@ -84,7 +100,7 @@ public static partial class LinkPrediction
                     w = (outputs.Letter(place.Section), outputs.Address(place.Section, place.Position) + 1);
                 else continue; // discarded
                 // GNU ld keeps hidden globals global in a static link; ld.lld makes them local (lld's computeBinding).
-                var hiddenByLld = linkerIsLld && s.Binding != ElfSymbolBinding.Local && s.Visibility is StvInternal or StvHidden;
+                var hiddenByLld = s.Binding != ElfSymbolBinding.Local && hidden.Contains(s.Name);
                 var type = s.IsCommon ? (hiddenByLld ? 'b' : 'B')
                     : NmClassifier.TypeOf(hiddenByLld ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
                 var symbol = new NmSymbol(w.Address, type, s.Name);
@@ -99,7 +115,7 @@ public static partial class LinkPrediction
 
         foreach (var (name, place) in extraPlaced)
             if (place is { } p && !defined.ContainsKey(name))
-                defined[name] = new NmSymbol(outputs.Address(p.Section, p.Position) + 1, char.ToUpperInvariant(outputs.Letter(p.Section)), name);
+                defined[name] = new NmSymbol(outputs.Address(p.Section, p.Position) + 1, Global(outputs.Letter(p.Section), name), name);
 
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
             .ToHashSet(StringComparer.Ordinal);
@@ -112,7 +128,7 @@ public static partial class LinkPrediction
         {
             if (a.Provide && (!referenced.Contains(a.Name) || defined.ContainsKey(a.Name) && !outputs.IsScriptDefined(a.Name))) continue;
             var (letter, address) = outputs.PlaceAssignment(a, name => defined.TryGetValue(name, out var t) ? t : null);
-            defined[a.Name] = new NmSymbol(address, char.ToUpperInvariant(letter), a.Name);
+            defined[a.Name] = new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name);
             outputs.MarkScriptDefined(a.Name);
         }
         foreach (var name in referenced.Where(n => !defined.ContainsKey(n)))
@@ -120,9 +136,16 @@ public static partial class LinkPrediction
             var prefix = name.StartsWith("__start_", StringComparison.Ordinal) ? "__start_"
                 : name.StartsWith("__stop_", StringComparison.Ordinal) ? "__stop_" : null;
             if (prefix != null && outputs.Bounds(name[prefix.Length..], prefix == "__start_") is { } bound)
-                defined[name] = new NmSymbol(bound.Address, char.ToUpperInvariant(bound.Letter), name);
+                defined[name] = new NmSymbol(bound.Address, Global(bound.Letter, name), name);
         }
         return ([.. locals, .. defined.Values], elfClass);
+    }
+
+    private static ushort MachineOf(IReadOnlyList<ObjectSymbols> inputs)
+    {
+        if (inputs.Count == 0) return 0;
+        using var first = inputs[0].Object.Open();
+        return first.Machine;
     }
 
     private static ElfClass CommonClass(IReadOnlyList<ObjectSymbols> inputs)
@@ -178,6 +201,8 @@ public static partial class LinkPrediction
         private readonly bool[] _hasContents = new bool[script.Sections.Count];
         private readonly bool[] _used = new bool[script.Sections.Count];
         private readonly bool[] _anyInput = new bool[script.Sections.Count];
+        private readonly ulong[] _syntheticFlags = new ulong[script.Sections.Count];
+        private readonly uint?[] _syntheticType = new uint?[script.Sections.Count];
         private readonly ulong[] _size = new ulong[script.Sections.Count];
         private readonly List<int>[] _filledRules = [.. script.Sections.Select(_ => new List<int>())];
         private readonly Dictionary<string, (int Index, ulong Flags, bool HasContents)> _orphans = new(StringComparer.Ordinal);
@@ -204,6 +229,17 @@ public static partial class LinkPrediction
             var orphan = _orphans.TryGetValue(section.Name, out var o) ? o : (Index: script.Sections.Count + _orphans.Count, Flags: 0UL, HasContents: false);
             _orphans[section.Name] = (orphan.Index, orphan.Flags | section.Flags, orphan.HasContents | section.Type != ElfSection.SHT_NOBITS);
             return (orphan.Index, 0);
+        }
+
+        /// <summary>
+        /// Records an ld.lld synthetic section of unknown size: its output section takes its flags and type, but is not
+        /// kept by it (lld removes an empty one; one that stays empty and is otherwise discardable goes too).
+        /// </summary>
+        public void PlaceSynthetic(InputSection section)
+        {
+            if (script.RuleFor("", section.Name) is not { } rule || script.Sections[rule.Section].Discards) return;
+            _syntheticFlags[rule.Section] |= section.Flags;
+            _syntheticType[rule.Section] ??= section.Type;
         }
 
         public (int Section, int Position)? Common() => script.RuleFor("", "COMMON") is { } rule ? (rule.Section, rule.Position) : null;
@@ -289,16 +325,18 @@ public static partial class LinkPrediction
             if (lld && !_anyInput[section])
             {
                 // ld.lld 16 (LinkerScript::adjustOutputSections): an empty kept section takes the flags of the last section
-                // before it that got input sections, masked to alloc/write/exec; it stays SHT_PROGBITS.
-                var inherited = Enumerable.Range(0, section).Reverse().Where(i => _anyInput[i] && !script.Sections[i].Discards)
-                    .Select(i => _flags[i]).DefaultIfEmpty(ElfSection.SHF_ALLOC).First();
+                // up to it that has input sections (an empty synthetic one counts) and is not discarded, masked to
+                // alloc/write/exec; its type is its synthetic section's, else SHT_PROGBITS.
+                var inherited = Enumerable.Range(0, section + 1).Reverse()
+                    .Where(i => !script.Sections[i].Discards && (_anyInput[i] || _syntheticFlags[i] != 0 && Kept(i)))
+                    .Select(i => _flags[i] | _syntheticFlags[i]).DefaultIfEmpty(ElfSection.SHF_ALLOC).First();
                 var lldFlags = inherited & (ElfSection.SHF_ALLOC | ElfSection.SHF_WRITE | ElfSection.SHF_EXECINSTR);
-                return NmClassifier.SectionLetter(new ElfSection(0, output.Name, output.NoLoad ? ElfSection.SHT_NOBITS : ElfSection.SHT_PROGBITS,
-                    lldFlags, 0, 0, 1, 0, 0, 0));
+                var lldType = output.NoLoad ? ElfSection.SHT_NOBITS : _syntheticType[section] ?? ElfSection.SHT_PROGBITS;
+                return NmClassifier.SectionLetter(new ElfSection(0, output.Name, lldType, lldFlags, 0, 0, 1, 0, 0, 0));
             }
             // Without inputs: the name's flags; dot moved by a known or unknown amount (". += N") makes room without bytes.
             var grows = output.ScriptBytes is not 0;
-            var flags = _anyInput[section] ? _flags[section] : grows ? ElfSection.SHF_ALLOC | ElfSection.SHF_WRITE : SpecialFlags(output.Name);
+            var flags = _anyInput[section] ? _flags[section] | _syntheticFlags[section] : grows ? ElfSection.SHF_ALLOC | ElfSection.SHF_WRITE : SpecialFlags(output.Name);
             var contents = _anyInput[section] ? _hasContents[section] : !grows && !IsSpecialNoBits(output.Name);
             var type = contents && !output.NoLoad ? ElfSection.SHT_PROGBITS : ElfSection.SHT_NOBITS;
             return NmClassifier.SectionLetter(new ElfSection(0, output.Name, type, flags, 0, 0, 1, 0, 0, 0));
@@ -332,6 +370,9 @@ public static partial class LinkPrediction
         /// </summary>
         private (char Letter, ulong Address) PlaceLldAssignment(ScriptAssignment a, string expression, Func<string, NmSymbol?> symbol)
         {
+            // ABSOLUTE(…) around the whole expression (arm64: __pecoff_data_size = ABSOLUTE(. - __initdata_begin)): forceAbsolute.
+            if (expression.StartsWith("ABSOLUTE(", StringComparison.Ordinal) && LinkerScriptLayout.Matching(expression, 8, '(', ')') == expression.Length - 1)
+                return ('a', 0);
             if (LldDot().IsMatch(expression))
             {
                 var previous = a.PreviousSection;

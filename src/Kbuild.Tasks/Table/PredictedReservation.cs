@@ -20,13 +20,17 @@ public static class PredictedReservation
     /// <param name="symbolCache">The inputs' symbols from the last prediction (null: read every object).</param>
     /// <param name="linker">The linker and its flags: an LLVM bitcode object (an LTO kernel's) is read through its native
     /// stand-in (<see cref="BitcodeStandIns"/>, written to <paramref name="standInDir"/>), and ld.lld makes hidden symbols local.</param>
+    /// <param name="vmlinuxFlags">The final link's own flags (LDFLAGS_vmlinux: -shared, --pack-dyn-relocs=relr), which
+    /// decide what sections ld.lld makes itself.</param>
     public static Prediction Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string? linkerScript,
         KallsymsRules rules, ReservationSlack slack, string cc, string? aflags, string? symbolCache,
-        string? linker = null, string? linkerFlags = null, string? standInDir = null, ToolProcess? tools = null)
+        string? linker = null, string? linkerFlags = null, string? standInDir = null, ToolProcess? tools = null,
+        string? vmlinuxFlags = null)
     {
         var inputs = standInDir != null ? BitcodeStandIns.Substitute(objects, linker, linkerFlags, standInDir, tools) : objects;
         var superset = LinkPrediction.SystemMapSymbols(inputs, libraries, linkerScript, rules.Layout, rules.Options, rules.Filter,
-            symbolCache, linkerIsLld: linker is { Length: > 0 } && LldFlags.IsLld(linker));
+            symbolCache, linkerIsLld: linker is { Length: > 0 } && LldFlags.IsLld(linker),
+            linkerFlags: [.. LinkerCommand.SplitFlags(linkerFlags), .. LinkerCommand.SplitFlags(vmlinuxFlags)]);
         var (target, machine) = TargetOf(inputs);
         return new Prediction(superset, target, machine, ReservationReuse.KeyOf(superset, rules.Layout, rules.Options, target, slack, cc, aflags));
     }

@@ -38,6 +38,9 @@ public sealed class GenerateKallsyms : KallsymsTask
     /// <c>$(Ld) $(LdFlags) -r</c> makes of it (beside ReservationObject), and ld.lld makes hidden symbols local.</summary>
     public string? Ld { get; set; }
     public string? LdFlags { get; set; }
+    /// <summary>The final link's own flags (LDFLAGS_vmlinux): with ld.lld, -shared or --pack-dyn-relocs=relr make sections
+    /// the linker script places (arm64's .rela.dyn, .relr.dyn), whose type letters the prediction needs.</summary>
+    public string? LdFlagsVmlinux { get; set; }
 
     public string Cc { get; set; } = "gcc";
     public string? AFlags { get; set; }
@@ -80,7 +83,7 @@ public sealed class GenerateKallsyms : KallsymsTask
         }
         var prediction = PredictedReservation.Predict(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Cc, AFlags,
             ReservationReuse.SymbolCachePath(ReservationObject), Ld, LdFlags,
-            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ReservationObject))!, "lto-stand-ins"), Tools);
+            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ReservationObject))!, "lto-stand-ins"), Tools, LdFlagsVmlinux);
         if (ReservationReuse.TryReuse(ReservationObject, RoomsFile, prediction.Key) is { } rooms)
         {
             ReservedBytes = rooms.Arrays.Sum(a => a.Reserved);

@@ -111,7 +111,7 @@ public sealed class KernelTreeModeTests
 
     /// <summary>
     /// arm64 (the fixture's ARCH=arm64 LLVM=-16): a -pie image whose .relr.dyn/.rela.dyn the kernel applies at boot,
-    /// kallsyms_relative_base among them. Two links (see below); its dynamic relocations and every byte are those of the vmlinux
+    /// kallsyms_relative_base among them. One link; its dynamic relocations and every byte are those of the vmlinux
     /// make linked in the same build dir; System.map is the kernel's mksysmap (with the kernel's NM), the arrays its
     /// scripts/kallsyms. The Image make's own command makes of our vmlinux is make's Image and boots on QEMU's virt
     /// machine listing exactly the table: with nokaslr at the link addresses, and with KASLR (virt's kaslr-seed)
@@ -126,11 +126,10 @@ public sealed class KernelTreeModeTests
         using var work = new Work(build, version, inPlace: false, KernelFixtures.MakeVariables(version, "arm64"));
         var outcome = work.Build();
         Assert.IsTrue(outcome.Succeeded, outcome.ToString());
-        // Not yet one link: the link's prediction misses arm64's System.map (hidden symbols the -shared link makes local,
-        // the types of the linker script's __pi_ aliases, _data: 17 symbols short on 6.12-arm64), so the reservation is
-        // short and the build relinks once with an exact one (KB0309). docs/kernels.md says so.
-        Assert.AreEqual(2, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "the link and the relink with an exact reservation");
-        Assert.IsTrue(outcome.Warnings.Any(w => w.Code is "KB0309" or "KB0380"), outcome.ToString());
+        // One link: the prediction knows the -shared ld.lld link (hidden references make symbols local, the sections lld
+        // makes itself), so the reservation is exact and nothing relinks.
+        Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
+        Assert.IsFalse(outcome.Warnings.Any(w => w.Code is "KB0309" or "KB0380"), outcome.ToString());
 
         var kbuild = KbuildProbe.Load(work.Build_, work.ValuesCache);
         Assert.AreEqual("", kbuild.ArchPostlink, "arm64 has no Makefile.postlink on this kernel");
