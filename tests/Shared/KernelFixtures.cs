@@ -8,6 +8,9 @@ namespace Kbuild.Tests;
 /// </summary>
 public static class KernelFixtures
 {
+    /// <summary>eng/kernel-fixtures.sh, the one place the fixtures' settings are written down.</summary>
+    private static readonly Lazy<string> FixturesScript = new(() => File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh")));
+
     public static string Root =>
         Environment.GetEnvironmentVariable("KBUILD_FIXTURES") is { Length: > 0 } r
             ? r
@@ -24,14 +27,14 @@ public static class KernelFixtures
     /// <summary>The KBUILD_BUILD_TIMESTAMP the BTF fixtures are built with (eng/kernel-fixtures.sh), so the kernel's
     /// pahole runs without -j and a relink with the same value reproduces their .BTF.</summary>
     public static string BtfBuildTimestamp =>
-        System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh")),
+        System.Text.RegularExpressions.Regex.Match(FixturesScript.Value,
             "^btf_build_timestamp=\"([^\"]+)\"", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
 
     /// <summary>The make variables eng/kernel-fixtures.sh builds a fixture with (its make_vars, e.g. "ARCH=arm64 LLVM=-16"),
     /// as shell words, for every later make of that build dir.</summary>
     public static string MakeVariables(string version, string config)
     {
-        var makeVars = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh")),
+        var makeVars = System.Text.RegularExpressions.Regex.Match(FixturesScript.Value,
             @"^make_vars\(\).*?^}", System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.Singleline).Value;
         foreach (var pattern in new[] { $"{version}-{config}", $"*-{config}" })
             if (System.Text.RegularExpressions.Regex.Match(makeVars, $@"^\s+{System.Text.RegularExpressions.Regex.Escape(pattern)}\) echo ""([^""]*)"" ;;",
@@ -44,8 +47,7 @@ public static class KernelFixtures
     /// src) or one of the matrix's other fixtures (6.1-BTF, …) that is missing skips its tests instead.</summary>
     private static readonly Lazy<HashSet<string>> CiFixtures = new(() =>
     {
-        var script = File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "kernel-fixtures.sh"));
-        var list = System.Text.RegularExpressions.Regex.Match(script, @"^ci_fixtures=\(([^)]*)\)", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+        var list = System.Text.RegularExpressions.Regex.Match(FixturesScript.Value, @"^ci_fixtures=\(([^)]*)\)", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
         var fixtures = list.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
         // A source tree is required when a fixture of its version is.
         fixtures.UnionWith(fixtures.Select(f => f[..f.LastIndexOf('-')]).ToList());
