@@ -4,7 +4,7 @@ using Kbuild.Symbols;
 namespace Kbuild.Sdk.Tests;
 
 /// <summary>
-/// The developer-loop switches on a real kernel in kernel-tree mode (fixture 6.1-B, output in a temp dir):
+/// The developer-loop switches on a real kernel in kernel-tree mode (fixture 6.12-B, output in a temp dir):
 /// stripped, the image's symbols are the full link's (nm) and it boots with make's /proc/kallsyms; with ld.lld-16 it boots
 /// and /proc/kallsyms names make's symbols at the addresses of its own System.map.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class DeveloperLoopKernelTests
     [TestMethod]
     public void StripDebugAndLld_OnAFixtureKernel_KeepSymbolsAndBoot()
     {
-        var build = KernelFixtures.BuildDir("6.1", "B");
+        var build = KernelFixtures.BuildDir("6.12", "B");
         var dir = Directory.CreateTempSubdirectory("kbuild-devloop-").FullName;
         try
         {

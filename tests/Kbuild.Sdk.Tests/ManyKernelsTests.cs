@@ -11,7 +11,7 @@ public sealed class ManyKernelsTests
     [TestMethod]
     public void OneCommand_LinksBothKernelsInParallel_AndVerifiesThem()
     {
-        foreach (var version in new[] { "6.1", "6.12" }) KernelFixtures.BuildDir(version, "A");
+        foreach (var (version, config) in new[] { ("6.1", "A"), ("6.12", "B") }) KernelFixtures.BuildDir(version, config);
         using var sample = new SampleCopy("many-kernels");
         var kernels = Path.Combine(sample.Dir, "kernels.proj");
         var environment = new Dictionary<string, string> { ["KBUILD_FIXTURES"] = KernelFixtures.Root, ["MSBUILDDISABLENODEREUSE"] = "1" };

@@ -333,7 +333,7 @@ public sealed class KernelTreeModeTests
     /// but before .vmlinux.cmd was written again. The next build gives a vmlinux, System.map and vmlinux.relocs
     /// byte-identical to an uninterrupted build of the same tree (build number and time pinned, as for a
     /// reproducible kernel), leaves nothing of the killed build behind (no process, no staged file), and a plain
-    /// make afterwards does not relink. Runs on a copy of the 6.12 A build directory.
+    /// make afterwards does not relink. Runs on a copy of the 6.12 B build directory (KASLR: the x86 postlink writes vmlinux.relocs).
     /// </summary>
     [TestMethod]
     [DataRow("make", "KILL")]
@@ -344,7 +344,7 @@ public sealed class KernelTreeModeTests
     {
         var copy = Path.Combine(Directory.CreateTempSubdirectory("kbuild-kt-copy-").FullName, "build");
         // Under the fixtures' lock: a make running in the fixture would change it while it is copied.
-        Tool.RunChecked("flock", ["/tmp/kbuild-kernel.lock", "cp", "-a", KernelFixtures.BuildDir("6.12", "A"), copy]);
+        Tool.RunChecked("flock", ["/tmp/kbuild-kernel.lock", "cp", "-a", KernelFixtures.BuildDir("6.12", "B"), copy]);
         const string hooks = """
             <Target Name="_TestKill" AfterTargets="$(TestKillAfter)" Condition="'$(TestKillAfter)' != ''">
               <Exec Command="kill -$(TestKillSignal) $PPID; sleep 30" />

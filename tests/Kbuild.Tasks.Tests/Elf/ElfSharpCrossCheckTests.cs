@@ -31,7 +31,7 @@ public sealed class ElfSharpCrossCheckTests
     }
 
     [TestMethod]
-    public void FixtureVmlinuxAgreesWithElfSharp() => AssertAgrees(Path.Combine(KernelFixtures.BuildDir("6.12", "A"), "vmlinux"));
+    public void FixtureVmlinuxAgreesWithElfSharp() => AssertAgrees(Path.Combine(KernelFixtures.BuildDir("6.12", "B"), "vmlinux"));
 
     private static void AssertAgrees(string path)
     {
