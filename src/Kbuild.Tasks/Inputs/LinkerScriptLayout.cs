@@ -8,10 +8,11 @@ namespace Kbuild.Inputs;
 /// An output section statement of a linker script, in script order (<c>/DISCARD/</c> included). ld keeps an output
 /// section that gets no input bytes only when the script assigns to dot or places data in it (<see cref="KeptByScript"/>).
 /// <see cref="ScriptBytes"/>: what the script's own <c>. += N</c> add, when N is a constant (null: not known);
-/// <see cref="EndsWithAlign"/>: the body ends with <c>. = ALIGN(…)</c>.
+/// <see cref="EndsWithAlign"/>: the body ends with <c>. = ALIGN(…)</c>; <see cref="AfterDotMove"/>: the script moves dot
+/// between the section before and this one (which still counts when ld drops this one).
 /// </summary>
 public sealed record ScriptOutputSection(int Index, string Name, bool NoLoad, bool KeptByScript, ulong? ScriptBytes, bool EndsWithAlign,
-    IReadOnlyList<int> Gaps)
+    IReadOnlyList<int> Gaps, bool AfterDotMove = false)
 {
     // Gaps: positions of dot moves that most likely skip bytes (ALIGN to a page or more, ". += N", ". = expr").
 
@@ -118,7 +119,7 @@ public sealed partial class LinkerScriptLayout
                 var body = new BodyFacts();
                 ParseBody(text, path, end + 1, close, index, ref position, body, rules, assignments);
                 sections.Add(new ScriptOutputSection(index, name, header.Contains("NOLOAD", StringComparison.Ordinal), body.Kept,
-                    body.Bytes, body.EndsWithAlign, body.Gaps));
+                    body.Bytes, body.EndsWithAlign, body.Gaps, dotMoved));
                 i = SkipTrailer(text, close + 1, bodyEnd);
                 previous = index;
                 dotMoved = false;

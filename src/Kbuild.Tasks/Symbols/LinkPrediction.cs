@@ -32,8 +32,9 @@ public static partial class LinkPrediction
     /// in .rodata, referencing _text): the prediction through mksysmap's filter.
     /// </summary>
     /// <param name="symbolCache">A file under obj/ that keeps every input's symbols for the next prediction (null: none).</param>
-    /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden symbols local (GNU ld keeps them global).</param>
-    /// <param name="linkerFlags">ld.lld's flags, for the sections it makes itself (<see cref="LldSyntheticSections"/>).</param>
+    /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden symbols local (GNU ld only in a -shared link).</param>
+    /// <param name="linkerFlags">The linker's flags, for the sections it makes itself (<see cref="LldSyntheticSections"/>,
+    /// <see cref="GnuLdDynamicLink"/>) and GNU ld's -shared.</param>
     public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, string? symbolCache = null,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
@@ -51,8 +52,8 @@ public static partial class LinkPrediction
     /// <param name="extra">Global symbols of an object not built yet (the kallsyms table's labels) and the input section each is in.</param>
     /// <param name="extraReferences">Names that object references.</param>
     /// <param name="linkerIsLld">ld.lld links: a symbol some input gives hidden or internal visibility (a definition or a
-    /// reference) becomes a local symbol of the output.</param>
-    /// <param name="linkerFlags">ld.lld's flags (-shared, --pack-dyn-relocs=relr, …), for the sections it makes itself.</param>
+    /// reference) becomes a local symbol of the output (with GNU ld only in a -shared link).</param>
+    /// <param name="linkerFlags">The linker's flags (-shared, --pack-dyn-relocs=relr, …), for the sections it makes itself.</param>
     public static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
@@ -72,19 +73,24 @@ public static partial class LinkPrediction
         if (linkerIsLld)
             foreach (var synthetic in LldSyntheticSections.For(linkerFlags, MachineOf(linked)))
                 outputs.PlaceSynthetic(synthetic);
+        else
+            foreach (var made in GnuLdDynamicLink.SyntheticSections(linkerFlags, MachineOf(linked)))
+                outputs.PlaceLinkerMade(made);
         // The extra object is linked last (like the kernel's kallsyms object); its sections count before any letter is read.
         var extraPlaced = extra.Select(e => (e.Name, outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
             .ToList();
 
         // ld.lld merges the visibility of every symbol of a name, references included (Symbol::mergeProperties, resolve):
-        // the most constraining one wins, and a hidden or internal symbol is local in the output (computeBinding). arm64's
-        // startup code references __pi_memcpy or the script's PROVIDE(__pi__text = _text) hidden (pi/Makefile: hidden.h).
-        var hidden = linkerIsLld
+        // the most constraining one wins, and a hidden or internal symbol is local in the output (computeBinding). GNU ld
+        // merges the same way (elf_merge_st_other) and makes such a symbol local in a -shared link only. arm64's startup
+        // code references __pi_memcpy or the script's PROVIDE(__pi__text = _text) hidden (pi/Makefile: hidden.h).
+        var hiddenAreLocal = linkerIsLld || GnuLdDynamicLink.MakesHiddenSymbolsLocal(linkerFlags);
+        var hidden = hiddenAreLocal
             ? linked.SelectMany(o => o.Symbols).Where(s => s.Binding != ElfSymbolBinding.Local && s.Visibility is StvInternal or StvHidden)
                 .Select(s => s.Name).ToHashSet(StringComparer.Ordinal)
             : [];
         char Global(char letter, string name, bool hiddenByScript = false) =>
-            linkerIsLld && (hiddenByScript || hidden.Contains(name)) ? char.ToLowerInvariant(letter) : char.ToUpperInvariant(letter);
+            hiddenAreLocal && (hiddenByScript || hidden.Contains(name)) ? char.ToLowerInvariant(letter) : char.ToUpperInvariant(letter);
 
         var defined = new Dictionary<string, NmSymbol>(StringComparer.Ordinal);
         var strong = new HashSet<string>(StringComparer.Ordinal);
@@ -99,10 +105,10 @@ public static partial class LinkPrediction
                 else if ((s.IsCommon ? outputs.Common() : placement[i][s.SectionIndex]) is { } place)
                     w = (outputs.Letter(place.Section), outputs.Address(place.Section, place.Position) + 1);
                 else continue; // discarded
-                // GNU ld keeps hidden globals global in a static link; ld.lld makes them local (lld's computeBinding).
-                var hiddenByLld = s.Binding != ElfSymbolBinding.Local && hidden.Contains(s.Name);
-                var type = s.IsCommon ? (hiddenByLld ? 'b' : 'B')
-                    : NmClassifier.TypeOf(hiddenByLld ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
+                // GNU ld keeps hidden globals global in a static or -pie link; ld.lld makes them local (lld's computeBinding).
+                var madeLocal = s.Binding != ElfSymbolBinding.Local && hidden.Contains(s.Name);
+                var type = s.IsCommon ? (madeLocal ? 'b' : 'B')
+                    : NmClassifier.TypeOf(madeLocal ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
                 var symbol = new NmSymbol(w.Address, type, s.Name);
                 if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); continue; }
                 // One definition per global name: the first strong one, else the first weak one.
@@ -119,11 +125,9 @@ public static partial class LinkPrediction
 
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
             .ToHashSet(StringComparer.Ordinal);
-        // ld.lld evaluates an assignment outside SECTIONS (x86: init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load) after the
-        // sections' own, so its operands are known.
-        var assignments = linkerIsLld
-            ? script.Assignments.OrderBy(a => a.Section < 0 && a.PreviousSection < 0 ? 1 : 0).ToList()
-            : script.Assignments;
+        // An assignment outside SECTIONS (x86: init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load; arm64's PROVIDE(__pi__text =
+        // _text) after SECTIONS) sees the sections' own: ld.lld evaluates it after them, GNU ld's last pass has their values.
+        var assignments = script.Assignments.OrderBy(a => a.Section < 0 && a.PreviousSection < 0 ? 1 : 0).ToList();
         foreach (var a in assignments)
         {
             if (a.Provide && (!referenced.Contains(a.Name) || defined.ContainsKey(a.Name) && !outputs.IsScriptDefined(a.Name))) continue;
@@ -208,6 +212,7 @@ public static partial class LinkPrediction
         private readonly Dictionary<string, (int Index, ulong Flags, bool HasContents)> _orphans = new(StringComparer.Ordinal);
         private readonly List<(int Section, int Position)> _pending = [];
         private readonly HashSet<string> _scriptDefined = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _setFromDotBetweenSections = new(StringComparer.Ordinal);
 
         /// <summary>Records where an input section goes (output section, place in it); null when it does not reach the image.</summary>
         public (int Section, int Position)? Place(string file, InputSection section)
@@ -215,6 +220,14 @@ public static partial class LinkPrediction
             if ((section.Flags & ElfSection.SHF_ALLOC) == 0 || section.Type is ElfSection.SHT_RELA or ElfSection.SHT_REL
                 || section.Type == 17 /* SHT_GROUP */ || section.Name.Length == 0)
                 return null;
+            return PlaceByName(file, section);
+        }
+
+        /// <summary>Records a section GNU ld makes itself (its .rela.dyn too): placed by name, with its bytes, like an input's.</summary>
+        public void PlaceLinkerMade(InputSection section) => PlaceByName("", section);
+
+        private (int Section, int Position)? PlaceByName(string file, InputSection section)
+        {
             if (script.RuleFor(file, section.Name) is { } rule)
             {
                 if (script.Sections[rule.Section].Discards) return null;
@@ -346,20 +359,25 @@ public static partial class LinkPrediction
         {
             if (a.Section >= 0) return (Letter(a.Section), Address(a.Section, a.Position));
             var expression = a.Expression.Trim().TrimEnd(';').Trim();
-            if (symbol(expression) is { } target) return (target.Type, target.Address);
+            // GNU ld: a name set from dot between sections is absolute until the script is done (ldexp_finalize_syms
+            // moves it into its section then), so a copy of it stays absolute (arm64: PROVIDE(__pi__end = _end)).
+            if (symbol(expression) is { } target)
+                return (!lld && _setFromDotBetweenSections.Contains(expression) ? 'a' : target.Type, target.Address);
             if (lld) return PlaceLldAssignment(a, expression, symbol);
             if (expression.Contains("ABSOLUTE", StringComparison.Ordinal) || !expression.Contains('.'))
                 return ('a', 0);
+            _setFromDotBetweenSections.Add(a.Name);
             // Dot between sections: ld takes the section dot is in or at the end of, else the one after. Without
             // addresses: an ALIGN since the section before moved dot past its end unless that section ends aligned
-            // (it moves dot itself, or its inputs fill whole pages).
+            // (it moves dot itself, or its inputs fill whole pages); one before a section ld drops counts too.
             var previous = a.PreviousSection;
-            while (previous >= 0 && !Kept(previous)) previous--;
+            var afterDotMove = a.AfterDotMove;
+            for (; previous >= 0 && !Kept(previous); previous--) afterDotMove |= script.Sections[previous].AfterDotMove;
             var next = previous + 1;
             while (next < script.Sections.Count && !Kept(next)) next++;
             var endsAligned = previous >= 0 && (script.Sections[previous].EndsWithAlign ||
                 script.Sections[previous].ScriptBytes is { } grown && (_size[previous] + grown) % 4096 == 0);
-            if (previous >= 0 && (!a.AfterDotMove || endsAligned || next >= script.Sections.Count))
+            if (previous >= 0 && (!afterDotMove || endsAligned || next >= script.Sections.Count))
                 return (Letter(previous), End(previous));
             return next < script.Sections.Count ? (Letter(next), Address(next, 0)) : ('a', 0);
         }

@@ -95,6 +95,11 @@ public abstract class KallsymsLayout
     /// <summary>True when an empty table is an error ("No valid symbol.").</summary>
     public abstract bool EmptyTableIsError { get; }
 
+    /// <summary>The file name link-vmlinux.sh gives the kallsyms object of its final link after two kallsyms passes (a
+    /// third pass, when the second changed sizes, names it 3). GNU ld writes that name into .symtab as an STT_FILE
+    /// symbol when the object has local symbols (arm64's $d mapping symbols).</summary>
+    public abstract string FinalKallsymsObjectName { get; }
+
     public override string ToString() => Description;
 }
 
@@ -134,6 +139,7 @@ public sealed class Linux6_1Layout : KallsymsLayout
     public override bool HasLtoClangOption => true;
     public override bool KeepsSectionBoundsOutsideText => false;
     public override bool EmptyTableIsError => true;
+    public override string FinalKallsymsObjectName => ".tmp_vmlinux.kallsyms2.o";
 }
 
 /// <summary>Debian linux-source-6.12: the 6.4+ array order, ignore lists moved to mksysmap, always base-relative.</summary>
@@ -156,4 +162,5 @@ public sealed class Linux6_12Layout : KallsymsLayout
     public override bool HasLtoClangOption => false;
     public override bool KeepsSectionBoundsOutsideText => true;
     public override bool EmptyTableIsError => false;
+    public override string FinalKallsymsObjectName => ".tmp_vmlinux2.kallsyms.o";
 }

@@ -39,6 +39,8 @@ public sealed class ProbeKernelTree : KbuildTask
     [Output] public string LinkerScript { get; private set; } = "";
     [Output] public string Cc { get; private set; } = "";
     [Output] public string KallsymsAFlags { get; private set; } = "";
+    /// <summary>The file name link-vmlinux.sh gives the kallsyms object of vmlinux (GNU ld names it in .symtab).</summary>
+    [Output] public string KallsymsObjectName { get; private set; } = "";
     [Output] public ITaskItem[] Objects { get; private set; } = [];
     [Output] public ITaskItem[] Libraries { get; private set; } = [];
 
@@ -61,6 +63,7 @@ public sealed class ProbeKernelTree : KbuildTask
         LinkerScript = kbuild.LinkerScript;
         Cc = kbuild.Compiler;
         KallsymsAFlags = string.Join(' ', kbuild.AssemblerFlags);
+        KallsymsObjectName = KallsymsLayout.TryFor(kbuild.Version)?.FinalKallsymsObjectName ?? "";
         Objects = kbuild.WholeArchiveInputs.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
         Libraries = kbuild.Libraries.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
         Log.LogMessage(MessageImportance.High, $"kernel {KernelRelease} in {kbuild.BuildDir}: {Ld}, {Objects.Length} objects, " +
