@@ -57,11 +57,18 @@ public static class BuildRunner
     }
 
     /// <summary>`dotnet build` in a child process (for killing a build midway); returns exit code and output.</summary>
-    public static (int ExitCode, string Output) DotnetBuild(string project, params string[] extraArgs)
+    public static (int ExitCode, string Output) DotnetBuild(string project, params string[] extraArgs) =>
+        DotnetBuild(project, new Dictionary<string, string?>(), extraArgs);
+
+    /// <param name="environment">Variables to set for the child; a null value removes one.</param>
+    public static (int ExitCode, string Output) DotnetBuild(string project, IReadOnlyDictionary<string, string?> environment, params string[] extraArgs)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "build", project, "-nodeReuse:false", "-v:n", "-clp:NoSummary" }.Concat(extraArgs)) psi.ArgumentList.Add(a);
         psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        foreach (var (name, value) in environment)
+            if (value == null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

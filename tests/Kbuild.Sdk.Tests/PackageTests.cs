@@ -50,12 +50,14 @@ public sealed class PackageTests
             </Project>
             """);
 
-        var (exitCode, output) = BuildRunner.DotnetBuild(kernel.Project);
+        // NUGET_PACKAGES (set on some CI machines) would override the config's folder.
+        var ownPackagesFolder = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = null };
+        var (exitCode, output) = BuildRunner.DotnetBuild(kernel.Project, ownPackagesFolder);
 
         Assert.AreEqual(0, exitCode, output);
         Assert.IsTrue(Directory.Exists(Path.Combine(kernel.Dir, "packages", "kbuild.sdk", version, "tasks")), output);
         Oracle.AssertConsistent(kernel);
-        var (_, noOp) = BuildRunner.DotnetBuild(kernel.Project);
+        var (_, noOp) = BuildRunner.DotnetBuild(kernel.Project, ownPackagesFolder);
         StringAssert.Contains(noOp, "Skipping target \"_KbuildLinkCore\" because all output files are up-to-date");
     }
 }
