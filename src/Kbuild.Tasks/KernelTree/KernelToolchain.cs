@@ -79,7 +79,7 @@ public static partial class KernelToolchain
             $"'{buildDir}' is built with ARCH={arch} on this {hostArch} machine, which needs a cross toolchain, but neither CROSS_COMPILE nor LLVM is set, so the kernel's " +
             $"make would run this machine's gcc: add CROSS_COMPILE={triple.Replace("x86-64", "x86_64")}- (Debian packages gcc-{triple} and " +
             $"binutils-{triple}) or LLVM=1 (clang, lld, llvm; LLVM=-16 for clang-16, lld-16, llvm-16) to KernelMakeArguments." +
-            (building == "arm64" ? " In Debian bookworm gcc-aarch64-linux-gnu cannot be installed with gcc-multilib; LLVM needs neither." : ""));
+            (building == "arm64" ? " In Debian bookworm gcc-aarch64-linux-gnu cannot be installed with gcc-multilib (gcc-12-multilib, which -m32 needs, can); LLVM needs neither." : ""));
     }
 
     /// <summary>Throws <see cref="ErrorCodes.KernelToolMissing"/> for the first tool of <see cref="Required"/> that
@@ -114,7 +114,8 @@ public static partial class KernelToolchain
         m = GnuTool().Match(command);
         if (!m.Success) return command == "pahole" ? "dwarves" : null;
         var triple = m.Groups["triple"].Value.TrimEnd('-').Replace('_', '-');
-        var package = m.Groups["tool"].Value is "gcc" or "cc" ? "gcc" : "binutils";
+        // A versioned gcc is its version's package: aarch64-linux-gnu-gcc-12 is in gcc-12-aarch64-linux-gnu.
+        var package = m.Groups["tool"].Value is "gcc" or "cc" ? "gcc" + m.Groups["version"].Value : "binutils";
         return triple.Length == 0 ? package : $"{package}-{triple}";
     }
 
@@ -140,6 +141,6 @@ public static partial class KernelToolchain
     [GeneratedRegex(@"^(?<tool>clang\+\+|clang|ld\.lld|llvm-[\w-]+?)(?<suffix>-\d+)?$")]
     private static partial Regex LlvmTool();
 
-    [GeneratedRegex(@"^(?<triple>(?:[\w.]+-)*)(?<tool>gcc|cc|ld|ld\.bfd|ar|nm|objcopy|objdump|as)$")]
+    [GeneratedRegex(@"^(?<triple>(?:[\w.]+-)*?)(?:(?<tool>gcc)(?<version>-\d+)|(?<tool>gcc|cc|ld|ld\.bfd|ar|nm|objcopy|objdump|as))$")]
     private static partial Regex GnuTool();
 }
