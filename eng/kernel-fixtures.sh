@@ -3,7 +3,7 @@
 #
 #   eng/kernel-fixtures.sh [all | matrix | src | <version>-<config> ...]   (default: all)
 #     all     what CI builds and eng/test.sh requires, one version per feature: 6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64
-#     matrix  all, and the other version of each feature: 6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 (tests of a fixture
+#     matrix  all, and the other version of each feature: 6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64, and 6.12-arm64gcc (tests of a fixture
 #             outside `all` are skipped while it is missing; with them: eng/kernel-fixtures.sh matrix && eng/test.sh)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
@@ -17,6 +17,7 @@
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
 # arm64 = tinyconfig + arm64.config built with ARCH=arm64 LLVM=-16 (clang-16, no cross gcc), vmlinux and Image
 # (cold: 967 s CPU, user+sys).
+# arm64gcc = the same config built with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- (Debian's gcc-12 cross, GNU ld).
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
 # fixture; on failure the log's tail.
@@ -25,10 +26,10 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12)
-configs=(A B BTF L debug arm64)
+configs=(A B BTF L debug arm64 arm64gcc)
 # A fresh machine's whole CI run must stay under an hour on 2 cores: `all` builds one version of each feature.
 ci_fixtures=(6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64)  # `all`
-matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64)  # `matrix`: the other versions
+matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc)  # `matrix`: the other versions, GCC for arm64
 btf_build_timestamp="Thu Jan  1 00:00:00 UTC 2026"   # KBUILD_BUILD_TIMESTAMP of the BTF fixtures
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }
@@ -40,7 +41,7 @@ fragments() {  # config letter -> fragment files, in merge order
     BTF) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/BTF.config" ;;
     L) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config $repo/eng/kconfig/L.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
-    arm64) echo "$repo/eng/kconfig/arm64.config" ;;
+    arm64|arm64gcc) echo "$repo/eng/kconfig/arm64.config" ;;
     *) die "unknown config '$1' (known: ${configs[*]})" ;;
   esac
 }
@@ -56,6 +57,7 @@ make_vars() {  # ver cfg -> variables every make of that fixture gets (toolchain
   case $1-$2 in
     *-L) echo "LLVM=-16" ;;
     *-arm64) echo "ARCH=arm64 LLVM=-16" ;;
+    *-arm64gcc) echo "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-" ;;
     # 6.1's scripts/pahole-flags.sh adds -j whatever KBUILD_BUILD_TIMESTAMP says (6.12's Makefile.btf drops it), and
     # pahole 1.24 with -j is not deterministic: the fixture takes the kernel's flags for this pahole without -j.
     6.1-BTF) echo "PAHOLE_FLAGS='--btf_gen_floats --lang_exclude=rust'" ;;
@@ -67,7 +69,7 @@ targets() {
   case $1 in
     A) echo vmlinux ;;
     B|L) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
-    arm64) echo "vmlinux Image" ;;
+    arm64|arm64gcc) echo "vmlinux Image" ;;
     *) echo vmlinux ;;
   esac
 }

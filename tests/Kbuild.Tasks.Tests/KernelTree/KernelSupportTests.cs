@@ -21,6 +21,7 @@ public sealed class KernelSupportTests
     [DataRow("6.1", "BTF")]
     [DataRow("6.12", "BTF")]
     [DataRow("6.12", "arm64")]
+    [DataRow("6.12", "arm64gcc")]
     [DataRow("6.1", "L")]
     [DataRow("6.12", "L")]
     public void TheTestedFixturesAreLinkable(string version, string config)

@@ -423,19 +423,20 @@ public sealed class LinkingTests
     }
 
     /// <summary>
-    /// The arm64 kernel (6.12-arm64, ld.lld-16): a -shared -Bsymbolic link of vmlinux.a whole (with CONFIG_MODULES its
-    /// lib.a archives are inside it, none in --start-group), .vmlinux.export.o and init/version-timestamp.o, as
-    /// link-vmlinux.sh links it, with the flags make saved in .vmlinux.cmd.
+    /// The arm64 kernel (arm64: ld.lld-16; arm64gcc: aarch64-linux-gnu-ld): a -shared -Bsymbolic link of vmlinux.a whole
+    /// (with CONFIG_MODULES its lib.a archives are inside it, none in --start-group), .vmlinux.export.o and
+    /// init/version-timestamp.o, as link-vmlinux.sh links it, with the flags make saved in .vmlinux.cmd.
     /// </summary>
     [TestMethod]
-    [DataRow("6.1")]
-    [DataRow("6.12")]
-    public void Prediction_OfTheArm64KernelLink_IsMakesSystemMap(string version)
+    [DataRow("6.1", "arm64")]
+    [DataRow("6.12", "arm64")]
+    [DataRow("6.12", "arm64gcc")]
+    public void Prediction_OfTheArm64KernelLink_IsMakesSystemMap(string version, string config)
     {
-        var build = KernelFixtures.BuildDir(version, "arm64");
+        var build = KernelFixtures.BuildDir(version, config);
         var objects = new[] { "vmlinux.a", ".vmlinux.export.o", "init/version-timestamp.o" }.Select(f => Path.Combine(build, f)).ToList();
         AssertPredictsMap(objects, [], Path.Combine(build, "arch", "arm64", "kernel", "vmlinux.lds"), Path.Combine(build, "System.map"),
-            version, FixtureKernel.KallsymsOptions(build), linkerIsLld: true, linkerFlags: LinkFlags(build));
+            version, FixtureKernel.KallsymsOptions(build), linkerIsLld: config == "arm64", linkerFlags: LinkFlags(build));
     }
 
     /// <summary>$(KBUILD_LDFLAGS) $(LDFLAGS_vmlinux) of the command make saved in .vmlinux.cmd, as words.</summary>
