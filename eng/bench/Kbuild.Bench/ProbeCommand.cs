@@ -1,5 +1,6 @@
 using Kbuild.KernelTree;
 using Kbuild.Image;
+using Kbuild.Table;
 
 namespace Kbuild.Bench;
 
@@ -10,7 +11,8 @@ namespace Kbuild.Bench;
 /// <item><c>tool.env</c>: make's exported environment for kernel tools (NUL-separated KEY=VALUE)</item>
 /// <item><c>kernel-link.args</c>: the kernel's link phase, <c>sh link-vmlinux.sh LD KBUILD_LDFLAGS LDFLAGS_vmlinux</c></item>
 /// <item><c>postlink.args</c>: <c>make -f ARCH_POSTLINK vmlinux</c>, empty when the arch has none</item>
-/// <item><c>floor.args</c>: one bare final link of the same inputs (output <c>floor/vmlinux</c>, table <c>obj/kallsyms.reserve.o</c>)</item>
+/// <item><c>floor.args</c>: one bare final link of the same inputs (output <c>floor/vmlinux</c>, table: the reservation
+/// object the SDK writes in kernel-tree mode, e.g. <c>obj/.tmp_vmlinux2.kallsyms.o</c>)</item>
 /// </list>
 /// All argument files are NUL-separated; relative paths are relative to the kernel build directory.
 /// </summary>
@@ -36,7 +38,7 @@ public static class ProbeCommand
             Libraries = values.Libraries,
             Flags = LinkerCommand.SplitFlags(values.KbuildLdflags),
             VmlinuxFlags = LinkerCommand.SplitFlags(values.LdflagsVmlinux),
-            KallsymsObject = Path.Combine(outDir, "obj", "kallsyms.reserve.o"),
+            KallsymsObject = Path.Combine(outDir, "obj", KallsymsLayout.For(values.Version).FinalKallsymsObjectName),
         };
         WriteNulSeparated(Path.Combine(outDir, "floor.args"), [values.Linker, .. floor.Arguments()]);
         Console.WriteLine($"probed {values.BuildDir}: Linux {values.Version}, {values.WholeArchiveInputs.Count} objects, {values.Libraries.Count} libraries");

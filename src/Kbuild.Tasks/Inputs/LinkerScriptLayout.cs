@@ -9,10 +9,11 @@ namespace Kbuild.Inputs;
 /// section that gets no input bytes only when the script assigns to dot or places data in it (<see cref="KeptByScript"/>).
 /// <see cref="ScriptBytes"/>: what the script's own <c>. += N</c> add, when N is a constant (null: not known);
 /// <see cref="EndsWithAlign"/>: the body ends with <c>. = ALIGN(…)</c>; <see cref="AfterDotMove"/>: the script moves dot
-/// between the section before and this one (which still counts when ld drops this one).
+/// between the section before and this one (which still counts when ld drops this one); <see cref="HasAddress"/>: the
+/// header gives the section an address of its own (x86's <c>.data..percpu 0 :</c>), so it does not start at dot.
 /// </summary>
 public sealed record ScriptOutputSection(int Index, string Name, bool NoLoad, bool KeptByScript, ulong? ScriptBytes, bool EndsWithAlign,
-    IReadOnlyList<int> Gaps, bool AfterDotMove = false)
+    IReadOnlyList<int> Gaps, bool AfterDotMove = false, bool HasAddress = false)
 {
     // Gaps: positions of dot moves that most likely skip bytes (ALIGN to a page or more, ". += N", ". = expr").
 
@@ -119,7 +120,7 @@ public sealed partial class LinkerScriptLayout
                 var body = new BodyFacts();
                 ParseBody(text, path, end + 1, close, index, ref position, body, rules, assignments);
                 sections.Add(new ScriptOutputSection(index, name, header.Contains("NOLOAD", StringComparison.Ordinal), body.Kept,
-                    body.Bytes, body.EndsWithAlign, body.Gaps, dotMoved));
+                    body.Bytes, body.EndsWithAlign, body.Gaps, dotMoved, HasOwnAddress(header, name)));
                 i = SkipTrailer(text, close + 1, bodyEnd);
                 previous = index;
                 dotMoved = false;
@@ -278,6 +279,16 @@ public sealed partial class LinkerScriptLayout
     }
 
     /// <summary>After an output section's '}': memory regions, program headers (":text") and a fill ("=0xcccc").</summary>
+    /// <summary>"NAME [ADDRESS] [(TYPE)] : …": something before the colon other than the name and a type.</summary>
+    private static bool HasOwnAddress(string header, string name)
+    {
+        var beforeColon = header.Trim()[name.Length..].Split(':', 2)[0];
+        return SectionType().Replace(beforeColon, "").Trim().Length > 0;
+    }
+
+    [GeneratedRegex(@"\(\s*(NOLOAD|DSECT|COPY|INFO|OVERLAY|READONLY)\s*\)")]
+    private static partial Regex SectionType();
+
     private static int SkipTrailer(string text, int i, int to)
     {
         while (true)

@@ -379,7 +379,10 @@ public static partial class LinkPrediction
                 script.Sections[previous].ScriptBytes is { } grown && (_size[previous] + grown) % 4096 == 0);
             if (previous >= 0 && (!afterDotMove || endsAligned || next >= script.Sections.Count))
                 return (Letter(previous), End(previous));
-            return next < script.Sections.Count ? (Letter(next), Address(next, 0)) : ('a', 0);
+            if (next >= script.Sections.Count) return ('a', 0);
+            // A section at an address of its own does not start at dot: the name keeps dot's value, the end of the one
+            // before (x86's __per_cpu_load, not in the per-CPU range that starts at 0: 6.1's --absolute-percpu keeps it 'D').
+            return (Letter(next), script.Sections[next].HasAddress && previous >= 0 ? End(previous) : Address(next, 0));
         }
 
         /// <summary>

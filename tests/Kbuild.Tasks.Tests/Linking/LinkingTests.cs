@@ -378,6 +378,7 @@ public sealed class LinkingTests
     [DataRow("6.12", "A")]
     [DataRow("6.1", "B")]
     [DataRow("6.12", "B")]
+    [DataRow("6.1", "debug")]
     public void Prediction_OfTheRealKernelLink_IsMakesSystemMap(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);
