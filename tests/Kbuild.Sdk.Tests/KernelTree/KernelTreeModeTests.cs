@@ -307,7 +307,7 @@ public sealed class KernelTreeModeTests
     [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0406", "", "CONFIG_64BIT=y\nCONFIG_RISCV=y\nCONFIG_KALLSYMS=y\n", "ARCH=riscv LLVM=-16")]
     [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", null, "LLVM=-99")]
     // arm64 without its cross tools: a missing CROSS_COMPILE prefix or LLVM suffix, none chosen, or ARCH= forgotten.
-    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", Arm64AutoConf, "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-")]
+    [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", Arm64AutoConf, "ARCH=arm64 CROSS_COMPILE=aarch64-none-linux-gnu-")]
     [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0461", "", Arm64AutoConf, "ARCH=arm64 LLVM=-99")]
     [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0471", "", Arm64AutoConf, "ARCH=arm64")]
     [DataRow("6.12.0", "vmlinux:\n\t@touch made\n", "KB0470", "", Arm64AutoConf, "")]
