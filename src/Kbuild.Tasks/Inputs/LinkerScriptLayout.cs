@@ -278,7 +278,6 @@ public sealed partial class LinkerScriptLayout
         }
     }
 
-    /// <summary>After an output section's '}': memory regions, program headers (":text") and a fill ("=0xcccc").</summary>
     /// <summary>"NAME [ADDRESS] [(TYPE)] : …": something before the colon other than the name and a type.</summary>
     private static bool HasOwnAddress(string header, string name)
     {
@@ -289,6 +288,7 @@ public sealed partial class LinkerScriptLayout
     [GeneratedRegex(@"\(\s*(NOLOAD|DSECT|COPY|INFO|OVERLAY|READONLY)\s*\)")]
     private static partial Regex SectionType();
 
+    /// <summary>After an output section's '}': memory regions, program headers (":text") and a fill ("=0xcccc").</summary>
     private static int SkipTrailer(string text, int i, int to)
     {
         while (true)
