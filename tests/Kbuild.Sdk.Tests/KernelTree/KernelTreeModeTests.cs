@@ -70,17 +70,22 @@ public sealed class KernelTreeModeTests
     /// KernelTreeBtfFrom=Image link-vmlinux.sh's BTF link and the final link; either way .BTF and .BTF_ids are make's,
     /// byte for byte (the fixture and this build share KBUILD_BUILD_TIMESTAMP, so 6.12's PAHOLE_FLAGS have no -j, and
     /// 6.1's make variables, which give its PAHOLE_FLAGS without -j: pahole is deterministic), and so is the whole
-    /// vmlinux where no arch postlink rewrites it (6.1); the booted kernel exports that BTF.</summary>
+    /// vmlinux where no arch postlink rewrites it (6.1). Linked in place (6.12), where the arch postlink is ours too, the
+    /// whole vmlinux, System.map and vmlinux.relocs are make's, and make relinks nothing. The booted kernel exports that BTF.</summary>
     [TestMethod]
-    [DataRow("6.1", "LinkInputs", 1)]
-    [DataRow("6.12", "LinkInputs", 1)]
-    [DataRow("6.12", "Image", 2)]
-    public void BtfKernelGetsMakesBtf(string version, string btfFrom, int vmlinuxLinks)
+    [DataRow("6.1", "LinkInputs", 1, false)]
+    [DataRow("6.12", "LinkInputs", 1, false)]
+    [DataRow("6.12", "Image", 2, false)]
+    [DataRow("6.12", "LinkInputs", 1, true)]
+    public void BtfKernelGetsMakesBtf(string version, string btfFrom, int vmlinuxLinks, bool inPlace)
     {
         var build = KernelFixtures.BuildDir(version, "BTF");
-        using var work = new Work(build, version, inPlace: false, KernelFixtures.MakeVariables(version, "BTF"),
+        using var work = new Work(build, version, inPlace, KernelFixtures.MakeVariables(version, "BTF"),
             extraBody: $"<PropertyGroup><KernelTreeBtfFrom>{btfFrom}</KernelTreeBtfFrom></PropertyGroup>");
         work.Environment["KBUILD_BUILD_TIMESTAMP"] = KernelFixtures.BtfBuildTimestamp;
+        string[] makesFiles = ["vmlinux", "System.map", "arch/x86/boot/compressed/vmlinux.relocs"];
+        using var makes = inPlace ? new MakesOutputs(build, Path.Combine(work.Dir, "make"), [.. makesFiles, ".vmlinux.cmd"]) : null;
+        var kernels = makes?.Saved("vmlinux") ?? Path.Combine(build, "vmlinux");
         var outcome = work.Build();
         Assert.IsTrue(outcome.Succeeded, outcome.ToString());
         // LinkInputs: the relocatable link (-r) and the final link; Image: the BTF link and the final link.
@@ -90,10 +95,12 @@ public sealed class KernelTreeModeTests
         // The summary counts the vmlinux links (not the relocatable one) and times the BTF step.
         StringAssert.Matches(outcome.ToString(), new System.Text.RegularExpressions.Regex(
             $@"Kbuild\.Sdk: {vmlinuxLinks} links?; kallsyms table [^;]*; reservation \d+\.\d\d s, BTF \d+\.\d\d s, link \d+\.\d\d s"));
-        if (KbuildProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
-            Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, "vmlinux"), work.Vmlinux));
+        if (makes is not null)
+            foreach (var f in makesFiles.Where(f => File.Exists(makes.Saved(f))))
+                Assert.IsNull(ImageDiff.FirstDifference(makes.Saved(f), Path.Combine(build, f)));
+        else if (KbuildProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
+            Assert.IsNull(ImageDiff.FirstDifference(kernels, work.Vmlinux));
 
-        var kernels = Path.Combine(build, "vmlinux");
         var btf = Section(work.Vmlinux, ".BTF", work.Dir);
         Assert.IsTrue(btf.Length > 1000, $".BTF has {btf.Length} bytes");
         CollectionAssert.AreEqual(Section(kernels, ".BTF", work.Dir), btf, ".BTF differs from make's");
@@ -111,6 +118,13 @@ public sealed class KernelTreeModeTests
         Assert.IsFalse(second.RanTask("LinkVmlinux"), second.ToString());
         Assert.IsFalse(second.RanTask("GenerateKernelBtf"), second.ToString());
         StringAssert.Contains(second.ToString(), "Kbuild.Sdk: 0 links; reservation up to date, BTF up to date, link up to date");
+        if (!inPlace) return;
+
+        // The kernel's make takes our vmlinux as its own.
+        work.ClearLinkLog();
+        Tool.RunChecked("make", ["-C", build, "-s", "-j2", .. Kbuild.Image.LinkerCommand.SplitFlags(KernelFixtures.MakeVariables(version, "BTF")), "vmlinux"],
+            environment: work.Environment);
+        Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux: " + string.Join('\n', work.FinalLinks()));
     }
 
     /// <summary>
