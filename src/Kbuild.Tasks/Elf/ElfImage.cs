@@ -238,13 +238,28 @@ public sealed class ElfImage : IDisposable
     public byte[] ReadSection(ElfSection section)
     {
         if (!section.HasFileContents || section.Size == 0) return [];
+        CheckContents(section);
+        var bytes = new byte[section.Size];
+        ReadExactly((long)section.Offset, bytes, () => $"section '{section.Name}'");
+        return bytes;
+    }
+
+    /// <summary>Bytes <paramref name="start"/>… of a section into <paramref name="destination"/>, for reading a large
+    /// section (a debug kernel's .debug_info, hundreds of MB) in pieces rather than into one array.</summary>
+    public void ReadSectionPart(ElfSection section, long start, Span<byte> destination)
+    {
+        CheckContents(section);
+        if (start < 0 || (ulong)start + (ulong)destination.Length > section.Size)
+            throw new ArgumentOutOfRangeException(nameof(start), $"bytes {start}+{destination.Length} are not in section '{section.Name}' ({section.Size} bytes)");
+        ReadExactly((long)section.Offset + start, destination, () => $"section '{section.Name}'");
+    }
+
+    private void CheckContents(ElfSection section)
+    {
         if (section.Offset > (ulong)_length || section.Size > (ulong)_length - section.Offset)
             throw new KbuildException(ErrorCodes.ElfTruncated, Path,
                 $"section [{section.Index}] '{section.Name}' (offset {section.Offset}, size {section.Size}) extends past the end of " +
                 $"the file ({_length} bytes); the file is truncated or corrupt: delete it and rebuild it.");
-        var bytes = new byte[section.Size];
-        ReadExactly((long)section.Offset, bytes, () => $"section '{section.Name}'");
-        return bytes;
     }
 
     public void Dispose() => _file.Dispose();

@@ -29,6 +29,7 @@ public static class BuildId
 {
     private const uint SHT_NOTE = 7, NT_GNU_BUILD_ID = 3;
     private const int LldChunk = 1 << 20;
+    private const int HashChunk = 1 << 20;  // GNU ld's hash is one stream: read it in pieces of this size
 
     public static BuildIdNote? Find(ElfImage image)
     {
@@ -119,6 +120,7 @@ public static class BuildId
         h.AppendData(header);
         h.AppendData(Read(file, phoff, phnum * phentsize, image.Path));
 
+        var chunk = new byte[HashChunk];
         var noBfdSection = image.Sections.Where(s => s.Type is ElfSection.SHT_SYMTAB or ElfSection.SHT_SYMTAB_SHNDX)
             .SelectMany(s => s.Type == ElfSection.SHT_SYMTAB ? new[] { s.Index, (int)s.Link } : [s.Index])
             .Append(image.SectionNameTableIndex).ToHashSet();
@@ -128,11 +130,14 @@ public static class BuildId
             sectionHeader.AsSpan(elf64 ? 24 : 16, elf64 ? 8 : 4).Clear();
             h.AppendData(sectionHeader);
             if (section.Index == 0 || !section.HasFileContents || noBfdSection.Contains(section.Index)) continue;
-            var contents = image.ReadSection(section);
-            var noteStart = note.NoteOffset - (long)section.Offset;
-            if (noteStart >= 0 && noteStart < contents.Length)
-                contents.AsSpan((int)noteStart, Math.Min(note.NoteSize, contents.Length - (int)noteStart)).Clear();
-            h.AppendData(contents);
+            // In pieces: one array for a debug kernel's .debug_info would cost more than hashing it.
+            for (long at = 0; at < (long)section.Size; at += chunk.Length)
+            {
+                var piece = chunk.AsSpan(0, (int)Math.Min(chunk.Length, (long)section.Size - at));
+                image.ReadSectionPart(section, at, piece);
+                ClearOverlap(piece, (long)section.Offset + at, note.NoteOffset, note.NoteSize);
+                h.AppendData(piece);
+            }
         }
         return h.GetHashAndReset();
     }
@@ -147,12 +152,19 @@ public static class BuildId
         {
             var span = chunk.AsSpan(0, (int)Math.Min(LldChunk, length - at));
             RandomAccess.Read(file, span, at);
-            var from = Math.Max(at, note.DescriptorOffset);
-            var to = Math.Min(at + span.Length, note.DescriptorOffset + note.DescriptorSize);
-            if (from < to) span.Slice((int)(from - at), (int)(to - from)).Clear();
+            ClearOverlap(span, at, note.DescriptorOffset, note.DescriptorSize);
             hashes.AddRange(Blake3.Hash(span, size));
         }
         return Blake3.Hash(hashes.ToArray(), size);
+    }
+
+    /// <summary>Zeroes the part of <paramref name="piece"/> (at file offset <paramref name="pieceAt"/>) that lies in
+    /// the <paramref name="size"/> bytes at <paramref name="at"/>.</summary>
+    private static void ClearOverlap(Span<byte> piece, long pieceAt, long at, int size)
+    {
+        var from = Math.Max(pieceAt, at);
+        var to = Math.Min(pieceAt + piece.Length, at + size);
+        if (from < to) piece.Slice((int)(from - pieceAt), (int)(to - from)).Clear();
     }
 
     private static byte[] Read(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, int count, string path)
