@@ -82,7 +82,8 @@ internal sealed class CompressedNames
     {
         try
         {
-            using var r = new BinaryReader(File.OpenRead(path), Encoding.Latin1);
+            // Read whole: a FileStream read per field costs more than the rest of the load.
+            using var r = new BinaryReader(new MemoryStream(File.ReadAllBytes(path), writable: false), Encoding.Latin1);
             if (r.ReadString() != Magic) return null;
             var tokens = new byte[256][];
             for (var i = 0; i < tokens.Length; i++) tokens[i] = r.ReadBytes(Length(r, 0xFFFF));

@@ -35,8 +35,8 @@ public static class PredictedReservation
         return new Prediction(superset, target, machine, ReservationReuse.KeyOf(superset, rules.Layout, rules.Options, target, slack, cc, aflags));
     }
 
-    public static Reservation Create(Prediction prediction, KallsymsRules rules, ReservationSlack slack) =>
-        Reservation.Create(prediction.Symbols, rules.Layout, rules.Options, prediction.Target, slack);
+    public static Reservation Create(Prediction prediction, KallsymsRules rules, ReservationSlack slack, string? namesCache = null) =>
+        Reservation.Create(prediction.Symbols, rules.Layout, rules.Options, prediction.Target, slack, namesCache);
 
     /// <summary>The class, byte order and machine of the first object linked (x86-64 when there is none).</summary>
     private static (KallsymsTarget Target, ushort Machine) TargetOf(IReadOnlyList<string> objects)

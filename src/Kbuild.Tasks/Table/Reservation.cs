@@ -88,14 +88,16 @@ public sealed class Reservation
     /// dropped for its address). The kallsyms_* labels themselves are added, since a kernel that keeps
     /// them (6.12 with all symbols) lists them in its final table.
     /// </summary>
+    /// <param name="namesCache">Where the compressed names are kept: an exact prediction's names are the final table's,
+    /// so the patch finds them there instead of compressing again.</param>
     public static Reservation Create(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
-        KallsymsTarget target, ReservationSlack slack)
+        KallsymsTarget target, ReservationSlack slack, string? namesCache = null)
     {
         var known = symbols.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Where(name => !known.Contains(name))
             .Select(name => new NmSymbol(0, 'R', name));
         var table = KallsymsGenerator.Generate([.. symbols, .. labels], layout,
-            options with { PlaceholderAddresses = true }, target);
+            options with { PlaceholderAddresses = true }, target, namesCache: namesCache);
         return FromTable(table, slack);
     }
 

@@ -91,7 +91,7 @@ public sealed class GenerateKallsyms : KallsymsTask
                 $"kallsyms reservation: the predicted symbols are those of the last build ({prediction.Symbols.Count}); {ReservationObject} kept ({ReservedBytes} bytes)");
             return;
         }
-        var reservation = PredictedReservation.Create(prediction, rules, slack);
+        var reservation = PredictedReservation.Create(prediction, rules, slack, ReservationReuse.NamesCachePath(ReservationObject));
         KallsymsObjectAssembler.WriteReservation(reservation, OutputAssembly, ReservationObject, RoomsFile, Cc, AFlags, Tools,
             prediction.Machine, prediction.Key);
         ReservedBytes = reservation.TotalReserved;

@@ -75,6 +75,24 @@ public sealed class IncrementalCacheTests
         Directory.Delete(dir, true);
     }
 
+    [TestMethod]
+    [DataRow("6.1")]
+    [DataRow("6.12")]
+    public void Reservation_LeavesTheFinalTablesCompressedNamesInTheCache(string version)
+    {
+        var dir = TempDir();
+        var cache = Path.Combine(dir, "names.cache");
+        var map = Map(13);
+        // The reservation of the predicted symbols (placeholder addresses) and the table of the linked image (the same
+        // symbols at their real addresses, the array labels among them as the image has them).
+        var reservation = Reservation.Create(map, KallsymsLayout.For(version), Options, KallsymsTarget.X86_64, ReservationSlack.None, cache);
+        var linked = reservation.Table.Symbols.Select((s, i) => s with { Address = 0xffffffff81000000UL + (ulong)i * 16 }).ToList();
+        var final = Generate(linked, version);
+        Assert.IsTrue(CompressedNames.Compress(final.Symbols.Select(Symbol).ToArray(), cache).Reused, "the patch must find the reservation's names");
+        AssertSameTable(final, Generate(linked, version, cache));
+        Directory.Delete(dir, true);
+    }
+
     private static byte[] Symbol(NmSymbol s) => [(byte)s.Type, .. System.Text.Encoding.Latin1.GetBytes(s.Name)];
 
     [TestMethod]
