@@ -43,6 +43,9 @@ public sealed class IncrementalRelinkTests
         Assert.IsTrue(KeptReservation(relink), relink.ToString());
         Assert.IsTrue(File.Exists(Path.Combine(kernel.Dir, "obj", "kallsyms.symbols.cache")));
         Assert.IsTrue(File.Exists(Path.Combine(kernel.Dir, "obj", "kallsyms.names.cache")));
+        Assert.IsTrue(File.Exists(Path.Combine(kernel.Dir, "obj", "kallsyms.prediction.memo")));
+        BuildOk(kernel, target: "Clean");
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(kernel.Dir, "obj"), "kallsyms.*"), "Clean leaves no cache a clean build could use");
     }
 
     [TestMethod]

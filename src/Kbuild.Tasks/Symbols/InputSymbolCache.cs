@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Kbuild.Inputs;
 using Kbuild.Elf;
@@ -8,8 +9,25 @@ namespace Kbuild.Symbols;
 /// <summary>An input section as the prediction needs it.</summary>
 internal sealed record InputSection(string Name, uint Type, ulong Flags, ulong Size);
 
-/// <summary>What the prediction reads of one link input object: its ELF class, sections and symbol table.</summary>
-internal sealed record InputObjectFacts(ElfClass Class, InputSection[] Sections, ElfSymbol[] Symbols);
+/// <summary>What the prediction reads of one link input object: its ELF class, sections and symbol table, and a digest
+/// of all that and its machine and byte order (two objects with the same digest predict the same).</summary>
+internal sealed record InputObjectFacts(ElfClass Class, InputSection[] Sections, ElfSymbol[] Symbols, byte[] Digest)
+{
+    public static InputObjectFacts Read(LinkInputObject input)
+    {
+        using var image = input.Open();
+        InputSection[] sections = [.. image.Sections.Select(s => new InputSection(s.Name, s.Type, s.Flags, s.Size))];
+        ElfSymbol[] symbols = [.. image.ReadSymbols()];
+        // The digest covers exactly the bytes the cache file stores of the object, and its machine and byte order.
+        var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write((byte)image.Class); w.Write(image.Machine); w.Write(image.IsLittleEndian);
+            InputSymbolCache.WriteFacts(w, sections, symbols);
+        }
+        return new InputObjectFacts(image.Class, sections, symbols, SHA256.HashData(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)));
+    }
+}
 
 /// <summary>
 /// The sections and symbols of every link input object from the build before, in one file under obj/, so a relink
@@ -21,7 +39,7 @@ internal sealed record InputObjectFacts(ElfClass Class, InputSection[] Sections,
 /// </summary>
 internal sealed class InputSymbolCache
 {
-    private const string Magic = "kbuild-input-symbols-1";
+    private const string Magic = "kbuild-input-symbols-2";
 
     private readonly string? _path;
     private readonly Dictionary<string, InputObjectFacts> _previous;
@@ -62,12 +80,10 @@ internal sealed class InputSymbolCache
         var key = _path == null ? null : KeyOf(input);
         InputObjectFacts? facts = null;
         lock (_gate)
-            if (key != null && _previous.TryGetValue(key, out var cached)) facts = cached;
+            if (key != null && (_current.TryGetValue(key, out var cached) || _previous.TryGetValue(key, out cached))) facts = cached;
         if (facts == null)
         {
-            using var image = input.Open();
-            facts = new InputObjectFacts(image.Class,
-                [.. image.Sections.Select(s => new InputSection(s.Name, s.Type, s.Flags, s.Size))], [.. image.ReadSymbols()]);
+            facts = InputObjectFacts.Read(input);
             lock (_gate) { Misses++; _changed = true; }
         }
         if (key != null)
@@ -86,7 +102,8 @@ internal sealed class InputSymbolCache
         });
     }
 
-    private static string? KeyOf(LinkInputObject input)
+    /// <summary>What identifies the object's content (path, size, modification time); null when its file is gone.</summary>
+    internal static string? KeyOf(LinkInputObject input)
     {
         var file = input.Member is { IsExternalFile: true } m ? m.FilePath : input.ArchivePath ?? input.Name;
         var info = new FileInfo(file);
@@ -103,16 +120,22 @@ internal sealed class InputSymbolCache
         {
             w.Write(key);
             w.Write((byte)facts.Class);
-            w.Write(facts.Sections.Length);
-            foreach (var s in facts.Sections) { w.Write(s.Name); w.Write(s.Type); w.Write(s.Flags); w.Write(s.Size); }
-            w.Write(facts.Symbols.Length);
-            foreach (var s in facts.Symbols)
-            {
-                w.Write(s.TableIndex); w.Write(s.Name); w.Write(s.Value); w.Write(s.Size);
-                w.Write((byte)s.Type); w.Write((byte)s.Binding); w.Write(s.Visibility); w.Write(s.SectionIndex);
-            }
+            WriteFacts(w, facts.Sections, facts.Symbols);
+            w.Write(facts.Digest);
         }
         w.Write(Magic);
+    }
+
+    internal static void WriteFacts(BinaryWriter w, InputSection[] sections, ElfSymbol[] symbols)
+    {
+        w.Write(sections.Length);
+        foreach (var s in sections) { w.Write(s.Name); w.Write(s.Type); w.Write(s.Flags); w.Write(s.Size); }
+        w.Write(symbols.Length);
+        foreach (var s in symbols)
+        {
+            w.Write(s.TableIndex); w.Write(s.Name); w.Write(s.Value); w.Write(s.Size);
+            w.Write((byte)s.Type); w.Write((byte)s.Binding); w.Write(s.Visibility); w.Write(s.SectionIndex);
+        }
     }
 
     private static Dictionary<string, InputObjectFacts> ReadEntries(BinaryReader r)
@@ -137,11 +160,13 @@ internal sealed class InputSymbolCache
             for (var j = 0; j < symbols.Length; j++)
                 symbols[j] = new ElfSymbol(r.ReadInt32(), r.ReadString(), r.ReadUInt64(), r.ReadUInt64(),
                     (ElfSymbolType)r.ReadByte(), (ElfSymbolBinding)r.ReadByte(), r.ReadByte(), r.ReadUInt32());
-            entries[key] = new InputObjectFacts(elfClass, sections, symbols);
+            entries[key] = new InputObjectFacts(elfClass, sections, symbols, r.ReadBytes(DigestSize));
         }
         if (r.ReadString() != Magic) return [];  // truncated or appended to: trust nothing
         return entries;
     }
+
+    private const int DigestSize = 32;
 
     private static int Count(BinaryReader r)
     {

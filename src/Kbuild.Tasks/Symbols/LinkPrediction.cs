@@ -39,11 +39,19 @@ public static partial class LinkPrediction
         string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, string? symbolCache = null,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
+        var cache = InputSymbolCache.Load(symbolCache);
+        var symbols = SystemMapSymbols(objects, libraries, linkerScript, layout, options, filter, cache, linkerIsLld, linkerFlags);
+        cache.Save();
+        return symbols;
+    }
+
+    internal static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
+        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, InputSymbolCache cache,
+        bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
+    {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
         var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
-        var cache = InputSymbolCache.Load(symbolCache);
         var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld, linkerFlags ?? []);
-        cache.Save();
         var digits = NmFormat.AddressDigits(elfClass);
         return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
     }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Kbuild.IO;
 using Kbuild.Image;
 using Kbuild.Inputs;
@@ -10,29 +11,91 @@ namespace Kbuild.Table;
 /// linker script (<see cref="LinkPrediction.SystemMapSymbols"/>) before anything is linked. Incrementally: the
 /// inputs' symbols come from a cache under obj/ where unchanged (<see cref="InputSymbolCache"/>), and the
 /// prediction carries the key of the reservation it makes, so a relink that predicts what the build before
-/// predicted keeps that build's object (<see cref="ReservationReuse"/>).
+/// predicted keeps that build's object (<see cref="ReservationReuse"/>); when the inputs' facts are those the last
+/// prediction was made from, even the prediction is skipped (<see cref="Unchanged"/>).
 /// </summary>
 public static class PredictedReservation
 {
     /// <summary>The predicted symbols, what they are linked for (class, byte order, machine) and the reservation's key.</summary>
     public sealed record Prediction(IReadOnlyList<NmSymbol> Symbols, KallsymsTarget Target, ushort Machine, string Key);
 
-    /// <param name="symbolCache">The inputs' symbols from the last prediction (null: read every object).</param>
-    /// <param name="linker">The linker and its flags: an LLVM bitcode object (an LTO kernel's) is read through its native
-    /// stand-in (<see cref="BitcodeStandIns"/>, written to <paramref name="standInDir"/>), and ld.lld makes hidden symbols local.</param>
-    /// <param name="vmlinuxFlags">The final link's own flags (LDFLAGS_vmlinux: -shared, --pack-dyn-relocs=relr), which
-    /// decide what sections ld.lld makes itself.</param>
-    public static Prediction Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string? linkerScript,
-        KallsymsRules rules, ReservationSlack slack, string cc, string? aflags, string? symbolCache,
-        string? linker = null, string? linkerFlags = null, string? standInDir = null, ToolProcess? tools = null,
-        string? vmlinuxFlags = null)
+    /// <summary>What a reservation is predicted from: the link (its objects, the libraries searched as a group, the
+    /// script), the kernel's rules, the slack and the assembler that makes the object.</summary>
+    /// <param name="CacheDirectory">obj/: where the inputs' symbols and the memo of the last prediction are kept, and an
+    /// LLVM bitcode object's native stand-in is made (<see cref="BitcodeStandIns"/>); null: no caches.</param>
+    public sealed record Request(IReadOnlyList<string> Objects, IReadOnlyList<string> Libraries, string? LinkerScript,
+        KallsymsRules Rules, ReservationSlack Slack, string Cc, string? AFlags, string? CacheDirectory)
     {
-        var inputs = standInDir != null ? BitcodeStandIns.Substitute(objects, linker, linkerFlags, standInDir, tools) : objects;
-        var superset = LinkPrediction.SystemMapSymbols(inputs, libraries, linkerScript, rules.Layout, rules.Options, rules.Filter,
-            symbolCache, linkerIsLld: linker is { Length: > 0 } && LldFlags.IsLld(linker),
-            linkerFlags: [.. LinkerCommand.SplitFlags(linkerFlags), .. LinkerCommand.SplitFlags(vmlinuxFlags)]);
-        var (target, machine) = TargetOf(inputs);
-        return new Prediction(superset, target, machine, ReservationReuse.KeyOf(superset, rules.Layout, rules.Options, target, slack, cc, aflags));
+        /// <summary>The linker and its flags: a bitcode object is read through what <c>$(Ld) $(LdFlags) -r</c> makes of
+        /// it, and ld.lld makes hidden symbols local.</summary>
+        public string? Linker { get; init; }
+        public string? LinkerFlags { get; init; }
+        /// <summary>The final link's own flags (LDFLAGS_vmlinux: -shared, --pack-dyn-relocs=relr), which decide what
+        /// sections the linker makes itself.</summary>
+        public string? VmlinuxFlags { get; init; }
+        public ToolProcess? Tools { get; init; }
+
+        internal string? SymbolCache => Cached("kallsyms.symbols.cache");
+        internal string? Memo => Cached("kallsyms.prediction.memo");
+        internal string? StandInDirectory => Cached("lto-stand-ins");
+
+        private string? Cached(string name) => CacheDirectory == null ? null : Path.Combine(CacheDirectory, name);
+    }
+
+    public static Prediction Predict(Request request)
+    {
+        var objects = ObjectsRead(request);
+        var cache = InputSymbolCache.Load(request.SymbolCache);
+        var superset = LinkPrediction.SystemMapSymbols(objects, request.Libraries, request.LinkerScript, request.Rules.Layout,
+            request.Rules.Options, request.Rules.Filter, cache,
+            linkerIsLld: request.Linker is { Length: > 0 } && LldFlags.IsLld(request.Linker),
+            linkerFlags: [.. LinkerCommand.SplitFlags(request.LinkerFlags), .. LinkerCommand.SplitFlags(request.VmlinuxFlags)]);
+        cache.Save();
+        var (target, machine) = TargetOf(objects);
+        var key = ReservationReuse.KeyOf(superset, request.Rules.Layout, request.Rules.Options, target, request.Slack, request.Cc, request.AFlags);
+        if (request.Memo is { } memo)
+        {
+            var (inputs, objectCount) = Expanded(request.Objects, request.Libraries);
+            PredictionMemo.Save(memo, Context(request, objectCount), inputs, cache.Get, key, superset.Count);
+        }
+        return new Prediction(superset, target, machine, key);
+    }
+
+    /// <summary>
+    /// The key and symbol count of the last prediction when nothing it was made from changed (<see cref="PredictionMemo"/>:
+    /// a relink after touching a source file, recompiled the same); else null. Reads only the objects whose files changed
+    /// (an LLVM bitcode object as its bytes: no stand-in is made).
+    /// </summary>
+    public static (string Key, int Symbols)? Unchanged(Request request)
+    {
+        if (request.Memo is not { } memo || !File.Exists(memo)) return null;
+        var (inputs, objectCount) = Expanded(request.Objects, request.Libraries);
+        string context;
+        try { context = Context(request, objectCount); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }  // the prediction names the script
+        return PredictionMemo.Unchanged(memo, context, inputs);
+    }
+
+    /// <summary>The objects as the prediction reads them: bitcode through its native stand-in.</summary>
+    private static IReadOnlyList<string> ObjectsRead(Request request) =>
+        request.StandInDirectory is { } standIns
+            ? BitcodeStandIns.Substitute(request.Objects, request.Linker, request.LinkerFlags, standIns, request.Tools)
+            : request.Objects;
+
+    /// <summary>Every object the prediction reads, in link order, and how many of them are linked whole (the rest are searched).</summary>
+    private static (List<LinkInputObject> Inputs, int Objects) Expanded(IReadOnlyList<string> objects, IReadOnlyList<string> libraries)
+    {
+        var linked = LinkInputs.Expand(objects);
+        return ([.. linked, .. LinkInputs.Expand(libraries)], linked.Count);
+    }
+
+    /// <summary>Everything but the inputs' facts the prediction and its key follow from.</summary>
+    private static string Context(Request request, int objectCount)
+    {
+        var script = request.LinkerScript is { Length: > 0 } path ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))) : "";
+        return string.Join('\n', typeof(PredictedReservation).Assembly.ManifestModule.ModuleVersionId, request.Rules.Layout.Description,
+            request.Rules.Filter.KernelSeries, request.Rules.Options, request.Slack, request.Cc, request.AFlags, request.Linker,
+            request.LinkerFlags, request.VmlinuxFlags, $"script {script}", $"objects {objectCount}");
     }
 
     public static Reservation Create(Prediction prediction, KallsymsRules rules, ReservationSlack slack, string? namesCache = null) =>

@@ -81,21 +81,29 @@ public sealed class GenerateKallsyms : KallsymsTask
             Log.LogMessage(MessageImportance.High, exact.Describe());
             return;
         }
-        var prediction = PredictedReservation.Predict(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Cc, AFlags,
-            ReservationReuse.SymbolCachePath(ReservationObject), Ld, LdFlags,
-            Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ReservationObject))!, "lto-stand-ins"), Tools, LdFlagsVmlinux);
-        if (ReservationReuse.TryReuse(ReservationObject, RoomsFile, prediction.Key) is { } rooms)
-        {
-            ReservedBytes = rooms.Arrays.Sum(a => a.Reserved);
-            Log.LogMessage(MessageImportance.High,
-                $"kallsyms reservation: the predicted symbols are those of the last build ({prediction.Symbols.Count}); {ReservationObject} kept ({ReservedBytes} bytes)");
-            return;
-        }
+        var request = new PredictedReservation.Request(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Cc, AFlags,
+            Path.GetDirectoryName(Path.GetFullPath(ReservationObject))!)
+        { Linker = Ld, LinkerFlags = LdFlags, VmlinuxFlags = LdFlagsVmlinux, Tools = Tools };
+        // A relink whose inputs say what they said last time knows the key without predicting again.
+        var unchanged = PredictedReservation.Unchanged(request);
+        if (unchanged is { } last && Keep(last.Key, last.Symbols)) return;
+        var prediction = PredictedReservation.Predict(request);
+        if (unchanged == null && Keep(prediction.Key, prediction.Symbols.Count)) return;
         var reservation = PredictedReservation.Create(prediction, rules, slack, ReservationReuse.NamesCachePath(ReservationObject));
         KallsymsObjectAssembler.WriteReservation(reservation, OutputAssembly, ReservationObject, RoomsFile, Cc, AFlags, Tools,
             prediction.Machine, prediction.Key);
         ReservedBytes = reservation.TotalReserved;
         Log.LogMessage(MessageImportance.High, reservation.Describe());
+    }
+
+    /// <summary>Keeps the last reservation object when its key is <paramref name="key"/>.</summary>
+    private bool Keep(string key, int symbols)
+    {
+        if (ReservationReuse.TryReuse(ReservationObject!, RoomsFile!, key) is not { } rooms) return false;
+        ReservedBytes = rooms.Arrays.Sum(a => a.Reserved);
+        Log.LogMessage(MessageImportance.High,
+            $"kallsyms reservation: the predicted symbols are those of the last build ({symbols}); {ReservationObject} kept ({ReservedBytes} bytes)");
+        return true;
     }
 
     private KallsymsTable TableOf(KallsymsRules rules, string input, KallsymsTarget mapTarget)

@@ -178,6 +178,58 @@ public sealed class IncrementalCacheTests
         CollectionAssert.AreEqual(changed.ToList(), Predict(cache).ToList());
         Directory.Delete(dir, true);
     }
+
+    /// <summary>The memo of the last prediction gives its key only while every input has the facts it had (a rebuilt
+    /// but identical object included) in the same context; any change the prediction could see is a miss.</summary>
+    [TestMethod]
+    public void PredictionMemo_KeepsTheKeyForIdenticalInputsOnly()
+    {
+        var dir = TempDir();
+        var script = Path.Combine(dir, "s.lds");
+        File.WriteAllText(script, "SECTIONS { .text : { _stext = .; *(.text*) _etext = .; } .data : { *(.data*) } .bss : { *(.bss*) } }");
+        void Compile(string name, string code)
+        {
+            File.WriteAllText(Path.Combine(dir, name + ".c"), code);
+            Tool.RunChecked("gcc", ["-O2", "-fno-pie", "-ffreestanding", "-c", "-o", name + ".o", name + ".c"], dir);
+            File.SetLastWriteTimeUtc(Path.Combine(dir, name + ".o"), DateTime.UtcNow.AddSeconds(Interlocked.Increment(ref _tick)));
+        }
+        const string A = "int a_data = 1; int a_func(void) { return a_data; }";
+        Compile("a", A);
+        Compile("b", "int b_func(void) { return 2; } void _start(void) { for (;;); }");
+        Compile("lib", "int lib_used(void) { return 3; }");
+        Tool.RunChecked("ar", ["rcsT", "thin.a", "a.o", "b.o"], dir);
+        Tool.RunChecked("ar", ["rcs", "lib.a", "lib.o"], dir);
+        var rules = KallsymsRules.For("6.12", Options);
+        PredictedReservation.Request Request(string linkerFlags = "") => new(
+            [Path.Combine(dir, "thin.a")], [Path.Combine(dir, "lib.a")], script, rules, ReservationSlack.None, "gcc", "", dir) { LinkerFlags = linkerFlags };
+
+        Assert.IsNull(PredictedReservation.Unchanged(Request()), "no memo yet");
+        var key = PredictedReservation.Predict(Request()).Key;
+        Assert.AreEqual(key, PredictedReservation.Unchanged(Request())?.Key, "nothing changed");
+        Compile("a", A);  // rebuilt, new modification time, the same facts
+        Assert.AreEqual(key, PredictedReservation.Unchanged(Request())?.Key, "a rebuilt object with the same symbols and sections");
+
+        Assert.IsNull(PredictedReservation.Unchanged(Request("-shared")), "other linker flags");
+        Compile("a", "int a_data = 1; int a_func(void) { return a_data + 1; }");
+        Assert.IsNull(PredictedReservation.Unchanged(Request()), "a section size changed");
+        var changed = PredictedReservation.Predict(Request()).Key;
+        Assert.AreEqual(changed, PredictedReservation.Unchanged(Request())?.Key, "the full prediction wrote the memo again");
+        Compile("a", "int a_renamed = 1; int a_func(void) { return a_renamed + 1; }");
+        Assert.IsNull(PredictedReservation.Unchanged(Request()), "a symbol renamed");
+        PredictedReservation.Predict(Request());
+        File.AppendAllText(script, "\n/* a comment */\n");
+        Assert.IsNull(PredictedReservation.Unchanged(Request()), "the linker script changed");
+        PredictedReservation.Predict(Request());
+        Tool.RunChecked("ar", ["rcsT", "thin2.a", "b.o"], dir);
+        File.Move(Path.Combine(dir, "thin2.a"), Path.Combine(dir, "thin.a"), overwrite: true);
+        Assert.IsNull(PredictedReservation.Unchanged(Request()), "an object removed");
+        PredictedReservation.Predict(Request());
+        File.WriteAllBytes(Path.Combine(dir, "kallsyms.prediction.memo"), [1, 2, 3]);
+        Assert.IsNull(PredictedReservation.Unchanged(Request()), "a damaged memo");
+        Directory.Delete(dir, true);
+    }
+
+    private static int _tick;
 }
 
 /// <summary>The reservation object written without the assembler is the one <c>gcc -c</c> makes of its .S, byte for byte.</summary>
