@@ -9,23 +9,22 @@ namespace Kbuild.Symbols;
 /// <summary>An input section as the prediction needs it.</summary>
 internal sealed record InputSection(string Name, uint Type, ulong Flags, ulong Size);
 
-/// <summary>What the prediction reads of one link input object: its ELF class, sections and symbol table, and a digest
-/// of all that and its machine and byte order (two objects with the same digest predict the same).</summary>
-internal sealed record InputObjectFacts(ElfClass Class, InputSection[] Sections, ElfSymbol[] Symbols, byte[] Digest)
+/// <summary>What the prediction reads of one link input object: its ELF class, machine, byte order, sections and symbol
+/// table, and a digest of all that (two objects with the same digest predict the same).</summary>
+internal sealed record InputObjectFacts(ElfClass Class, ushort Machine, bool IsLittleEndian, InputSection[] Sections, ElfSymbol[] Symbols,
+    byte[] Digest)
 {
     public static InputObjectFacts Read(LinkInputObject input)
     {
         using var image = input.Open();
         InputSection[] sections = [.. image.Sections.Select(s => new InputSection(s.Name, s.Type, s.Flags, s.Size))];
         ElfSymbol[] symbols = [.. image.ReadSymbols()];
-        // The digest covers exactly the bytes the cache file stores of the object, and its machine and byte order.
+        // The digest covers exactly the bytes the cache file stores of the object.
         var bytes = new MemoryStream();
         using (var w = new BinaryWriter(bytes, Encoding.UTF8, leaveOpen: true))
-        {
-            w.Write((byte)image.Class); w.Write(image.Machine); w.Write(image.IsLittleEndian);
-            InputSymbolCache.WriteFacts(w, sections, symbols);
-        }
-        return new InputObjectFacts(image.Class, sections, symbols, SHA256.HashData(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)));
+            InputSymbolCache.WriteFacts(w, image.Class, image.Machine, image.IsLittleEndian, sections, symbols);
+        return new InputObjectFacts(image.Class, image.Machine, image.IsLittleEndian, sections, symbols,
+            SHA256.HashData(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)));
     }
 }
 
@@ -39,7 +38,7 @@ internal sealed record InputObjectFacts(ElfClass Class, InputSection[] Sections,
 /// </summary>
 internal sealed class InputSymbolCache
 {
-    private const string Magic = "kbuild-input-symbols-2";
+    private const string Magic = "kbuild-input-symbols-3";
 
     private readonly string? _path;
     private readonly Dictionary<string, InputObjectFacts> _previous;
@@ -119,15 +118,15 @@ internal sealed class InputSymbolCache
         foreach (var (key, facts) in entries)
         {
             w.Write(key);
-            w.Write((byte)facts.Class);
-            WriteFacts(w, facts.Sections, facts.Symbols);
+            WriteFacts(w, facts.Class, facts.Machine, facts.IsLittleEndian, facts.Sections, facts.Symbols);
             w.Write(facts.Digest);
         }
         w.Write(Magic);
     }
 
-    internal static void WriteFacts(BinaryWriter w, InputSection[] sections, ElfSymbol[] symbols)
+    internal static void WriteFacts(BinaryWriter w, ElfClass elfClass, ushort machine, bool littleEndian, InputSection[] sections, ElfSymbol[] symbols)
     {
+        w.Write((byte)elfClass); w.Write(machine); w.Write(littleEndian);
         w.Write(sections.Length);
         foreach (var s in sections) { w.Write(s.Name); w.Write(s.Type); w.Write(s.Flags); w.Write(s.Size); }
         w.Write(symbols.Length);
@@ -148,7 +147,7 @@ internal sealed class InputSymbolCache
         for (var i = 0; i < count; i++)
         {
             var key = r.ReadString();
-            var elfClass = (ElfClass)r.ReadByte();
+            var (elfClass, machine, littleEndian) = ((ElfClass)r.ReadByte(), r.ReadUInt16(), r.ReadBoolean());
             var sections = new InputSection[Count(r)];
             for (var j = 0; j < sections.Length; j++)
             {
@@ -160,7 +159,7 @@ internal sealed class InputSymbolCache
             for (var j = 0; j < symbols.Length; j++)
                 symbols[j] = new ElfSymbol(r.ReadInt32(), r.ReadString(), r.ReadUInt64(), r.ReadUInt64(),
                     (ElfSymbolType)r.ReadByte(), (ElfSymbolBinding)r.ReadByte(), r.ReadByte(), r.ReadUInt32());
-            entries[key] = new InputObjectFacts(elfClass, sections, symbols, r.ReadBytes(DigestSize));
+            entries[key] = new InputObjectFacts(elfClass, machine, littleEndian, sections, symbols, r.ReadBytes(DigestSize));
         }
         if (r.ReadString() != Magic) return [];  // truncated or appended to: trust nothing
         return entries;

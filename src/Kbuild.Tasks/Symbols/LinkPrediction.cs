@@ -21,7 +21,7 @@ public static partial class LinkPrediction
     private const ulong PlaceholderBase = 0x1000_0000;
     private const byte StvInternal = 1, StvHidden = 2;
 
-    private sealed record ObjectSymbols(LinkInputObject Object, ElfClass Class, InputSection[] Sections, ElfSymbol[] Symbols)
+    private sealed record ObjectSymbols(LinkInputObject Object, ElfClass Class, ushort Machine, InputSection[] Sections, ElfSymbol[] Symbols)
     {
         public IEnumerable<ElfSymbol> Definitions => Symbols.Where(s => !s.IsUndefined && s.Binding != ElfSymbolBinding.Local);
         public IEnumerable<ElfSymbol> References => Symbols.Where(s => s.IsUndefined && s.Name.Length > 0);
@@ -78,11 +78,12 @@ public static partial class LinkPrediction
 
         var outputs = new OutputSections(script, linkerIsLld);
         var placement = linked.Select(o => o.Sections.Select(s => outputs.Place(o.Object.Name, s)).ToArray()).ToList();
+        var machine = linked.Count == 0 ? (ushort)0 : linked[0].Machine;  // the first object's, as the linker takes it
         if (linkerIsLld)
-            foreach (var synthetic in LldSyntheticSections.For(linkerFlags, MachineOf(linked)))
+            foreach (var synthetic in LldSyntheticSections.For(linkerFlags, machine))
                 outputs.PlaceSynthetic(synthetic);
         else
-            foreach (var made in GnuLdDynamicLink.SyntheticSections(linkerFlags, MachineOf(linked)))
+            foreach (var made in GnuLdDynamicLink.SyntheticSections(linkerFlags, machine))
                 outputs.PlaceLinkerMade(made);
         // The extra object is linked last (like the kernel's kallsyms object); its sections count before any letter is read.
         var extraPlaced = extra.Select(e => (e.Name, outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
@@ -153,13 +154,6 @@ public static partial class LinkPrediction
         return ([.. locals, .. defined.Values], elfClass);
     }
 
-    private static ushort MachineOf(IReadOnlyList<ObjectSymbols> inputs)
-    {
-        if (inputs.Count == 0) return 0;
-        using var first = inputs[0].Object.Open();
-        return first.Machine;
-    }
-
     private static ElfClass CommonClass(IReadOnlyList<ObjectSymbols> inputs)
     {
         if (inputs.Count == 0) return ElfClass.Elf64;
@@ -177,7 +171,7 @@ public static partial class LinkPrediction
         Parallel.For(0, objects.Count, i =>
         {
             var facts = cache.Get(objects[i]);
-            result[i] = new ObjectSymbols(objects[i], facts.Class, facts.Sections, facts.Symbols);
+            result[i] = new ObjectSymbols(objects[i], facts.Class, facts.Machine, facts.Sections, facts.Symbols);
         });
         return [.. result];
     }

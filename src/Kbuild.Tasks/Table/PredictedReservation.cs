@@ -50,8 +50,8 @@ public static class PredictedReservation
             request.Rules.Options, request.Rules.Filter, cache,
             linkerIsLld: request.Linker is { Length: > 0 } && LldFlags.IsLld(request.Linker),
             linkerFlags: [.. LinkerCommand.SplitFlags(request.LinkerFlags), .. LinkerCommand.SplitFlags(request.VmlinuxFlags)]);
+        var (target, machine) = TargetOf(objects, cache);
         cache.Save();
-        var (target, machine) = TargetOf(objects);
         var key = ReservationReuse.KeyOf(superset, request.Rules.Layout, request.Rules.Options, target, request.Slack, request.Cc, request.AFlags);
         if (request.Memo is { } memo)
         {
@@ -102,11 +102,11 @@ public static class PredictedReservation
         Reservation.Create(prediction.Symbols, rules.Layout, rules.Options, prediction.Target, slack, namesCache);
 
     /// <summary>The class, byte order and machine of the first object linked (x86-64 when there is none).</summary>
-    private static (KallsymsTarget Target, ushort Machine) TargetOf(IReadOnlyList<string> objects)
+    private static (KallsymsTarget Target, ushort Machine) TargetOf(IReadOnlyList<string> objects, InputSymbolCache cache)
     {
         var inputs = LinkInputs.Expand(objects);
         if (inputs.Count == 0) return (KallsymsTarget.X86_64, 0);
-        using var first = inputs[0].Open();
+        var first = cache.Get(inputs[0]);
         return (new KallsymsTarget(first.Class, first.IsLittleEndian), first.Machine);
     }
 }
