@@ -18,10 +18,6 @@ public static class ReservationReuse
 {
     public static string KeyPath(string objectFile) => objectFile + ".key";
 
-    /// <summary>Where the prediction keeps the inputs' symbols: beside the reservation object, in obj/.</summary>
-    public static string SymbolCachePath(string objectFile) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(objectFile))!, "kallsyms.symbols.cache");
-
     /// <summary>Where the compressed names are kept (<see cref="CompressedNames"/>), beside a file in obj/: the
     /// reservation writes them, the patch reads them.</summary>
     public static string NamesCachePath(string fileInObj) =>
