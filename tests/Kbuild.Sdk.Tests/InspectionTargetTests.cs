@@ -40,7 +40,11 @@ public sealed class InspectionTargetTests
         StringAssert.Contains(verify.ToString(), $"table matches its {expected.Count} symbols under Linux 6.12 rules");
 
         // The linked image before the patch holds an empty table: a mismatch at entry 0, and a failing command.
-        var unpatched = Path.Combine(sample.Dir, "obj", "vmlinux.unpatched");
+        // -t:KbuildLink stops after the link (to another output, so the sample's vmlinux stays as it is).
+        var unpatched = Path.Combine(sample.Dir, "linked-only");
+        var link = BuildRunner.Build(sample.Project, "KbuildLink",
+            Props(("VmlinuxOutputPath", Path.Combine(sample.Dir, "elsewhere", "vmlinux")), ("VmlinuxLinkedPath", unpatched)));
+        Assert.IsTrue(link.Succeeded && File.Exists(unpatched), link.ToString());
         var (exit, output) = BuildRunner.DotnetBuild(sample.Project, "-t:KallsymsVerify", $"-p:Vmlinux={unpatched}");
         Assert.AreNotEqual(0, exit, output);
         StringAssert.Contains(output, "error KB0240");

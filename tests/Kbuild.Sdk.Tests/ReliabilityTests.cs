@@ -52,10 +52,12 @@ public sealed class ReliabilityTests
         [
             kernel.Write("out/.vmlinux.0123456789abcdef0123456789abcdef.staged", "half a kernel"),
             kernel.Write("out/.vmlinux.4242.0123456789abcdef0123456789abcdef.tmp", "half a kernel"),
-            kernel.Write("out/..vmlinux.0123456789abcdef0123456789abcdef.staged.4242.0123456789abcdef0123456789abcdef.tmp", "half a patch copy"),
+            kernel.Write("out/.vmlinux.0123456789abcdef0123456789abcdef.linked", "half a patch"),
+            kernel.Write("out/..vmlinux.0123456789abcdef0123456789abcdef.linked.4242.0123456789abcdef0123456789abcdef.tmp", "half an image"),
+            kernel.Write("out/..vmlinux.0123456789abcdef0123456789abcdef.linked.4242.0123456789abcdef0123456789abcdef.tmp.rsp", "-T x"),
             kernel.Write("out/.System.map.4242.0123456789abcdef0123456789abcdef.tmp", "half a map"),
-            kernel.Write("obj/.vmlinux.unpatched.4242.0123456789abcdef0123456789abcdef.tmp", "half an image"),
-            kernel.Write("obj/.vmlinux.unpatched.4242.0123456789abcdef0123456789abcdef.tmp.rsp", "-T x"),
+            kernel.Write("obj/.kallsyms.reserve.o.4242.0123456789abcdef0123456789abcdef.tmp", "half a reservation"),
+            kernel.Write("obj/vmlinux.unpatched", "an earlier version's linked image"),
         ];
 
         var outcome = kernel.Build();
@@ -285,7 +287,8 @@ public sealed class ReliabilityTests
     private static void AssertNoLeftovers(SyntheticKernel kernel)
     {
         var leftovers = Directory.GetFiles(kernel.Dir, ".*", SearchOption.AllDirectories)
-            .Where(p => p.EndsWith(".tmp", StringComparison.Ordinal) || p.EndsWith(".staged", StringComparison.Ordinal) || p.EndsWith(".rsp", StringComparison.Ordinal))
+            .Where(p => p.EndsWith(".tmp", StringComparison.Ordinal) || p.EndsWith(".staged", StringComparison.Ordinal)
+                || p.EndsWith(".linked", StringComparison.Ordinal) || p.EndsWith(".rsp", StringComparison.Ordinal))
             .ToList();
         Assert.AreEqual(0, leftovers.Count, "left behind: " + string.Join(", ", leftovers));
     }

@@ -30,7 +30,7 @@ public sealed class SdkAffordanceTests
                 """);
             Hook("BeforeProps", "<KernelVersion>6.1</KernelVersion><SeenUsing>$(UsingKbuildSdk)</SeenUsing>");
             Hook("AfterProps", "<SeenSlack>$(KallsymsSlackPercent)</SeenSlack>");
-            Hook("BeforeTargets", "<VmlinuxUnpatchedPath>$(MSBuildProjectDirectory)/elsewhere/vmlinux.o</VmlinuxUnpatchedPath>");
+            Hook("BeforeTargets", "<VmlinuxLinkedPath>$(MSBuildProjectDirectory)/elsewhere/vmlinux.o</VmlinuxLinkedPath>");
             Hook("AfterTargets", "<SeenReservation>$(KallsymsReservationObject)</SeenReservation>");
             var project = Path.Combine(dir, "kernel.kproj");
             File.WriteAllText(project, $"""
@@ -55,7 +55,7 @@ public sealed class SdkAffordanceTests
             Assert.AreEqual("true", evaluated.GetPropertyValue("SeenUsing"), "the marker is set before the first hook");
             Assert.AreEqual("6.1", evaluated.GetPropertyValue("KernelVersion"), "a value set before Sdk.props wins over its default");
             Assert.AreEqual("0", evaluated.GetPropertyValue("SeenSlack"), "CustomAfterKbuildSdkProps sees the defaults");
-            Assert.AreEqual(Path.Combine(dir, "elsewhere", "vmlinux.o"), evaluated.GetPropertyValue("VmlinuxUnpatchedPath"),
+            Assert.AreEqual(Path.Combine(dir, "elsewhere", "vmlinux.o"), evaluated.GetPropertyValue("VmlinuxLinkedPath"),
                 "a derived path set before Sdk.targets wins over its default");
             Assert.AreEqual(Path.Combine(dir, "obj", "kallsyms.reserve.o"), evaluated.GetPropertyValue("SeenReservation"),
                 "CustomAfterKbuildSdkTargets sees the derived paths");

@@ -26,8 +26,9 @@ public sealed class SdkBuildTests
 
         CollectionAssert.IsSubsetOf(PipelineTasks, outcome.ExecutedTasks);
         Oracle.AssertConsistent(kernel);
-        CollectionAssert.AreNotEqual(File.ReadAllBytes(kernel.Unpatched), File.ReadAllBytes(kernel.Vmlinux),
-            "the final vmlinux must hold the patched table, not the reservation");
+        // The linked image was patched in place and renamed: no second image beside the output or in obj/.
+        CollectionAssert.AreEquivalent(new[] { "System.map", "vmlinux" }, Directory.GetFiles(Path.Combine(kernel.Dir, "out")).Select(Path.GetFileName).ToArray());
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(kernel.Dir, "obj"), "vmlinux*"));
     }
 
     [TestMethod]
@@ -54,7 +55,8 @@ public sealed class SdkBuildTests
         var outcome = BuildOk(kernel);
 
         foreach (var task in PipelineTasks) Assert.IsFalse(outcome.RanTask(task), $"{task} ran on a no-op build\n{outcome}");
-        foreach (var target in new[] { "KbuildGenerateKallsyms", "_KbuildLinkCore", "_KbuildPatchKallsyms", "KbuildSystemMap" })
+        // The patch runs only after a link: it has no up-to-date check of its own.
+        foreach (var target in new[] { "KbuildGenerateKallsyms", "_KbuildLinkCore", "KbuildSystemMap" })
             Assert.IsTrue(outcome.SkippedAsUpToDate(target), $"{target} was not skipped as up to date\n{outcome}");
         Assert.AreEqual(vmlinuxTime, File.GetLastWriteTimeUtc(kernel.Vmlinux));
     }
@@ -131,6 +133,7 @@ public sealed class SdkBuildTests
         Assert.AreEqual(2, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), outcome.ToString());
         StringAssert.Contains(File.ReadAllText(kernel.SystemMap), " a_symbol_only_the_linker_knows_about\n");
         Oracle.AssertConsistent(kernel);
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(kernel.Dir, "out"), ".*"), "the first link's image outlived the relink");
 
         var again = BuildOk(kernel, properties);
         Assert.IsFalse(again.RanTask("LinkVmlinux"), again.ToString());
@@ -157,7 +160,7 @@ public sealed class SdkBuildTests
 
         Assert.IsTrue(kernel.Build(target: "Clean").Succeeded);
 
-        foreach (var output in new[] { kernel.Vmlinux, kernel.SystemMap, kernel.Unpatched, kernel.ReservationObject })
+        foreach (var output in new[] { kernel.Vmlinux, kernel.SystemMap, kernel.ReservationObject })
             Assert.IsFalse(File.Exists(output), $"{output} survived Clean");
         Assert.AreEqual(0, Directory.GetFiles(Path.Combine(kernel.Dir, "obj")).Length, "obj/ still has files");
         Assert.IsTrue(File.Exists(Path.Combine(kernel.Dir, "start.o")), "Clean removed an input");

@@ -115,7 +115,6 @@ public sealed class SyntheticKernel : IDisposable
     public string Project => Path.Combine(Dir, "kernel.kproj");
     public string Vmlinux => Path.Combine(Dir, "out", "vmlinux");
     public string SystemMap => Path.Combine(Dir, "out", "System.map");
-    public string Unpatched => Path.Combine(Dir, "obj", "vmlinux.unpatched");
     public string ReservationObject => Path.Combine(Dir, "obj", "kallsyms.reserve.o");
 
 

@@ -73,12 +73,13 @@ public static class KallsymsPatcher
     }
 
     /// <summary>
-    /// Patches <paramref name="staged"/> (a copy of <paramref name="plan"/>'s image, made while the table was
-    /// generated) and renames it onto its destination only once the patched table decodes to the plan's
-    /// symbols. With <paramref name="buildId"/>, the build ID is recomputed over the patched bytes as the linker
-    /// would have computed it for them. The input image is not modified.
+    /// Patches <paramref name="plan"/>'s image in place and renames it onto <paramref name="destination"/> only once
+    /// the patched table decodes to the plan's symbols. With <paramref name="buildId"/>, the build ID is recomputed
+    /// over the patched bytes as the linker would have computed it for them. The image is the linker's fresh output,
+    /// not a copy (a debug kernel's is 700 MB): failing after the first write, it is left half patched under its own
+    /// name, never at the destination.
     /// </summary>
-    public static void Patch(KallsymsPatchPlan plan, BackgroundCopy staged, Func<ElfImage, IReadOnlyList<NmSymbol>> decode,
+    public static void Patch(KallsymsPatchPlan plan, string destination, Func<ElfImage, IReadOnlyList<NmSymbol>> decode,
         BuildIdHash? buildId = null)
     {
         if (!plan.Fits)
@@ -87,14 +88,14 @@ public static class KallsymsPatcher
 
         IReadOnlyList<(long FileOffset, long Value, bool Wide)> relocationFields;
         bool littleEndian;
-        using (var image = ElfImage.Open(plan.ImagePath))
+        using (var linked = ElfImage.Open(plan.ImagePath))
         {
-            littleEndian = image.IsLittleEndian;
-            relocationFields = RelocationFields(image, plan);
+            littleEndian = linked.IsLittleEndian;
+            relocationFields = RelocationFields(linked, plan);
         }
 
-        var temp = staged.Complete();
-        using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
+        var image = plan.ImagePath;
+        using (var file = Writable(image, () => new FileStream(image, FileMode.Open, FileAccess.ReadWrite)))
         {
             foreach (var room in plan.Rooms)
             {
@@ -113,13 +114,26 @@ public static class KallsymsPatcher
         }
         // The two cores: the table is decoded back while the build ID is hashed over the whole image (a debug
         // kernel's 700 MB); neither reads what the other writes (the ID's note is outside the table).
-        var verifying = Task.Run(() => Verify(temp, plan, decode));
+        var verifying = Task.Run(() => Verify(image, plan, decode));
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? failed = null;
-        try { if (buildId is { } hash) BuildId.Update(temp, hash); }
+        try { if (buildId is { } hash) BuildId.Update(image, hash); }
         catch (Exception e) { failed = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
         verifying.GetAwaiter().GetResult();
         failed?.Throw();
-        staged.Commit();
+        Writable(destination, () => { AtomicOutput.Commit(image, destination); return true; });
+    }
+
+    private static T Writable<T>(string path, Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KbuildException(ErrorCodes.OutputUnwritable, path,
+                $"cannot write '{path}': {e.Message}. Check that its directory is writable and on the file system of the linked image.", inner: e);
+        }
     }
 
     /// <summary>
@@ -188,6 +202,6 @@ public static class KallsymsPatcher
         if (KallsymsInspection.FirstDifference(decoded, plan.Table.Symbols) is { } difference)
             throw new KbuildException(ErrorCodes.KallsymsVerifyFailed, plan.ImagePath,
                 $"the patched kallsyms table does not decode to the final symbols: {difference.Describe()}. " +
-                "The output was not written; please report this with the image.");
+                "The output was not written; please report this with the image (the next build removes it).");
     }
 }

@@ -2,21 +2,20 @@ using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Image;
 using Kbuild.Table;
-using Kbuild.IO;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;
 
 /// <summary>
-/// Pass 2 of the single link: the real kallsyms table of a linked image, patched into its reservation,
-/// verified, the build ID recomputed over the patched bytes, and written to OutputFile (the input image is never
-/// modified). When MayRelink is set and the reservation does not fit the real table — too small, or, without
+/// Pass 2 of the single link: the real kallsyms table of a linked image, patched into its reservation in place,
+/// verified, the build ID recomputed over the patched bytes, and the image renamed onto OutputFile (it must be on
+/// OutputFile's file system). The image is left as linked when it is not patched (a relink reads its symbols). When MayRelink is set and the reservation does not fit the real table — too small, or, without
 /// slack, not exactly its size (then the image would not have make's layout) — warns and sets NeedsRelink so the
 /// build relinks with an exact reservation; otherwise a too small room fails and a larger one is padded.
 /// </summary>
 public sealed class PatchKallsyms : KallsymsTask
 {
-    /// <summary>The linked, unpatched image.</summary>
+    /// <summary>The linked, unpatched image: patched in place, then renamed onto OutputFile.</summary>
     [Required] public string Image { get; set; } = "";
 
     /// <summary>Each array's room, written by GenerateKallsyms beside the reservation object.</summary>
@@ -39,8 +38,6 @@ public sealed class PatchKallsyms : KallsymsTask
     {
         var rules = Rules;
         var rooms = Table.ReservationRooms.Read(ReservationRooms);
-        // Copying a debug kernel takes a while: let it run while the real table is generated.
-        using var staged = BackgroundCopy.Start(Image, OutputFile);
         KallsymsPatchPlan plan;
         BuildIdHash? buildId;
         using (var image = ElfImage.Open(Image))
@@ -67,7 +64,7 @@ public sealed class PatchKallsyms : KallsymsTask
             NeedsRelink = true;
             return;
         }
-        KallsymsPatcher.Patch(plan, staged, patched => KallsymsDecoder.Decode(patched, AbsolutePercpu), buildId);
+        KallsymsPatcher.Patch(plan, OutputFile, patched => KallsymsDecoder.Decode(patched, AbsolutePercpu), buildId);
         (TableBytes, ReservedBytes) = (plan.TableBytes, plan.ReservedBytes);
         Log.LogMessage(MessageImportance.High, plan.Describe());
         if (!plan.IsExact)

@@ -422,7 +422,7 @@ public sealed class KernelTreeModeTests
             foreach (var (name, bytes) in expected)
                 CollectionAssert.AreEqual(bytes, actual[name], $"{name} differs from the uninterrupted build's");
             var leftovers = Directory.GetFileSystemEntries(copy, ".*vmlinux*", SearchOption.AllDirectories)
-                .Where(p => p.EndsWith(".staged", StringComparison.Ordinal) || p.EndsWith(".postlink", StringComparison.Ordinal)
+                .Where(p => p.EndsWith(".staged", StringComparison.Ordinal) || p.EndsWith(".linked", StringComparison.Ordinal) || p.EndsWith(".postlink", StringComparison.Ordinal)
                     || p.EndsWith(".tmp", StringComparison.Ordinal)).ToList();
             Assert.AreEqual(0, leftovers.Count, "left behind: " + string.Join(", ", leftovers));
 

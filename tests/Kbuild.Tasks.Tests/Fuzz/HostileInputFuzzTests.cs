@@ -6,7 +6,6 @@ using Kbuild.Outputs;
 using Kbuild.Symbols;
 using Kbuild.Table;
 using Kbuild.Diagnostics;
-using Kbuild.IO;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Fuzz;
@@ -67,7 +66,9 @@ public sealed class HostileInputFuzzTests
         };
         _tree.Run("ld", [.. link.Arguments()]);
         var patched = _tree.PathOf("vmlinux");
-        Patch(image, patched);
+        // The patch works in place: on a copy, so the corpus keeps the linked image too.
+        File.Copy(image, patched + ".linked");
+        Patch(patched + ".linked", patched);
 
         _corpus = new Corpus(File.ReadAllBytes(a), File.ReadAllBytes(image), File.ReadAllBytes(patched),
             File.ReadAllBytes(_tree.PathOf("lib.a")), File.ReadAllBytes(_tree.PathOf("thin.a")),
@@ -133,7 +134,6 @@ public sealed class HostileInputFuzzTests
     {
         var filter = SysmapFilter.ForKernel("6.12");
         var options = new KallsymsOptions { AllSymbols = true };
-        using var staged = BackgroundCopy.Start(image, output);
         KallsymsPatchPlan plan;
         using (var elf = ElfImage.Open(image))
         {
@@ -141,7 +141,7 @@ public sealed class HostileInputFuzzTests
                 new KallsymsTarget(elf.Class, elf.IsLittleEndian), image);
             plan = KallsymsPatcher.Plan(elf, table, _rooms!);
         }
-        KallsymsPatcher.Patch(plan, staged, patched => KallsymsDecoder.Decode(patched));
+        KallsymsPatcher.Patch(plan, output, patched => KallsymsDecoder.Decode(patched));
     }
 
     private static byte[] SysmapWriterRender(string path)
