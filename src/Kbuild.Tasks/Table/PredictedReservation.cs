@@ -35,9 +35,10 @@ public static class PredictedReservation
         public string? VmlinuxFlags { get; init; }
         public ToolProcess? Tools { get; init; }
 
-        internal string? SymbolCache => Cached("kallsyms.symbols.cache");
-        internal string? Memo => Cached("kallsyms.prediction.memo");
-        internal string? StandInDirectory => Cached("lto-stand-ins");
+        internal string? SymbolCache => Cached(ObjCaches.Symbols);
+        internal string? Memo => Cached(ObjCaches.PredictionMemo);
+        internal string? StandInDirectory => Cached(ObjCaches.StandIns);
+        internal string? NamesCache => Cached(ObjCaches.Names);
 
         private string? Cached(string name) => CacheDirectory == null ? null : Path.Combine(CacheDirectory, name);
     }

@@ -18,11 +18,6 @@ public static class ReservationReuse
 {
     public static string KeyPath(string objectFile) => objectFile + ".key";
 
-    /// <summary>Where the compressed names are kept (<see cref="CompressedNames"/>), beside a file in obj/: the
-    /// reservation writes them, the patch reads them.</summary>
-    public static string NamesCachePath(string fileInObj) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(fileInObj))!, "kallsyms.names.cache");
-
     public static string KeyOf(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
         KallsymsTarget target, ReservationSlack slack, string cc, string? aflags)
     {

@@ -89,7 +89,7 @@ public sealed class GenerateKallsyms : KallsymsTask
         if (unchanged is { } last && Keep(last.Key, last.Symbols)) return;
         var prediction = PredictedReservation.Predict(request);
         if (unchanged == null && Keep(prediction.Key, prediction.Symbols.Count)) return;
-        var reservation = PredictedReservation.Create(prediction, rules, slack, ReservationReuse.NamesCachePath(ReservationObject));
+        var reservation = PredictedReservation.Create(prediction, rules, slack, request.NamesCache);
         KallsymsObjectAssembler.WriteReservation(reservation, OutputAssembly, ReservationObject, RoomsFile, Cc, AFlags, Tools,
             prediction.Machine, prediction.Key);
         ReservedBytes = reservation.TotalReserved;

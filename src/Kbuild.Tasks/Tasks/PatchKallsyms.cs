@@ -42,7 +42,7 @@ public sealed class PatchKallsyms : KallsymsTask
         BuildIdHash? buildId;
         using (var image = ElfImage.Open(Image))
         {
-            var table = rules.TableOf(image, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ReservationRooms))!, "kallsyms.names.cache"));
+            var table = rules.TableOf(image, ObjCaches.Beside(ReservationRooms, ObjCaches.Names));
             foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Image, warning);
             plan = KallsymsPatcher.Plan(image, table, rooms);
             buildId = BuildId.HashFromFlags((LinkerFlags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), BuildId.LinkerOf(image));
