@@ -26,7 +26,8 @@
 #            (strip+lld), and the floors
 #            for it: one bare `ld --strip-debug`, one bare $LLD (GNU ld-only flags dropped as the SDK drops them).
 #   noop     `dotnet build kernel.kproj` (make step off) with nothing changed vs `make vmlinux` in the build dir with nothing
-#            changed (make reads the whole tree's dependency files; nothing is written).
+#            changed (make reads the whole tree's dependency files; nothing is written), and vs `dotnet build` of a
+#            project whose Build target is empty (the CLI's and MSBuild's own start-up: the floor of any no-op).
 #   relink   the relink after a change that leaves every symbol as it was: ours with its obj/ kept from the run
 #            before (the per-input symbol cache, the reservation, the table) and every step forced to run again
 #            (obj/kbuild.inputs.cache touched), against the floor. On a benchmark fixture, --touch-relink SOURCE
@@ -126,6 +127,7 @@ bench_kernel() {
 KPROJ
   }
   kproj "$repo" "$work/ours/vmlinux" > "$work/kernel.kproj"
+  echo '<Project><Target Name="Build" /></Project>' > "$work/empty.proj"
   local build_base=()
   if [ -n "$base" ]; then
     kproj "$base" "$work/base/vmlinux" > "$work/base.kproj"
@@ -185,6 +187,7 @@ KPROJ
     ! on noop || timed noop-ours "$work/logs/noop-ours.$i.log" "${build_ours[@]}"
     [ -z "$base" ] || ! on noop || timed noop-base "$work/logs/noop-base.$i.log" "${build_base[@]}"
     ! on noop || timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
+    ! on noop || timed noop-empty "$work/logs/noop-empty.$i.log" dotnet build "$work/empty.proj" -nodeReuse:false -v:m
   done
 
   # The relink: obj/ kept, every step forced (the warm-up left a complete obj/ behind).
@@ -263,7 +266,7 @@ report() {  # name build same_kernel same_ours
   echo "| case | wall s | CPU s (user+sys) | peak RSS MiB |"
   echo "|---|---:|---:|---:|"
   local c label
-  for c in kernel ours base floor strip dev floor-strip floor-lld noop-make noop-ours noop-base relink base-relink relink-floor touch-kernel touch-ours; do
+  for c in kernel ours base floor strip dev floor-strip floor-lld noop-make noop-ours noop-base noop-empty relink base-relink relink-floor touch-kernel touch-ours; do
     has "$c" || continue
     case $c in
       kernel) label="link phase: kernel (link-vmlinux.sh)" ;; ours) label="link phase: ours (dotnet build)" ;;
@@ -271,7 +274,7 @@ report() {  # name build same_kernel same_ours
       floor) label="floor: one bare ld" ;; strip) label="dev loop: ours, KbuildStripDebug" ;;
       dev) label="dev loop: ours, KbuildStripDebug + $lld" ;;
       floor-strip) label="floor: one bare ld --strip-debug" ;; floor-lld) label="floor: one bare $lld" ;; noop-make) label="no-op: make vmlinux" ;; noop-ours) label="no-op: dotnet build" ;;
-      noop-base) label="no-op: dotnet build, base" ;;
+      noop-base) label="no-op: dotnet build, base" ;; noop-empty) label="no-op floor: dotnet build of an empty project" ;;
       relink) label="relink${relink_source:+ after touching $relink_source} (make step off, obj/ kept): ours" ;;
       base-relink) label="relink${relink_source:+ after touching $relink_source}: base" ;;
       relink-floor) label="relink${relink_source:+ after touching $relink_source}: one bare ld" ;;
@@ -281,6 +284,7 @@ report() {  # name build same_kernel same_ours
   done
   echo
   echo "Ratios (wall): ours/kernel $(ratio "$o" "$k"), ours/floor $(ratio "$o" "$f"), no-op ours/make $(ratio "$nk" "$nm")$(
+    has noop-empty && echo ", no-op ours/empty project $(ratio "$nk" "$(col noop-empty 2)")")$(
     has relink && echo ", relink ours/floor $(ratio "$(col relink 2)" "$(col relink-floor 2)")")$(
     has base && echo ", ours/base $(ratio "$o" "$(col base 2)")")$(
     has base-relink && echo ", relink ours/base $(ratio "$(col relink 2)" "$(col base-relink 2)")")$(
