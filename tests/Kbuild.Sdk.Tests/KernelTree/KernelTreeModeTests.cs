@@ -442,10 +442,30 @@ public sealed class KernelTreeModeTests
             .Where(f => File.Exists(Path.Combine(build, f)))
             .ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(build, f)));
 
+    /// <summary>The command lines of the running processes that name <paramref name="dir"/>.</summary>
     private static List<string> ProcessesIn(string dir) =>
-        Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _))
-            .Select(d => { try { return File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' '); } catch (IOException) { return ""; } })
-            .Where(c => c.Contains(dir, StringComparison.Ordinal)).ToList();
+        RunningProcesses().Select(p => p.CommandLine()).Where(c => c.Contains(dir, StringComparison.Ordinal)).ToList();
+
+    private sealed record RunningProcess(int Pid)
+    {
+        public string CommandLine()
+        {
+            try { return File.ReadAllText($"/proc/{Pid}/cmdline").Replace('\0', ' '); }
+            catch (IOException) { return ""; }
+            catch (UnauthorizedAccessException) { return ""; }
+        }
+
+        public string? WorkingDirectory()
+        {
+            try { return new DirectoryInfo($"/proc/{Pid}/cwd").ResolveLinkTarget(false)?.FullName; }
+            catch (IOException) { return null; }
+            catch (UnauthorizedAccessException) { return null; }
+        }
+    }
+
+    private static IEnumerable<RunningProcess> RunningProcesses() =>
+        Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0).Select(pid => new RunningProcess(pid));
 
     // ---- oracles ----
 
@@ -581,18 +601,10 @@ public sealed class KernelTreeModeTests
         public void Dispose()
         {
             // MSBuild nodes that a killed build left (they run in its project directory) go with it.
-            foreach (var pid in ProcessesWorkingIn(Dir))
-                try { Process.GetProcessById(pid).Kill(); } catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+            // An orphaned task host of a killed build works in the project directory.
+            foreach (var orphan in RunningProcesses().Where(p => p.WorkingDirectory() is { } cwd && (cwd + "/").StartsWith(Dir + "/", StringComparison.Ordinal)).ToList())
+                try { Process.GetProcessById(orphan.Pid).Kill(); } catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
             Directory.Delete(Dir, recursive: true);
         }
-
-        private static IEnumerable<int> ProcessesWorkingIn(string dir) =>
-            Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0).Where(pid => pid > 0)
-                .Where(pid =>
-                {
-                    try { return new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(false)?.FullName is { } cwd && (cwd + "/").StartsWith(dir + "/", StringComparison.Ordinal); }
-                    catch (IOException) { return false; }
-                    catch (UnauthorizedAccessException) { return false; }
-                }).ToList();
     }
 }
