@@ -119,7 +119,7 @@ public sealed partial class LinkerScriptLayout
                 var position = 0;
                 var body = new BodyFacts();
                 ParseBody(text, path, end + 1, close, index, ref position, body, rules, assignments);
-                sections.Add(new ScriptOutputSection(index, name, header.Contains("NOLOAD", StringComparison.Ordinal), body.Kept,
+                sections.Add(new ScriptOutputSection(index, name, IsNoLoad(header, name), body.Kept,
                     body.Bytes, body.EndsWithAlign, body.Gaps, dotMoved, HasOwnAddress(header, name)));
                 i = SkipTrailer(text, close + 1, bodyEnd);
                 previous = index;
@@ -284,6 +284,10 @@ public sealed partial class LinkerScriptLayout
         var beforeColon = header.Trim()[name.Length..].Split(':', 2)[0];
         return SectionType().Replace(beforeColon, "").Trim().Length > 0;
     }
+
+    /// <summary>"NAME [ADDRESS] (NOLOAD) : …": the type, not a word of the address or of an AT(…) after the colon.</summary>
+    private static bool IsNoLoad(string header, string name) =>
+        SectionType().Matches(header.Trim()[name.Length..].Split(':', 2)[0]).Any(m => m.Groups[1].Value == "NOLOAD");
 
     [GeneratedRegex(@"\(\s*(NOLOAD|DSECT|COPY|INFO|OVERLAY|READONLY)\s*\)")]
     private static partial Regex SectionType();

@@ -208,6 +208,20 @@ public sealed class LinkingTests
         LinkerScriptLayout.Read(script).Assignments.Select(a => a.Name).Distinct().ToList();
 
     [TestMethod]
+    public void NoLoad_IsTheSectionsTypeOnly()
+    {
+        var layout = LinkerScriptLayout.Parse("""
+            SECTIONS
+            {
+                .bss 0x1000 (NOLOAD) : { *(.bss) }
+                .data : AT(ADDR(.data) - NOLOAD_BASE) { *(.data) }
+                .init (READONLY) : { *(.init) }
+            }
+            """);
+        CollectionAssert.AreEqual(new[] { true, false, false }, layout.Sections.Select(s => s.NoLoad).ToArray());
+    }
+
+    [TestMethod]
     public void MissingScript_IsAKbuildError()
     {
         var e = Assert.ThrowsExactly<KbuildException>(() => LinkerScriptLayout.Read("/nonexistent/vmlinux.lds"));
