@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.IO;
@@ -15,7 +17,8 @@ public static class BitcodeStandIns
 {
     /// <summary>
     /// The inputs with every bitcode object replaced by its native stand-in in <paramref name="workDir"/> (ELF
-    /// objects and archives as they are). Bitcode needs ld.lld as <paramref name="linker"/>.
+    /// objects and archives as they are). Bitcode needs ld.lld as <paramref name="linker"/>. A stand-in made from the
+    /// same bytes by the same command is kept (its key file beside it, written last): a relink compiles none again.
     /// </summary>
     public static IReadOnlyList<string> Substitute(IReadOnlyList<string> inputs, string? linker, string? flags, string workDir,
         ToolProcess? tools = null)
@@ -33,6 +36,10 @@ public static class BitcodeStandIns
             var output = Path.Combine(workDir, $"{i}-{Path.GetFileName(input)}");
             var (kept, _) = LldFlags.ForLld(LinkerCommand.SplitFlags(flags));
             var command = LinkerCommand.SplitFlags(linker);
+            var keyFile = output + ".key";
+            var key = KeyOf(input, [.. command, .. kept]);
+            if (key != null && File.Exists(output) && ReadKey(keyFile) == key) { result.Add(output); continue; }
+            AtomicOutput.DeleteIfExists(keyFile);
             AtomicOutput.Write(output, temp =>
             {
                 var args = command.Skip(1).Concat(kept).Concat(["-r", "-o", temp, input]).ToList();
@@ -42,9 +49,32 @@ public static class BitcodeStandIns
                         $"compiling this LLVM bitcode object for the kallsyms prediction ('{string.Join(' ', args.Prepend(command[0]))}') " +
                         $"failed with exit code {r.ExitCode}: {r.Tail()}. Check Ld and LdFlags (the kernel's LD and KBUILD_LDFLAGS).");
             });
+            if (key != null) AtomicOutput.WriteAllText(keyFile, key);
             result.Add(output);
         }
         return result;
+    }
+
+    /// <summary>SHA-256 of the bitcode and the command that compiles it; null when the input cannot be read (the link names that).</summary>
+    private static string? KeyOf(string input, IEnumerable<string> command)
+    {
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(File.ReadAllBytes(input));
+            hash.AppendData(Encoding.UTF8.GetBytes("\n" + string.Join('\0', command)));
+            return Convert.ToHexString(hash.GetHashAndReset());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? ReadKey(string keyFile)
+    {
+        try { return File.ReadAllText(keyFile); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>Whether a file starts like LLVM bitcode; false for anything unreadable (the ELF reader names that).</summary>

@@ -70,6 +70,46 @@ public sealed class BitcodeStandInsTests
         }
     }
 
+    /// <summary>A relink compiles no stand-in again: one made from the same bitcode by the same command is kept.</summary>
+    [TestMethod]
+    public void StandIn_IsKeptForTheSameBitcodeAndCommand_AndMadeAgainOtherwise()
+    {
+        var dir = TestTemp.Directory("kbuild-bitcode-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "bc.c"), BitcodeSource);
+            Tool.RunChecked("clang-16", ["-O2", "-flto=thin", "-ffreestanding", "-fno-pie", "-c", "-o", "bc.o", "bc.c"], dir);
+            var standIns = Path.Combine(dir, "stand-ins");
+            string StandIn(string flags) => BitcodeStandIns.Substitute([Path.Combine(dir, "bc.o")], "ld.lld-16", flags, standIns)[0];
+            DateTime Made(string path) => File.GetLastWriteTimeUtc(path);
+
+            var first = StandIn("-m elf_x86_64");
+            var made = Made(first);
+            Assert.AreEqual(first, StandIn("-m elf_x86_64"));
+            Assert.AreEqual(made, Made(first), "the same bitcode and command: kept");
+
+            Assert.AreEqual(first, StandIn("-m elf_x86_64 -O1"));
+            Assert.AreNotEqual(made, Made(first), "another command: made again");
+            made = Made(first);
+
+            File.WriteAllText(Path.Combine(dir, "bc.c"), BitcodeSource + "int bc_more = 3;\n");
+            Tool.RunChecked("clang-16", ["-O2", "-flto=thin", "-ffreestanding", "-fno-pie", "-c", "-o", "bc.o", "bc.c"], dir);
+            StandIn("-m elf_x86_64 -O1");
+            Assert.AreNotEqual(made, Made(first), "other bitcode: made again");
+            StringAssert.Contains(Tool.RunChecked("nm", [first]), "bc_more");
+
+            // A stand-in without its key (a build killed in between) is never trusted.
+            File.Delete(first + ".key");
+            made = Made(first);
+            StandIn("-m elf_x86_64 -O1");
+            Assert.AreNotEqual(made, Made(first), "no key: made again");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [TestMethod]
     [DataRow("ld")]
     [DataRow("")]
