@@ -16,8 +16,9 @@ public sealed record ToolResult(int ExitCode, string Output)
 /// <summary>
 /// The one way this assembly runs an external tool (make, the compiler, ld, sorttable, fixdep): each output
 /// line goes to <see cref="OnLine"/> as the tool prints it (on the calling thread, so a task may log it), the
-/// output is also kept for error messages, a cancel kills the tool's whole process tree, and a tool that cannot
-/// be started is a <see cref="KbuildException"/> naming it and the Debian package that provides it.
+/// output is also kept for error messages, a cancel stops the tool's whole process tree as Ctrl-C would
+/// (<see cref="ProcessTree.Interrupt"/>), and a tool that cannot be started is a <see cref="KbuildException"/>
+/// naming it and the Debian package that provides it.
 /// </summary>
 public sealed record ToolProcess
 {
@@ -51,7 +52,9 @@ public sealed record ToolProcess
         }
         using var process = Start(psi, fileName);
         process.StandardInput.Close();
-        using var kill = Cancel.Register(() => KillTree(process));
+        Task? stopping = null;
+        using var stop = Cancel.Register(() => stopping = Task.Factory.StartNew(() => ProcessTree.Interrupt(process, InterruptGrace),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
 
         var lines = new BlockingCollection<(string Line, bool IsError)>();
         var output = new StringBuilder();
@@ -71,6 +74,8 @@ public sealed record ToolProcess
         }
         Task.WaitAll([.. readers]);
         process.WaitForExit();
+        stop.Dispose(); // waits for a cancel in progress, so nothing the tool started outlives this call
+        stopping?.Wait();
         Cancel.ThrowIfCancellationRequested();
         // Ctrl-C reaches the tool (same process group) before MSBuild cancels the task: a cancel all the same.
         if (process.ExitCode == ExitCodeOfSigint) throw new OperationCanceledException($"{fileName} was interrupted (SIGINT)");
@@ -78,6 +83,9 @@ public sealed record ToolProcess
     }
 
     private const int ExitCodeOfSigint = 128 + 2;
+
+    /// <summary>How long a cancelled tool may take to clean up (make deleting half-made targets) before SIGKILL.</summary>
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(10);
 
     private static Task Reader(Action read) => Task.Factory.StartNew(read, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -97,18 +105,6 @@ public sealed record ToolProcess
             var tool = Path.GetFileName(fileName);
             throw new KbuildException(ErrorCodes.ToolCannotStart, fileName,
                 $"cannot run '{fileName}' ({e.Message.Split(". ").Last().TrimEnd('.')}): install it ({PackageHint(tool)}) or put it on PATH.", inner: e);
-        }
-    }
-
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
         }
     }
 

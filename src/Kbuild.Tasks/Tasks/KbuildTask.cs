@@ -8,7 +8,7 @@ namespace Kbuild.Tasks;
 /// <summary>
 /// Base of every Kbuild task: runs <see cref="Run"/> and turns a <see cref="KbuildException"/> into one
 /// canonical MSBuild error (code, file, line) so IDEs list it, instead of a stack trace. Cancelable: a cancel
-/// (Ctrl-C, the IDE's stop) kills the tool the task is running (<see cref="Tools"/>) and is reported as such.
+/// (Ctrl-C, the IDE's stop) stops the tool the task is running (<see cref="Tools"/>) and is reported as such.
 /// </summary>
 public abstract class KbuildTask : Microsoft.Build.Utilities.Task, ICancelableTask
 {

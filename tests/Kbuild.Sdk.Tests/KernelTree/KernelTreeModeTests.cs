@@ -350,7 +350,7 @@ public sealed class KernelTreeModeTests
 
     /// <summary>
     /// Kill anywhere in kernel-tree mode (issue 12): SIGKILL or Ctrl-C (SIGINT) of `dotnet build` while the
-    /// kernel's make compiles, after the post-link steps ran on the staged image, and after vmlinux was published
+    /// kernel's make is half-way through vmlinux.o, after the post-link steps ran on the staged image, and after vmlinux was published
     /// but before .vmlinux.cmd was written again. The next build gives a vmlinux, System.map and vmlinux.relocs
     /// byte-identical to an uninterrupted build of the same tree (build number and time pinned, as for a
     /// reproducible kernel), leaves nothing of the killed build behind (no process, no staged file), and a plain
@@ -371,19 +371,18 @@ public sealed class KernelTreeModeTests
               <Exec Command="kill -$(TestKillSignal) $PPID; sleep 30" />
             </Target>
             """;
-        using var work = new Work(copy, "6.12", inPlace: true, "KBUILD_BUILD_VERSION=1 KBUILD_BUILD_TIMESTAMP=2026-01-01", hooks);
+        // The make row kills the build right after make's `ld -r` wrote vmlinux.o and before objtool added its ORC
+        // tables to it: a make that cannot delete that half-made vmlinux.o leaves one the next make trusts.
+        var pidFile = Path.Combine(Path.GetDirectoryName(copy)!, "killed.pid");
+        var killAfterVmlinuxO = $$"""
+            case " $* " in *" -r -o vmlinux.o "*) if [ -n "$TEST_KILL_DURING_MAKE" ]; then
+              while [ ! -s '{{pidFile}}' ]; do sleep 0.1; done; kill -$TEST_KILL_DURING_MAKE $(cat '{{pidFile}}'); sleep 30
+            fi ;; esac
+            """;
+        using var work = new Work(copy, "6.12", inPlace: true, "KBUILD_BUILD_VERSION=1 KBUILD_BUILD_TIMESTAMP=2026-01-01", hooks,
+            afterLink: killAfterVmlinuxO);
         try
         {
-            // make kills the build (from a wrapper first on PATH) a moment into its work, when asked to.
-            var pidFile = Path.Combine(work.Dir, "build.pid");
-            File.WriteAllText(Path.Combine(work.Dir, "bin", "make"), $$"""
-                #!/bin/sh
-                if [ -n "$TEST_KILL_DURING_MAKE" ]; then
-                  (while [ ! -s '{{pidFile}}' ]; do sleep 0.1; done; sleep 3; kill -$TEST_KILL_DURING_MAKE $(cat '{{pidFile}}')) &
-                fi
-                exec /usr/bin/make "$@"
-                """);
-            Tool.RunChecked("chmod", ["+x", Path.Combine(work.Dir, "bin", "make")]);
             // Something for make to do: an object to compile again, so vmlinux.a changes and vmlinux is relinked.
             var obj = Path.Combine(copy, "init", "calibrate.o");
 
@@ -525,7 +524,9 @@ public sealed class KernelTreeModeTests
 
         /// <param name="extraBody">More project XML (test hooks).</param>
         /// <param name="linker">The kernel's $(LD), wrapped to log its calls (ld, or ld.lld-16 for an LLVM kernel).</param>
-        public Work(string buildDir, string version, bool inPlace, string makeArguments = "", string extraBody = "", string linker = "ld")
+        /// <param name="afterLink">Shell lines the wrapper runs after a successful link (its arguments in "$@").</param>
+        public Work(string buildDir, string version, bool inPlace, string makeArguments = "", string extraBody = "", string linker = "ld",
+            string afterLink = "")
         {
             Build_ = buildDir;
             Dir = Directory.CreateTempSubdirectory("kbuild-kerneltree-").FullName;
@@ -536,7 +537,8 @@ public sealed class KernelTreeModeTests
             // Our links pass a response file: its arguments are logged too, on a line of their own ("sdk: …").
             File.WriteAllText(wrapper, "#!/bin/sh\n" +
                 $"for a; do case \"$a\" in @*) printf 'sdk: %s\\n' \"$(tr '\\n' ' ' < \"${{a#@}}\")\" >> '{_log}' ;; esac; done\n" +
-                $"echo \"$*\" >> '{_log}'\nexec /usr/bin/{linker} \"$@\"\n");
+                $"echo \"$*\" >> '{_log}'\n" +
+                (afterLink == "" ? $"exec /usr/bin/{linker} \"$@\"\n" : $"/usr/bin/{linker} \"$@\" || exit\n{afterLink}\n"));
             Tool.RunChecked("chmod", ["+x", wrapper]);
             PathEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH") };
             Environment = new Dictionary<string, string>(PathEnvironment);

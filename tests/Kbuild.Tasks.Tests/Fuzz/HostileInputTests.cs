@@ -111,6 +111,21 @@ public sealed class HostileInputTests
             "the tool's child (sleep) outlived the cancel");
     }
 
+    /// <summary>A cancelled make gets to delete the target it was half-way through, as after Ctrl-C in a terminal
+    /// (a SIGKILLed make leaves it, and the next make trusts it: a vmlinux.o objtool never finished).</summary>
+    [TestMethod]
+    public void ToolProcess_CancelLetsMakeDeleteTheTargetItWasMaking()
+    {
+        using var tree = new TempTree();
+        var makefile = tree.Write("Makefile", "half.o:\n\techo half > $@; echo started; sleep 60; echo whole > $@\n");
+        using var cancel = new CancellationTokenSource();
+        var tools = new ToolProcess { Cancel = cancel.Token, OnLine = (line, _) => { if (line == "started") cancel.Cancel(); } };
+        var started = DateTime.UtcNow;
+        Assert.ThrowsExactly<OperationCanceledException>(() => tools.Run("make", ["-f", makefile, "half.o"], tree.Root));
+        Assert.IsTrue(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "the cancel did not stop make");
+        Assert.IsFalse(File.Exists(tree.PathOf("half.o")), "make did not delete the target it was making");
+    }
+
     [TestMethod]
     [DataRow("make", "'make'")]
     [DataRow("ld.lld-99", "'lld'")]

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Kbuild.IO;
+
+/// <summary>
+/// Stops a tool and everything it started the way a terminal's Ctrl-C does: SIGINT to every process of its tree,
+/// so the kernel's make can delete the targets it was half-way through (a SIGKILLed make leaves a vmlinux.o that
+/// objtool never finished, and the next make trusts it), then SIGKILL for whatever is still running when the tool
+/// has exited or the grace period is over. The tree is followed across reparenting: a process seen once as a
+/// descendant stays in it, so an orphaned background child is still stopped.
+/// </summary>
+internal static class ProcessTree
+{
+    private const int SigInt = 2;
+    private const int SigKill = 9;
+
+    public static void Interrupt(Process root, TimeSpan grace)
+    {
+        var members = new Dictionary<int, ulong>();
+        var interrupted = new HashSet<int>();
+        var deadline = DateTime.UtcNow + grace;
+        do
+        {
+            // Once each: a second SIGINT would cut short the cleanup the first one started.
+            foreach (var pid in Refresh(members, root.Id))
+                if (interrupted.Add(pid)) kill(pid, SigInt);
+        }
+        while (!root.WaitForExit(100) && DateTime.UtcNow < deadline);
+        foreach (var pid in Refresh(members, root.Id)) kill(pid, SigKill);
+    }
+
+    /// <summary>Adds the members' new descendants to <paramref name="members"/> (pid → start time) and returns the
+    /// members still alive; a pid whose start time changed belongs to a new process and is dropped.</summary>
+    private static List<int> Refresh(Dictionary<int, ulong> members, int rootPid)
+    {
+        var running = Snapshot();
+        if (members.Count == 0 && running.TryGetValue(rootPid, out var root)) members[rootPid] = root.Start;
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (pid, (parent, start)) in running)
+                if (!members.ContainsKey(pid) && members.TryGetValue(parent, out var parentStart)
+                    && running.TryGetValue(parent, out var p) && p.Start == parentStart)
+                {
+                    members[pid] = start;
+                    grew = true;
+                }
+        }
+        return members.Where(m => running.TryGetValue(m.Key, out var r) && r.Start == m.Value).Select(m => m.Key).ToList();
+    }
+
+    /// <summary>Every process: pid → (parent pid, start time in clock ticks), from /proc/[pid]/stat.</summary>
+    private static Dictionary<int, (int Parent, ulong Start)> Snapshot()
+    {
+        var processes = new Dictionary<int, (int, ulong)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
+            catch (IOException) { continue; } // exited meanwhile
+            catch (UnauthorizedAccessException) { continue; }
+            // "pid (comm) state ppid … starttime …": comm may hold spaces and parentheses, so count after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 19 && int.TryParse(fields[1], out var parent) && ulong.TryParse(fields[19], out var start))
+                processes[pid] = (parent, start);
+        }
+        return processes;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}
