@@ -6,7 +6,7 @@
 #   env: RUNS (default 5), TOUCH_RUNS (default RUNS), RESULTS (directory kept with logs and raw times; default a temp dir),
 #        TASKS=package|source (package: the task assembly loaded in-proc as from the NuGet package, the
 #        default; source: the in-repo TaskHostFactory mode, one task-host process per task),
-#        CASES (the cases to run, default "kernel ours floor strip dev floor-strip floor-lld noop relink"),
+#        CASES (the cases to run, default "kernel ours floor strip dev floor-strip floor-lld noop relink server"),
 #        BASE (another checkout of this repository with its task assembly built in Release, e.g. a `git archive`
 #        of main: adds the cases base and base-relink, its ours and relink, alternated with ours — before/after
 #        a change in one run), RELINK_RUNS (default RUNS), REUSE_PROBE=1 (keep RESULTS' probe and link values
@@ -28,6 +28,10 @@
 #   noop     `dotnet build kernel.kproj` (make step off) with nothing changed vs `make vmlinux` in the build dir with nothing
 #            changed (make reads the whole tree's dependency files; nothing is written), and vs `dotnet build` of a
 #            project whose Build target is empty (the CLI's and MSBuild's own start-up: the floor of any no-op).
+#   server   ours, its no-op and its relink again through the MSBuild server (DOTNET_CLI_USE_MSBUILD_SERVER=1, node reuse
+#            on; the default from the .NET 11 SDK): the CLI hands the build to a warm MSBuild process that keeps the task
+#            assembly loaded, so neither MSBuild's start-up nor the JIT is paid again. Started untimed in the warm-up,
+#            shut down at the end. Its CPU and RSS columns are the CLI client's alone (the server is not a child).
 #   relink   the relink after a change that leaves every symbol as it was: ours with its obj/ kept from the run
 #            before (the per-input symbol cache, the reservation, the table) and every step forced to run again
 #            (obj/kbuild.inputs.cache touched), against the floor. On a benchmark fixture, --touch-relink SOURCE
@@ -50,7 +54,7 @@ touch_runs=${TOUCH_RUNS:-$runs}
 lld=${LLD:-ld.lld-16}
 tasks=${TASKS:-package}
 relink_runs=${RELINK_RUNS:-$runs}
-cases=" ${CASES:-kernel ours floor strip dev floor-strip floor-lld noop relink} "
+cases=" ${CASES:-kernel ours floor strip dev floor-strip floor-lld noop relink server} "
 base=${BASE:-}
 touch_source= relink_source=
 while :; do
@@ -137,6 +141,9 @@ KPROJ
   # One copy of the kernel's link values (written by builds with the make step on) for every variant.
   build_ours=(dotnet build "$work/kernel.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${msbuild_tasks[@]}"
               "-p:KernelTreeValuesCache=$work/kernel-tree.values")
+  local build_server=(env -u MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER=1 dotnet build "$work/kernel.kproj" -v:m
+                      -clp:PerformanceSummary "${msbuild_tasks[@]}" "-p:KernelTreeValuesCache=$work/kernel-tree.values"
+                      "-p:VmlinuxOutputPath=$work/server/vmlinux" -p:IntermediateOutputPath=server-obj/)
   local build_strip=("${build_ours[@]}" -p:KbuildStripDebug=true "-p:VmlinuxOutputPath=$work/strip/vmlinux" -p:IntermediateOutputPath=strip-obj/)
   local build_dev=("${build_ours[@]}" -p:KbuildStripDebug=true -p:KbuildUseLld=true "-p:KbuildLld=$lld" "-p:VmlinuxOutputPath=$work/dev/vmlinux" -p:IntermediateOutputPath=dev-obj/)
   local floor_strip=("${floor[@]}" --strip-debug) floor_lld=("$lld") arg
@@ -165,6 +172,8 @@ KPROJ
   # Every step runs again (each target has the inputs cache among its Inputs); what obj/ holds from before stays.
   ours_relink() { touch "$work/obj/kbuild.inputs.cache"; "${build_ours[@]}"; }
   base_relink() { touch "$work/base-obj/kbuild.inputs.cache"; "${build_base[@]}"; }
+  server_clean() { rm -rf "$work/server-obj" "$work/server"; "${build_server[@]}"; }
+  server_relink() { touch "$work/server-obj/kbuild.inputs.cache"; "${build_server[@]}"; }
   dev_clean() { rm -rf "$work/dev-obj" "$work/dev"; "${build_dev[@]}"; }
   strip_clean() { rm -rf "$work/strip-obj" "$work/strip"; "${build_strip[@]}"; }
 
@@ -173,12 +182,16 @@ KPROJ
   "${build_ours[@]}" -p:KernelRunMake=$warm_make > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
   (kernel_phase) > "$work/logs/warmup-kernel.log" 2>&1
   [ ${#build_base[@]} -eq 0 ] || "${build_base[@]}" > "$work/logs/warmup-base.log" 2>&1 || { tail -30 "$work/logs/warmup-base.log"; exit 1; }
+  # A fresh server: one left from earlier builds may hold an older build of the same task assembly path.
+  ! on server || { dotnet build-server shutdown --msbuild > /dev/null; "${build_server[@]}" > "$work/logs/warmup-server.log" 2>&1; } \
+    || { tail -30 "$work/logs/warmup-server.log"; exit 1; }
   local i
   for ((i = 1; i <= runs; i++)); do
     echo "   run $i/$runs"
     ! on kernel || timed kernel "$work/logs/kernel.$i.log" bash -c "$(declare -f kernel_phase); $(declare -p env kernel_link postlink work); kernel_phase"
     ! on ours || timed ours "$work/logs/ours.$i.log" bash -c "$(declare -f ours_clean); $(declare -p build_ours work); ours_clean"
     [ -z "$base" ] || ! on ours || timed base "$work/logs/base.$i.log" bash -c "$(declare -f base_clean); $(declare -p build_base work); base_clean"
+    ! on server || timed server "$work/logs/server.$i.log" bash -c "$(declare -f server_clean); $(declare -p build_server work); server_clean"
     ! on floor || timed floor "$work/logs/floor.$i.log" bash -c "$(declare -f floor_link); $(declare -p floor build work); floor_link"
     ! on strip || timed strip "$work/logs/strip.$i.log" bash -c "$(declare -f strip_clean); $(declare -p build_strip work); strip_clean"
     ! on dev || timed dev "$work/logs/dev.$i.log" bash -c "$(declare -f dev_clean); $(declare -p build_dev work); dev_clean"
@@ -186,6 +199,7 @@ KPROJ
     ! on floor-lld || timed floor-lld "$work/logs/floor-lld.$i.log" bash -c "$(declare -f floor_link); floor=($(printf '%q ' "${floor_lld[@]}")); $(declare -p build work); floor_link"
     ! on noop || timed noop-ours "$work/logs/noop-ours.$i.log" "${build_ours[@]}"
     [ -z "$base" ] || ! on noop || timed noop-base "$work/logs/noop-base.$i.log" "${build_base[@]}"
+    ! on noop || ! on server || timed noop-server "$work/logs/noop-server.$i.log" "${build_server[@]}"
     ! on noop || timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
     ! on noop || timed noop-empty "$work/logs/noop-empty.$i.log" dotnet build "$work/empty.proj" -nodeReuse:false -v:m
   done
@@ -194,6 +208,7 @@ KPROJ
   if on relink; then
     [ -f "$work/obj/kbuild.inputs.cache" ] || "${build_ours[@]}" > "$work/logs/relink-prepare.log" 2>&1
     [ -z "$base" ] || [ -f "$work/base-obj/kbuild.inputs.cache" ] || "${build_base[@]}" > "$work/logs/relink-prepare-base.log" 2>&1
+    ! on server || [ -f "$work/server-obj/kbuild.inputs.cache" ] || "${build_server[@]}" > "$work/logs/relink-prepare-server.log" 2>&1
     local src=
     if [ -n "$relink_source" ]; then
       case $name in *-debug) ;; *) [ "${BENCH_ALLOW_RELINK:-}" = 1 ] || { echo "link-phase.sh: --touch-relink recompiles in $build; use a benchmark fixture (*-debug) or BENCH_ALLOW_RELINK=1" >&2; exit 1; } ;; esac
@@ -206,6 +221,7 @@ KPROJ
       [ -z "$src" ] || { touch "$src"; "$bench" probe "$build" "$work/relink-probe" > "$work/logs/relink-make.$i.log" 2>&1; }
       timed relink "$work/logs/relink.$i.log" bash -c "$(declare -f ours_relink); $(declare -p build_ours work); ours_relink"
       [ -z "$base" ] || timed base-relink "$work/logs/base-relink.$i.log" bash -c "$(declare -f base_relink); $(declare -p build_base work); base_relink"
+      ! on server || timed server-relink "$work/logs/server-relink.$i.log" bash -c "$(declare -f server_relink); $(declare -p build_server work); server_relink"
       timed relink-floor "$work/logs/relink-floor.$i.log" bash -c "$(declare -f floor_link); $(declare -p floor build work); floor_link"
     done
   fi
@@ -223,16 +239,16 @@ KPROJ
   fi
 
   [ -z "$relink_source" ] || ! on relink || make -C "$build" -s vmlinux  # the fixture's vmlinux, current again
+  ! on server || dotnet build-server shutdown --msbuild > /dev/null
 
   # Same results: the shadow link is the fixture's link; ours is the kernel's.
   local same_kernel=- same_ours=-
   if [ -f "$work/kernel/System.map" ]; then
     cmp -s "$work/kernel/System.map" "$build/System.map" && same_kernel=identical || same_kernel=DIFFERENT
   fi
-  # Addresses after the table differ by design (the reservation holds slack): compare types and names.
+  # One link into make's layout: the whole file, addresses included.
   if [ -f "$work/ours/System.map" ]; then
-    cmp -s <(cut -d' ' -f2- "$work/ours/System.map") <(cut -d' ' -f2- "$build/System.map") \
-      && same_ours="same types and names in the same order" || same_ours=DIFFERENT
+    cmp -s "$work/ours/System.map" "$build/System.map" && same_ours=identical || same_ours=DIFFERENT
   fi
   report "$name" "$build" "$same_kernel" "$same_ours" | tee "$work/report.md"
 }
@@ -266,10 +282,13 @@ report() {  # name build same_kernel same_ours
   echo "| case | wall s | CPU s (user+sys) | peak RSS MiB |"
   echo "|---|---:|---:|---:|"
   local c label
-  for c in kernel ours base floor strip dev floor-strip floor-lld noop-make noop-ours noop-base noop-empty relink base-relink relink-floor touch-kernel touch-ours; do
+  for c in kernel ours server base floor strip dev floor-strip floor-lld noop-make noop-ours noop-server noop-base noop-empty relink server-relink base-relink relink-floor touch-kernel touch-ours; do
     has "$c" || continue
     case $c in
       kernel) label="link phase: kernel (link-vmlinux.sh)" ;; ours) label="link phase: ours (dotnet build)" ;;
+      server) label="link phase: ours through the MSBuild server (CPU, RSS: the client's)" ;;
+      noop-server) label="no-op: dotnet build through the MSBuild server" ;;
+      server-relink) label="relink${relink_source:+ after touching $relink_source}: ours through the MSBuild server" ;;
       base) label="link phase: base ($base)" ;;
       floor) label="floor: one bare ld" ;; strip) label="dev loop: ours, KbuildStripDebug" ;;
       dev) label="dev loop: ours, KbuildStripDebug + $lld" ;;
@@ -285,6 +304,8 @@ report() {  # name build same_kernel same_ours
   echo
   echo "Ratios (wall): ours/kernel $(ratio "$o" "$k"), ours/floor $(ratio "$o" "$f"), no-op ours/make $(ratio "$nk" "$nm")$(
     has noop-empty && echo ", no-op ours/empty project $(ratio "$nk" "$(col noop-empty 2)")")$(
+    has server && echo ", through the MSBuild server: ours/kernel $(ratio "$(col server 2)" "$k"), ours/floor $(ratio "$(col server 2)" "$f")")$(
+    has server-relink && echo ", relink through the server/floor $(ratio "$(col server-relink 2)" "$(col relink-floor 2)")")$(
     has relink && echo ", relink ours/floor $(ratio "$(col relink 2)" "$(col relink-floor 2)")")$(
     has base && echo ", ours/base $(ratio "$o" "$(col base 2)")")$(
     has base-relink && echo ", relink ours/base $(ratio "$(col relink 2)" "$(col base-relink 2)")")$(
@@ -300,6 +321,8 @@ report() {  # name build same_kernel same_ours
   ! has ours || echo "Our steps, clean (MSBuild target times, median ms): $(steps ours)."
   ! has base || echo "Base steps, clean: $(steps base)."
   ! has relink || echo "Our steps, relink: $(steps relink)."
+  ! has server || echo "Our steps through the MSBuild server, clean: $(steps server)."
+  ! has server-relink || echo "Our steps through the MSBuild server, relink: $(steps server-relink)."
   ! has base-relink || echo "Base steps, relink: $(steps base-relink)."
   echo
   ! has ours || echo "Reservation: $(grep -ho 'kallsyms: [0-9]* symbols, table.*' "$work/logs/ours.1.log")"

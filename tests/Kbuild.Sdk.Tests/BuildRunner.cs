@@ -61,11 +61,26 @@ public static class BuildRunner
         DotnetBuild(project, new Dictionary<string, string?>(), extraArgs);
 
     /// <param name="environment">Variables to set for the child; a null value removes one.</param>
-    public static (int ExitCode, string Output) DotnetBuild(string project, IReadOnlyDictionary<string, string?> environment, params string[] extraArgs)
+    public static (int ExitCode, string Output) DotnetBuild(string project, IReadOnlyDictionary<string, string?> environment, params string[] extraArgs) =>
+        Dotnet(["build", project, "-nodeReuse:false", "-v:n", "-clp:NoSummary", .. extraArgs],
+            new Dictionary<string, string?>(environment) { ["MSBUILDDISABLENODEREUSE"] = environment.GetValueOrDefault("MSBUILDDISABLENODEREUSE", "1") });
+
+    /// <summary>`dotnet build` handed to the MSBuild server (DOTNET_CLI_USE_MSBUILD_SERVER=1), started by the first such
+    /// build and left running for the next: shut it down with <see cref="ShutDownMSBuildServer"/>. Node reuse must be
+    /// allowed, and MSBUILDENSURESTDOUTFORTASKPROCESSES (which the test platform sets) unset: either keeps MSBuild in the client.</summary>
+    public static (int ExitCode, string Output) DotnetBuildThroughMSBuildServer(string project, params string[] extraArgs) =>
+        Dotnet(["build", project, "-v:n", "-clp:NoSummary", .. extraArgs],
+            new Dictionary<string, string?>
+            {
+                ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "1", ["MSBUILDDISABLENODEREUSE"] = null, ["MSBUILDENSURESTDOUTFORTASKPROCESSES"] = null,
+            });
+
+    public static void ShutDownMSBuildServer() => Dotnet(["build-server", "shutdown", "--msbuild"], new Dictionary<string, string?>());
+
+    private static (int ExitCode, string Output) Dotnet(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "build", project, "-nodeReuse:false", "-v:n", "-clp:NoSummary" }.Concat(extraArgs)) psi.ArgumentList.Add(a);
-        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (name, value) in environment)
             if (value == null) psi.Environment.Remove(name);
             else psi.Environment[name] = value;

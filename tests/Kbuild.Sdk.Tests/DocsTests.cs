@@ -32,6 +32,7 @@ public sealed partial class DocsTests
         ["dotnet new install artifacts/packages/Kbuild.Sdk.Templates.0.1.0.nupkg"] = TemplateTest,
         ["dotnet new kproj --kernel-build-dir ~/build/linux --kernel-source-dir ~/src/linux -o ~/kernel"] = TemplateTest,
         ["dotnet build ~/kernel/kernel.kproj"] = TemplateTest,
+        ["export DOTNET_CLI_USE_MSBUILD_SERVER=1"] = $"{nameof(MSBuildServerTests)}.{nameof(MSBuildServerTests.ThroughTheMSBuildServer_EachKernelIsItsPlainBuild_AndANoOpLinksNothing)}",
         ["dotnet build samples/many-kernels/kernels.proj -m"] = ManyKernelsTest,
         ["dotnet build samples/many-kernels/kernels.proj -m -t:KallsymsVerify"] = ManyKernelsTest,
         ["eng/kernel-fixtures.sh 6.1-A 6.12-A"] = CiRun,
