@@ -40,6 +40,8 @@ public sealed partial class DocsTests
         ["RUNS=5 eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A ~/.cache/kbuild-sdk/build/6.12-A"] = Benchmark,
         ["RUNS=5 TOUCH_RUNS=2 eng/bench/link-phase.sh --touch drivers/net/ethernet/intel/e1000/e1000_param.c ~/.cache/kbuild-sdk/build/6.1-debug"] = Benchmark,
         ["RUNS=3 CASES=\"kernel ours floor relink\" BASE=/tmp/base RESULTS=/tmp/b1 REUSE_PROBE=1 eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A"] = Benchmark,
+        ["RUNS=3 TOUCH_RUNS=2 CASES=\"kernel ours floor relink noop server\" eng/bench/link-phase.sh --touch drivers/net/ethernet/intel/e1000/e1000_param.c --touch-relink drivers/net/ethernet/intel/e1000/e1000_param.c ~/.cache/kbuild-sdk/build/6.1-debug"] = Benchmark,
+        ["RUNS=5 CASES=\"kernel ours floor relink noop server\" eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A ~/.cache/kbuild-sdk/build/6.12-A"] = Benchmark,
     };
 
     private const string TemplateTest = $"{nameof(TemplateTests)}.{nameof(TemplateTests.Kproj_FromTheFolderFeed_WritesAProjectThatBuildsAFixtureKernel)}";
