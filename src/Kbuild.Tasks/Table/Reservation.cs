@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Kbuild.Diagnostics;
 using Kbuild.Symbols;
@@ -19,9 +21,32 @@ public readonly record struct ReservationSlack(int Percent, int MinimumBytes)
 /// </summary>
 public sealed record ReservationRooms(ReservationSlack Slack, IReadOnlyList<ReservedArray> Arrays)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    // Written and read by hand, not with JsonSerializer: its reflection over these record structs cost every build
+    // ≈ 200 JIT-compiled methods and Reflection.Emit on first use, which the ReadyToRun image cannot hold.
+    public string ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject(nameof(Slack));
+            json.WriteNumber(nameof(ReservationSlack.Percent), Slack.Percent);
+            json.WriteNumber(nameof(ReservationSlack.MinimumBytes), Slack.MinimumBytes);
+            json.WriteEndObject();
+            json.WriteStartArray(nameof(Arrays));
+            foreach (var array in Arrays)
+            {
+                json.WriteStartObject();
+                json.WriteString(nameof(ReservedArray.SymbolName), array.SymbolName);
+                json.WriteNumber(nameof(ReservedArray.Used), array.Used);
+                json.WriteNumber(nameof(ReservedArray.Reserved), array.Reserved);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     public static ReservationRooms Read(string path)
     {
@@ -34,11 +59,19 @@ public sealed record ReservationRooms(ReservationSlack Slack, IReadOnlyList<Rese
         }
         try
         {
-            return JsonSerializer.Deserialize<ReservationRooms>(text) is { Arrays.Count: > 0 } rooms
-                ? rooms
-                : throw new JsonException("no arrays");
+            using var document = JsonDocument.Parse(text);
+            var root = document.RootElement;
+            var slack = root.GetProperty(nameof(Slack));
+            var arrays = new List<ReservedArray>();
+            foreach (var array in root.GetProperty(nameof(Arrays)).EnumerateArray())
+                arrays.Add(new ReservedArray(array.GetProperty(nameof(ReservedArray.SymbolName)).GetString() ?? throw new FormatException("a null name"),
+                    array.GetProperty(nameof(ReservedArray.Used)).GetInt32(), array.GetProperty(nameof(ReservedArray.Reserved)).GetInt32()));
+            return arrays.Count > 0
+                ? new ReservationRooms(new ReservationSlack(slack.GetProperty(nameof(ReservationSlack.Percent)).GetInt32(),
+                    slack.GetProperty(nameof(ReservationSlack.MinimumBytes)).GetInt32()), arrays)
+                : throw new FormatException("no arrays");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new KbuildException(ErrorCodes.KallsymsReservationMissing, path,
                 $"the kallsyms reservation's rooms file is not valid ({e.Message}); delete it and rebuild.", inner: e);

@@ -47,6 +47,35 @@ public sealed class KallsymsReservationTests
         Directory.Delete(dir, true);
     }
 
+    /// <summary>The rooms file round-trips (slack and every array, in order), a file of an earlier version (with the
+    /// derived IsNone) still reads, and a damaged one is KB0308 naming it, never another exception.</summary>
+    [TestMethod]
+    public void RoomsFile_RoundTrips_AndADamagedOneIsAKbError()
+    {
+        var dir = TestTemp.Directory("kallsyms-rooms-");
+        var path = Path.Combine(dir, "kallsyms.reserve.json");
+        var rooms = new ReservationRooms(new ReservationSlack(2, 64), [new ReservedArray("kallsyms_names", 10, 12), new ReservedArray("kallsyms_offsets", 4, 8)]);
+        File.WriteAllText(path, rooms.ToJson());
+        var read = ReservationRooms.Read(path);
+        Assert.AreEqual(rooms.Slack, read.Slack);
+        CollectionAssert.AreEqual(rooms.Arrays.ToList(), read.Arrays.ToList());
+
+        File.WriteAllText(path, """{ "Slack": { "Percent": 0, "MinimumBytes": 0, "IsNone": true }, "Arrays": [ { "SymbolName": "kallsyms_names", "Used": 3, "Reserved": 3 } ] }""");
+        Assert.AreEqual(new ReservedArray("kallsyms_names", 3, 3), ReservationRooms.Read(path).Arrays.Single());
+
+        foreach (var damaged in new[] { "", "[]", "{}", """{ "Slack": 1, "Arrays": [] }""", """{ "Slack": { "Percent": 0, "MinimumBytes": 0 }, "Arrays": [] }""",
+                     """{ "Slack": { "Percent": "2", "MinimumBytes": 0 }, "Arrays": [ { "SymbolName": "a", "Used": 1, "Reserved": 1 } ] }""",
+                     """{ "Slack": { "Percent": 0, "MinimumBytes": 0 }, "Arrays": [ { "SymbolName": null, "Used": 1, "Reserved": 1 } ] }""",
+                     """{ "Slack": { "Percent": 0, "MinimumBytes": 0 }, "Arrays": [ { "SymbolName": "a", "Used": 1, "Reserved": 4294967296 } ] }""",
+                     """{ "Slack": { "Percent": 0, "MinimumBytes": 0 }, "Arrays": { "SymbolName": "a" } }""" })
+        {
+            File.WriteAllText(path, damaged);
+            var e = Assert.ThrowsExactly<KbuildException>(() => ReservationRooms.Read(path), damaged);
+            Assert.AreEqual(ErrorCodes.KallsymsReservationMissing, e.Code, damaged);
+            Assert.AreEqual(path, e.File);
+        }
+    }
+
     [TestMethod]
     public void ArrayLargerThanItsReservationIsAnError()
     {
