@@ -74,7 +74,6 @@ internal sealed class KallsymsCompressor
     }
 
     /// <summary>learn_symbol (+1) / forget_symbol (-1): count every adjacent byte pair of the symbol.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LearnSymbol(int index, int delta)
     {
         var s = _buffer.AsSpan(_start[index], _length[index]);
@@ -82,13 +81,11 @@ internal sealed class KallsymsCompressor
         for (var i = 0; i < s.Length - 1; i++) Unsafe.Add(ref profit, s[i] | s[i + 1] << 8) += delta;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildInitialTokenTable()
     {
         for (var i = 0; i < Count; i++) LearnSymbol(i, +1);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void InsertRealSymbolsInTable()
     {
         for (var i = 0; i < Count; i++)
@@ -122,7 +119,6 @@ internal sealed class KallsymsCompressor
     }
 
     /// <summary>Replaces the pair by <paramref name="code"/> in every symbol that holds it, updating the counts.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CompressSymbols(byte first, byte second, byte code)
     {
         ReadOnlySpan<byte> pair = [first, second];
@@ -139,7 +135,6 @@ internal sealed class KallsymsCompressor
     }
 
     /// <summary>Replaces the pair left to right, without overlaps, and counts the pairs of the result.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReplacePairAndLearn(int symbol, byte first, byte second, byte code)
     {
         var s = _buffer.AsSpan(_start[symbol], _length[symbol]);

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
@@ -76,7 +75,6 @@ public sealed class KallsymsGenerator
         return generator.WriteTable();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadMap(IReadOnlyList<NmSymbol> map)
     {
         var entries = new List<Entry>(map.Count);
@@ -110,7 +108,6 @@ public sealed class KallsymsGenerator
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool SymbolValid(Entry s)
     {
         if (_options.AllSymbols) return true;
@@ -152,7 +149,6 @@ public sealed class KallsymsGenerator
                name.EndsWith("_start"u8) || name.EndsWith("_end"u8);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CompareSymbols(Entry a, Entry b)
     {
         if (a.Address != b.Address) return a.Address > b.Address ? 1 : -1;
@@ -252,7 +248,6 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_offsets: 32-bit offsets from the relative base (or absolute per-cpu values).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private KallsymsArray Offsets()
     {
         var bytes = new byte[4 * _table.Length];
@@ -316,7 +311,6 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_names (ULEB128 length, then the compressed bytes) and a marker per 256 symbols.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (KallsymsArray Names, KallsymsArray Markers) NamesAndMarkers(CompressedNames compressor)
     {
         var markers = new byte[4 * ((_table.Length + 255) / 256)];
@@ -350,7 +344,6 @@ public sealed class KallsymsGenerator
     }
 
     /// <summary>kallsyms_seqs_of_names: table indices sorted by name, 3 bytes big-endian each.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private KallsymsArray SeqsOfNames()
     {
         var keyLengths = Array.ConvertAll(_table, NameSortKeyLength);
@@ -370,7 +363,6 @@ public sealed class KallsymsGenerator
     /// <summary>compare_names: by (cleaned) name, then address, then table index.</summary>
     private sealed class NameOrder(Entry[] table, int[] keyLengths) : IComparer<int>
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Compare(int a, int b)
         {
             var byName = table[a].Symbol.AsSpan(1, keyLengths[a]).SequenceCompareTo(table[b].Symbol.AsSpan(1, keyLengths[b]));

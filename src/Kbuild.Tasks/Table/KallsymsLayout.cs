@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Kbuild.Diagnostics;
 using Kbuild.Symbols;
 
@@ -34,7 +33,6 @@ public sealed record KallsymsIgnoreRules(
     public static readonly string[] KeptAbsoluteNames =
         ["__kernel_syscall_via_break", "__kernel_syscall_via_epc", "__kernel_sigtramp", "__gp"];
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool IsIgnored(string name, char type)
     {
         foreach (var n in Names) if (name == n) return true;
