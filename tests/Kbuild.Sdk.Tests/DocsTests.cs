@@ -86,7 +86,7 @@ public sealed partial class DocsTests
                         "matrix) names+=(\"${ci_fixtures[@]}\" \"${matrix_fixtures[@]}\")");
                     break;
                 case CiRun:
-                    // .ci/run runs eng/test.sh, which builds every fixture of `all` (6.1-A, 6.12-A among them).
+                    // .ci/run runs eng/test.sh, which builds every fixture of `all` with this script (6.1-A among them; 6.12-A is the matrix's).
                     StringAssert.Contains(File.ReadAllText(Path.Combine(RepoPaths.Root, ".ci", "run")), "eng/test.sh");
                     StringAssert.Contains(File.ReadAllText(Path.Combine(RepoPaths.Root, "eng", "test.sh")), "kernel-fixtures.sh\" all");
                     break;
