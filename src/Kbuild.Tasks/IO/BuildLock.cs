@@ -117,22 +117,19 @@ public sealed record BuildProcess(int Id, long StartTime)
         }
     }
 
-    private static int? ParentOf(int id) => StatField(id, 4) is string s && int.TryParse(s, out var p) ? p : null;
+    private static int? ParentOf(int id) => StatOf(id)?.Parent;
 
-    private static long? StartTimeOf(int id) => StatField(id, 22) is string s && long.TryParse(s, out var t) ? t : null;
+    private static long? StartTimeOf(int id) => StatOf(id)?.StartTime;
 
-    // Fields of /proc/PID/stat, 1-based; the command name (field 2) may hold spaces, so count after its ')'.
-    private static string? StatField(int id, int field)
+    /// <summary>A process's parent and start time (fields 4 and 22 of /proc/PID/stat, read once), or null when it is
+    /// gone. The command name (field 2) may hold spaces and ')', so the fields are counted after its last ')'.</summary>
+    internal static (int Parent, long StartTime)? StatOf(int id)
     {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{id}/stat");
-            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return field - 3 < rest.Length ? rest[field - 3] : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{id}/stat"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');  // fields[0] is field 3
+        return fields.Length > 22 - 3 && int.TryParse(fields[4 - 3], out var parent) && long.TryParse(fields[22 - 3], out var start)
+            ? (parent, start) : null;
     }
 }

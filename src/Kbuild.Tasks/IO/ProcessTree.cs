@@ -17,7 +17,7 @@ internal static class ProcessTree
 
     public static void Interrupt(Process root, TimeSpan grace)
     {
-        var members = new Dictionary<int, ulong>();
+        var members = new Dictionary<int, long>();
         var interrupted = new HashSet<int>();
         var deadline = DateTime.UtcNow + grace;
         do
@@ -32,7 +32,7 @@ internal static class ProcessTree
 
     /// <summary>Adds the members' new descendants to <paramref name="members"/> (pid → start time) and returns the
     /// members still alive; a pid whose start time changed belongs to a new process and is dropped.</summary>
-    private static List<int> Refresh(Dictionary<int, ulong> members, int rootPid)
+    private static List<int> Refresh(Dictionary<int, long> members, int rootPid)
     {
         var running = Snapshot();
         if (members.Count == 0 && running.TryGetValue(rootPid, out var root)) members[rootPid] = root.Start;
@@ -50,22 +50,13 @@ internal static class ProcessTree
         return members.Where(m => running.TryGetValue(m.Key, out var r) && r.Start == m.Value).Select(m => m.Key).ToList();
     }
 
-    /// <summary>Every process: pid → (parent pid, start time in clock ticks), from /proc/[pid]/stat.</summary>
-    private static Dictionary<int, (int Parent, ulong Start)> Snapshot()
+    /// <summary>Every process: pid → (parent pid, start time), as <see cref="BuildProcess.StatOf"/> reads them.</summary>
+    private static Dictionary<int, (int Parent, long Start)> Snapshot()
     {
-        var processes = new Dictionary<int, (int, ulong)>();
+        var processes = new Dictionary<int, (int, long)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            string stat;
-            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
-            catch (IOException) { continue; } // exited meanwhile
-            catch (UnauthorizedAccessException) { continue; }
-            // "pid (comm) state ppid … starttime …": comm may hold spaces and parentheses, so count after the last ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (fields.Length > 19 && int.TryParse(fields[1], out var parent) && ulong.TryParse(fields[19], out var start))
-                processes[pid] = (parent, start);
-        }
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && BuildProcess.StatOf(pid) is { } stat)
+                processes[pid] = stat;
         return processes;
     }
 
