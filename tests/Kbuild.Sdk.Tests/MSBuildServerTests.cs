@@ -61,9 +61,5 @@ public sealed class MSBuildServerTests
 
     // The server is an MSBuild in node mode 8.
     private static bool MSBuildServerIsRunning() =>
-        Directory.GetDirectories("/proc").Any(d =>
-        {
-            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Split('\0').Any(a => a.TrimStart('-', '/') == "nodemode:8"); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
-        });
+        RunningProcess.All().Any(p => p.Arguments().Any(a => a.TrimStart('-', '/') == "nodemode:8"));
 }

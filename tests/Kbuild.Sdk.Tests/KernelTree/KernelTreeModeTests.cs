@@ -443,28 +443,7 @@ public sealed class KernelTreeModeTests
 
     /// <summary>The command lines of the running processes that name <paramref name="dir"/>.</summary>
     private static List<string> ProcessesIn(string dir) =>
-        RunningProcesses().Select(p => p.CommandLine()).Where(c => c.Contains(dir, StringComparison.Ordinal)).ToList();
-
-    private sealed record RunningProcess(int Pid)
-    {
-        public string CommandLine()
-        {
-            try { return File.ReadAllText($"/proc/{Pid}/cmdline").Replace('\0', ' '); }
-            catch (IOException) { return ""; }
-            catch (UnauthorizedAccessException) { return ""; }
-        }
-
-        public string? WorkingDirectory()
-        {
-            try { return new DirectoryInfo($"/proc/{Pid}/cwd").ResolveLinkTarget(false)?.FullName; }
-            catch (IOException) { return null; }
-            catch (UnauthorizedAccessException) { return null; }
-        }
-    }
-
-    private static IEnumerable<RunningProcess> RunningProcesses() =>
-        Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0).Select(pid => new RunningProcess(pid));
+        RunningProcess.All().Select(p => p.CommandLine()).Where(c => c.Contains(dir, StringComparison.Ordinal)).ToList();
 
     // ---- oracles ----
 
@@ -604,7 +583,7 @@ public sealed class KernelTreeModeTests
         {
             // MSBuild nodes that a killed build left (they run in its project directory) go with it.
             // An orphaned task host of a killed build works in the project directory.
-            foreach (var orphan in RunningProcesses().Where(p => p.WorkingDirectory() is { } cwd && (cwd + "/").StartsWith(Dir + "/", StringComparison.Ordinal)).ToList())
+            foreach (var orphan in RunningProcess.All().Where(p => p.WorkingDirectory() is { } cwd && (cwd + "/").StartsWith(Dir + "/", StringComparison.Ordinal)).ToList())
                 try { Process.GetProcessById(orphan.Pid).Kill(); } catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
             Directory.Delete(Dir, recursive: true);
         }
