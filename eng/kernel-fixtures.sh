@@ -7,7 +7,8 @@
 #             outside `all` are skipped while it is missing; with them: eng/kernel-fixtures.sh matrix && eng/test.sh)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
-#   src/linux-<ver>      kernel source extracted from /usr/src/linux-source-<ver>.tar.xz (Debian)
+#   src/linux-<ver>      kernel source extracted from Debian's linux-source-<ver>: /usr/src/linux-source-<ver>.tar.xz
+#                        (bookworm: 6.1, 6.12), or debian/root/usr/src/ (7.2, 7.3: eng/install-deps.sh's private apt)
 #   build/<ver>-<cfg>    O= build dir after `make vmlinux` (config B also `make bzImage`)
 #   log/<ver>-<cfg>.log  full make output
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
@@ -25,8 +26,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
-versions=(6.1 6.12)
-configs=(A B BTF L debug arm64 arm64gcc)
+versions=(6.1 6.12 7.2 7.3)
+configs=(A B BTF L P debug arm64 arm64gcc)
 # A fresh machine's whole CI run must stay under an hour on 2 cores: `all` builds one version of each feature.
 ci_fixtures=(6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64)  # `all`
 matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc)  # `matrix`: the other versions, GCC for arm64
@@ -40,6 +41,7 @@ fragments() {  # config letter -> fragment files, in merge order
     B) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config" ;;
     BTF) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/BTF.config" ;;
     L) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config $repo/eng/kconfig/L.config" ;;
+    P) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/P.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
     arm64|arm64gcc) echo "$repo/eng/kconfig/arm64.config" ;;
     *) die "unknown config '$1' (known: ${configs[*]})" ;;
@@ -68,7 +70,7 @@ make_vars() {  # ver cfg -> variables every make of that fixture gets (toolchain
 targets() {
   case $1 in
     A) echo vmlinux ;;
-    B|L) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
+    B|L|P) echo "vmlinux bzImage" ;;  # bzImage boots with KASLR (the PVH vmlinux entry skips it)
     arm64|arm64gcc) echo "vmlinux Image" ;;
     *) echo vmlinux ;;
   esac
@@ -81,12 +83,13 @@ fingerprint() {  # ver cfg
 
 extract() {  # ver
   local ver=$1 dir=$F/src/linux-$1 tarball=/usr/src/linux-source-$1.tar.xz
+  [ -f "$tarball" ] || tarball=$F/debian/root/usr/src/linux-source-$1.tar.xz
   [ -f "$dir/.kbuild-extracted" ] && return 0
   mkdir -p "$F/src"
   exec 8>"$F/src/.linux-$ver.lock"
   flock 8
   [ -f "$dir/.kbuild-extracted" ] && { exec 8>&-; return 0; }
-  [ -f "$tarball" ] || die "$tarball is missing: install it with eng/install-deps.sh (package linux-source-$ver)"
+  [ -f "$tarball" ] || die "linux-source-$ver.tar.xz is in neither /usr/src nor $F/debian/root/usr/src: run eng/install-deps.sh (package linux-source-$ver)"
   rm -rf "$dir" "$F/src/.extract-$ver"
   mkdir -p "$F/src/.extract-$ver"
   tar -xJf "$tarball" -C "$F/src/.extract-$ver"
@@ -135,7 +138,7 @@ build() {  # fixture (ver-cfg); runs with output going to the log
   want=$(fingerprint "$ver" "$cfg")
   # BTF: the kernel's reproducible-build setting, so its pahole runs without -j (deterministic .BTF; tests
   # link the same build dir with the same value and compare byte for byte).
-  [ "$cfg" != BTF ] || export KBUILD_BUILD_TIMESTAMP="$btf_build_timestamp"
+  case $cfg in BTF|P) export KBUILD_BUILD_TIMESTAMP="$btf_build_timestamp" ;; esac
   extract "$ver"
   mkdir -p "$out"
   rm -f "$out/.kbuild-fixture"

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Symbols;
 using Kbuild.Table;
 using Kbuild.Tests;
@@ -13,7 +14,7 @@ namespace Kbuild.Sdk.Tests;
 public sealed class InspectionTargetTests
 {
     private static List<string> ExpectedDump(string systemMap, string version, KallsymsOptions options) =>
-        KallsymsGenerator.Generate(SystemMap.Read(systemMap), KallsymsLayout.For(version), options, KallsymsTarget.X86_64).Symbols
+        KallsymsGenerator.Generate(SystemMap.Read(systemMap), KernelSeries.For(version).Kallsyms, options, KallsymsTarget.X86_64).Symbols
             .Select(s => $"{s.Address:x16} {s.Type} {s.Name}").ToList();
 
     private static Dictionary<string, string> Props(params (string, string)[] p) => p.ToDictionary(x => x.Item1, x => x.Item2);

@@ -24,6 +24,19 @@ public static class KernelFixtures
     public static string BuildDir(string version, string config) =>
         Require(Path.Combine(Root, "build", $"{version}-{config}"), $"{version}-{config}", ".kbuild-fixture");
 
+    /// <summary>Makes <paramref name="dir"/> look like a configured build directory of <paramref name="release"/> whose make
+    /// runs <paramref name="makefile"/>: include/config/auto.conf and kernel.release, a Makefile, and for a release of a
+    /// known series a 'source' link to that series' fixture source tree, whose scripts the probe recognises.</summary>
+    public static void FakeBuildDir(string dir, string release, string makefile, string autoConf)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "include", "config"));
+        File.WriteAllText(Path.Combine(dir, "include", "config", "auto.conf"), autoConf);
+        File.WriteAllText(Path.Combine(dir, "include", "config", "kernel.release"), release + "\n");
+        File.WriteAllText(Path.Combine(dir, "Makefile"), makefile);
+        if (Kbuild.Kernel.KernelVersion.TryParse(release, out var version) && Kbuild.Kernel.KernelSeries.TryFor(version) is { } series)
+            Directory.CreateSymbolicLink(Path.Combine(dir, "source"), SourceDir(series.Name));
+    }
+
     /// <summary>The KBUILD_BUILD_TIMESTAMP the BTF fixtures are built with (eng/kernel-fixtures.sh), so the kernel's
     /// pahole runs without -j and a relink with the same value reproduces their .BTF.</summary>
     public static string BtfBuildTimestamp =>

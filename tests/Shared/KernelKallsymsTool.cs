@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Elf;
 using Kbuild.Table;
 
@@ -45,7 +46,7 @@ internal static class KernelKallsymsTool
     {
         if (o.AllSymbols) yield return "--all-symbols";
         if (o.AbsolutePercpu) yield return "--absolute-percpu";
-        if (o.BaseRelative && !Kbuild.Table.KallsymsLayout.For(version).AlwaysBaseRelative) yield return "--base-relative";
+        if (o.BaseRelative && !KernelSeries.For(version).Kallsyms.AlwaysBaseRelative) yield return "--base-relative";
         if (o.LtoClang) yield return "--lto-clang";
     }
 

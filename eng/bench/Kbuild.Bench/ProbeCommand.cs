@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.KernelTree;
 using Kbuild.Image;
 using Kbuild.Table;
@@ -38,7 +39,7 @@ public static class ProbeCommand
             Libraries = values.Libraries,
             Flags = LinkerCommand.SplitFlags(values.KbuildLdflags),
             VmlinuxFlags = LinkerCommand.SplitFlags(values.LdflagsVmlinux),
-            KallsymsObject = Path.Combine(outDir, "obj", KallsymsLayout.For(values.Version).FinalKallsymsObjectName),
+            KallsymsObject = Path.Combine(outDir, "obj", values.Series.Link.FinalKallsymsObjectName),
         };
         WriteNulSeparated(Path.Combine(outDir, "floor.args"), [values.Linker, .. floor.Arguments()]);
         Console.WriteLine($"probed {values.BuildDir}: Linux {values.Version}, {values.WholeArchiveInputs.Count} objects, {values.Libraries.Count} libraries");

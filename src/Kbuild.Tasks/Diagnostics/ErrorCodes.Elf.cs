@@ -20,9 +20,6 @@ public static partial class ErrorCodes
     /// <summary>An address is not inside any allocated section with file contents, so it cannot be read or patched in the file.</summary>
     public const string AddressNotInFile = "KB0006";
 
-    /// <summary>The kernel version has no System.map filter definition: use one of the supported versions listed in the message.</summary>
-    public const string SysmapVersionUnsupported = "KB0007";
-
     /// <summary>System.map could not be written (directory missing, disk full, permission): check the output path.</summary>
     public const string SysmapWriteFailed = "KB0008";
 

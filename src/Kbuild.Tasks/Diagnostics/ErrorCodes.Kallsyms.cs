@@ -5,7 +5,8 @@ public static partial class ErrorCodes
     /// <summary>A kernel version string does not parse; pass it as "6.1", "6.1.192" or "6.12.48".</summary>
     public const string KernelVersionInvalid = "KB0201";
 
-    /// <summary>No kallsyms layout for this kernel version; use one of the supported versions or add a layout.</summary>
+    /// <summary>The kernel version is of no series this SDK links (its table layout, System.map filter and link steps are
+    /// unknown): set KernelVersion to a supported series, or add a series descriptor (src/Kbuild.Tasks/Kernel/Series).</summary>
     public const string KallsymsVersionUnsupported = "KB0202";
 
     /// <summary>A System.map line is not "address type name"; regenerate the map with nm -n / mksysmap.</summary>

@@ -24,6 +24,11 @@ public static partial class ErrorCodes
     /// command for make) failed: see the tool's output; vmlinux is not usable until it succeeds.</summary>
     public const string KernelPostLinkFailed = "KB0407";
 
+    /// <summary>A script of the kernel tree whose step the SDK models itself (scripts/kallsyms.c, scripts/mksysmap,
+    /// scripts/link-vmlinux.sh, scripts/Makefile.vmlinux) is not a version the SDK knows for the tree's series, so its
+    /// result could differ from make's: link the tree with its own make, or add the version to the series descriptor.</summary>
+    public const string KernelScriptUnknown = "KB0408";
+
     /// <summary>The kernel's source or build directory path has a space or a colon, which the kernel's make
     /// refuses: move the tree (or the O= directory) to a path without them.</summary>
     public const string KernelPathUnsupported = "KB0420";

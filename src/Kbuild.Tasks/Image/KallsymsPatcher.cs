@@ -100,7 +100,7 @@ public static class KallsymsPatcher
             foreach (var room in plan.Rooms)
             {
                 var bytes = new byte[room.Reserved];
-                room.Array.Bytes.CopyTo(bytes, 0);
+                room.Array.LinkedAt(room.Address, plan.Table.TextAddress, new ByteOrder(littleEndian)).CopyTo(bytes, 0);
                 file.Position = room.FileOffset;
                 file.Write(bytes);
             }
@@ -137,8 +137,10 @@ public static class KallsymsPatcher
     }
 
     /// <summary>
-    /// For every RELA entry whose target lies in a room: the file offset of its addend and the addend that
-    /// makes "symbol + addend" equal the patched pointer there (0 in the zeroed rest of a room); and for a dynamic
+    /// For every RELA entry whose target lies in a room: the file offset of its addend and the addend that makes the
+    /// relocation give the patched slot ("symbol + addend" for a pointer, "symbol + addend - place" for 7.x's PC-relative
+    /// offsets, so the addend is the kernel's "addr - _text" when the symbol is _text; the zeroed rest of a room gets
+    /// what gives 0 there); and for a dynamic
     /// one the linker did not apply (its slot left zero: <c>--no-apply-dynamic-relocs</c>, arm64's choice without
     /// RELR), the slot again zero, as the linker leaves it. The fields are written after the rooms.
     /// </summary>
@@ -154,6 +156,7 @@ public static class KallsymsPatcher
         var tableSections = image.Sections
             .Where(s => s.IsAllocated && plan.Rooms.Any(r => r.Address >= s.Address && r.Address - s.Address < s.Size))
             .Select(s => (uint)s.Index).ToHashSet();
+        var slots = plan.Rooms.ToDictionary(r => r, r => r.Array.TextRelocations.ToDictionary(t => t.Offset));
         foreach (var section in image.Sections.Where(s => s.Type == ElfSection.SHT_RELA && (s.Info == 0 || tableSections.Contains(s.Info))))
         {
             var relocations = image.ReadRelocations(section);
@@ -177,8 +180,11 @@ public static class KallsymsPatcher
                     symbolValue = symbol.Value;
                 }
                 var position = (int)(r.Offset - room.Address);
-                var value = position + pointerSize <= room.Array.Size
-                    ? image.ByteOrder.Pointer(room.Array.Bytes.AsSpan(position), wide)
+                // What symbol + addend must be: the slot's target, or what leaves the zeroed rest of a room zero.
+                var pcRelative = room.Array.RelocationKind == TextRelocationKind.PcRelative32;
+                var value = slots[room].TryGetValue(position, out var slot) ? unchecked(plan.Table.TextAddress + (ulong)slot.Addend)
+                    : pcRelative ? r.Offset
+                    : position + pointerSize <= room.Array.Size ? image.ByteOrder.Pointer(room.Array.Bytes.AsSpan(position), wide)
                     : 0;
                 var addendOffset = (long)section.Offset + i * (wide ? 24L : 12L) + (wide ? 16 : 8);
                 var addend = unchecked((long)(value - symbolValue));
@@ -186,7 +192,7 @@ public static class KallsymsPatcher
                     throw new KbuildException(ErrorCodes.KallsymsRelocationUnsupported, image.Path,
                         $"relocation {i} of {section.Name} would need the addend {addend}, which a 32-bit RELA entry cannot hold: the image is damaged. Relink it.");
                 result.Add((addendOffset, addend, wide));
-                if (section.Info == 0 && r.Addend != 0 && position + pointerSize <= room.Reserved
+                if (section.Info == 0 && !pcRelative && r.Addend != 0 && position + pointerSize <= room.Reserved
                     && image.ByteOrder.Pointer(image.ReadBytes(room.FileOffset + position, pointerSize), wide) == 0)
                     result.Add((room.FileOffset + position, 0, wide));
             }

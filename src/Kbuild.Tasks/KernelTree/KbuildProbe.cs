@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.IO;
 using System.Text;
 using Kbuild.Diagnostics;
@@ -9,23 +10,27 @@ namespace Kbuild.KernelTree;
 /// <c>make vmlinux</c> with <c>cmd_link_vmlinux</c> overridden on the command line. A command-line
 /// variable wins over scripts/Makefile.vmlinux's definition, and its recipe runs where link-vmlinux.sh
 /// would: after every input of the link is built, in the build directory, with kbuild's exported
-/// variables. The capture command records its arguments — <c>$&lt;</c>, <c>$(LD)</c>,
+/// variables. The capture command records its arguments — <c>$@</c>, <c>$&lt;</c>, <c>$(LD)</c>,
 /// <c>$(KBUILD_LDFLAGS)</c>, <c>$(LDFLAGS_vmlinux)</c>, <c>$(ARCH_POSTLINK)</c>, <c>$(MAKE)</c>,
-/// <c>$(newer-prereqs)</c> — and the environment, and writes the .vmlinux.d make's if_changed_dep reads.
-/// vmlinux itself is not touched, and .vmlinux.cmd is put back afterwards, so probing never makes a later
-/// plain make relink. When make would have linked (<see cref="KbuildValues.MakeWouldRelink"/>), the probe
-/// then builds init/version-timestamp.o as link-vmlinux.sh does first; otherwise it leaves it alone, so
-/// the link inputs keep their timestamps and an up-to-date vmlinux stays up to date.
+/// <c>$(newer-prereqs)</c> — and the environment, and writes the .$@.d make's if_changed_dep reads.
+/// On 7.x the link's target is vmlinux.unstripped, and what Makefile.vmlinux makes from it afterwards (vmlinux by
+/// objcopy, modules.builtin.modinfo, modules.builtin) has its command overridden too, as a no-op. No output is
+/// touched, and every .cmd file make rewrote is put back afterwards, so probing never makes a later plain make
+/// relink. Before make runs: the series, its scripts, the tools and the configuration are checked, so a tree the SDK
+/// would not link as make does is refused with nothing written. When make would have linked
+/// (<see cref="KbuildValues.MakeWouldRelink"/>), the probe then builds init/version-timestamp.o as link-vmlinux.sh
+/// does first; otherwise it leaves it alone, so the link inputs keep their timestamps and an up-to-date vmlinux stays
+/// up to date.
 /// </summary>
 public static class KbuildProbe
 {
     private const string CaptureScript = """
-        # kbuild-sdk capture of cmd_link_vmlinux: OUT LINK-SCRIPT LD KBUILD_LDFLAGS LDFLAGS_vmlinux ARCH_POSTLINK MAKE NEWER-PREREQS
+        # kbuild-sdk capture of cmd_link_vmlinux: OUT TARGET LINK-SCRIPT LD KBUILD_LDFLAGS LDFLAGS_vmlinux ARCH_POSTLINK MAKE NEWER-PREREQS
         set -e
         out=$1; shift
         { printf '%s\0' "$#" "$@"; env -0; } > "$out.tmp"
         mv "$out.tmp" "$out"
-        echo "vmlinux: $1" > .vmlinux.d
+        echo "$1: $2" > ".$1.d"
         """;
 
     /// <summary>
@@ -41,18 +46,20 @@ public static class KbuildProbe
         buildDir = Path.GetFullPath(buildDir);
         EnsureMakeAccepts(buildDir);
         var config = KernelConfig.Load(buildDir);
-        var version = KernelRelease.Read(buildDir).EnsureSupported(buildDir);
+        var release = KernelRelease.Read(buildDir).EnsureSupported(buildDir);
+        var series = release.Series;
         if (!File.Exists(Path.Combine(buildDir, "Makefile")))
             throw new KbuildException(ErrorCodes.KernelBuildDirNotConfigured, buildDir,
                 $"'{buildDir}' has no Makefile: set KernelBuildDir to the kernel's O= build directory (or the source tree for in-tree builds).");
         var arguments = makeArguments?.ToList() ?? [];
-        // Before make writes anything: the tools its build needs, then whether we link this kernel as it would.
+        // Before make writes anything: the tools its build needs, whether we link this kernel as it would, and whether
+        // its scripts are the ones the SDK models.
         KernelToolchain.EnsureAvailable(config, arguments, buildDir);
-        KernelSupport.EnsureLinkable(config, version.Version, buildDir);
+        KernelSupport.EnsureLinkable(config, series, buildDir);
+        series.EnsureScriptsRecognised(KernelSourceTree.Of(buildDir));
 
         var work = Directory.CreateTempSubdirectory("kbuild-probe-");
-        var savedCmdFile = Path.Combine(buildDir, ".vmlinux.cmd");
-        var savedCmd = File.Exists(savedCmdFile) ? File.ReadAllBytes(savedCmdFile) : null;
+        var commandFiles = CommandFilesOf(buildDir, series).ToDictionary(f => f, f => File.Exists(f) ? File.ReadAllBytes(f) : null);
         try
         {
             var script = Path.Combine(work.FullName, "capture.sh");
@@ -60,7 +67,9 @@ public static class KbuildProbe
             var capture = Path.Combine(work.FullName, "kbuild-values");
             var args = new List<string> { "-C", buildDir, $"-j{(jobs > 0 ? jobs : System.Environment.ProcessorCount)}" };
             args.AddRange(arguments);
-            args.Add($"cmd_link_vmlinux=sh {Quote(script)} {Quote(capture)} \"$<\" \"$(LD)\" \"$(KBUILD_LDFLAGS)\" \"$(LDFLAGS_vmlinux)\" \"$(ARCH_POSTLINK)\" \"$(MAKE)\" \"$(newer-prereqs)\"");
+            args.Add($"cmd_link_vmlinux=sh {Quote(script)} {Quote(capture)} \"$@\" \"$<\" \"$(LD)\" \"$(KBUILD_LDFLAGS)\" \"$(LDFLAGS_vmlinux)\" \"$(ARCH_POSTLINK)\" \"$(MAKE)\" \"$(newer-prereqs)\"");
+            // What make derives from the linked image is made after our link, from our image.
+            args.AddRange(series.Link.DerivedOutputs.Select(d => $"{d.CommandVariable}=:"));
             args.Add("vmlinux");
             var make = tools.Run("make", args, buildDir);
             if (make.ExitCode != 0)
@@ -70,24 +79,30 @@ public static class KbuildProbe
             if (!File.Exists(capture))
                 throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
                     $"the kernel's make in '{buildDir}' succeeded but never ran cmd_link_vmlinux (scripts/Makefile.vmlinux), " +
-                    $"so kernel {version} is not linked the way this SDK supports.");
+                    $"so kernel {release} is not linked the way this SDK supports.");
             var captured = File.ReadAllBytes(capture);
             // make regenerates auto.conf when .config changed: judge the configuration it built.
             config = KernelConfig.Load(buildDir);
-            KernelSupport.EnsureLinkable(config, version.Version, buildDir);
-            var values = Parse(captured, buildDir, version, config);
-            RestoreCommandFile(savedCmdFile, savedCmd);
+            KernelSupport.EnsureLinkable(config, series, buildDir);
+            var values = Parse(captured, buildDir, release, config);
+            RestoreCommandFiles(commandFiles);
             if (values.MakeWouldRelink) BuildVersionTimestamp(values, tools);
             if (saveTo != null) AtomicOutput.WriteAllBytes(saveTo, captured);
             return values;
         }
         finally
         {
-            RestoreCommandFile(savedCmdFile, savedCmd);
-            File.Delete(Path.Combine(buildDir, ".vmlinux.d"));
+            RestoreCommandFiles(commandFiles);
+            File.Delete(Path.Combine(buildDir, $".{series.Link.LinkedImage}.d"));
             work.Delete(recursive: true);
         }
     }
+
+    /// <summary>The .cmd files make rewrites while the probe runs: the link's and those of what Makefile.vmlinux derives
+    /// from the linked image.</summary>
+    private static IEnumerable<string> CommandFilesOf(string buildDir, KernelSeries series) =>
+        new[] { series.Link.LinkedImage }.Concat(series.Link.DerivedOutputs.Select(d => d.Name))
+            .Select(name => Path.Combine(buildDir, $".{name}.cmd"));
 
     /// <summary>The values a <see cref="Capture"/> saved, with the build directory's current configuration
     /// (for builds where the kernel's make is run by someone else).</summary>
@@ -95,13 +110,14 @@ public static class KbuildProbe
     {
         buildDir = Path.GetFullPath(buildDir);
         var config = KernelConfig.Load(buildDir);
-        var version = KernelRelease.Read(buildDir).EnsureSupported(buildDir);
+        var release = KernelRelease.Read(buildDir).EnsureSupported(buildDir);
         if (!File.Exists(savedFile))
             throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
                 $"no saved link settings for '{buildDir}' ({savedFile} does not exist): build once with KernelRunMake=true " +
                 "so the kernel's make is asked for them.");
-        KernelSupport.EnsureLinkable(config, version.Version, buildDir);
-        return Parse(File.ReadAllBytes(savedFile), buildDir, version, config);
+        KernelSupport.EnsureLinkable(config, release.Series, buildDir);
+        release.Series.EnsureScriptsRecognised(KernelSourceTree.Of(buildDir));
+        return Parse(File.ReadAllBytes(savedFile), buildDir, release, config);
     }
 
     // link-vmlinux.sh's first step: init/version-timestamp.o with this link's UTS_VERSION (a new build
@@ -130,7 +146,10 @@ public static class KbuildProbe
     internal static KbuildValues Parse(byte[] capture, string buildDir, KernelRelease version, KernelConfig config)
     {
         var fields = Encoding.UTF8.GetString(capture).Split('\0');
-        var argc = int.Parse(fields[0]);
+        if (!int.TryParse(fields[0], out var argc) || argc != CapturedArguments || fields.Length < 1 + argc)
+            throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
+                "the saved link settings of this build directory are damaged or from another version of the SDK: " +
+                "build once with KernelRunMake=true so the kernel's make is asked for them again.");
         var a = fields.AsSpan(1, argc);
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in fields.AsSpan(1 + argc))
@@ -138,18 +157,20 @@ public static class KbuildProbe
             var eq = entry.IndexOf('=');
             if (eq > 0) env[entry[..eq]] = entry[(eq + 1)..];
         }
-        return new KbuildValues(buildDir, version, config, linkScript: a[0], linker: a[1], kbuildLdflags: a[2],
-            ldflagsVmlinux: a[3], archPostlink: a[4], make: a[5], env, KbuildValues.Words(a[6]));
+        return new KbuildValues(buildDir, version, config, linkScript: a[1], linker: a[2], kbuildLdflags: a[3],
+            ldflagsVmlinux: a[4], archPostlink: a[5], make: a[6], env, KbuildValues.Words(a[7]));
     }
 
-    private static void RestoreCommandFile(string path, byte[]? saved)
+    // The capture script's arguments after OUT: $@ $< $(LD) $(KBUILD_LDFLAGS) $(LDFLAGS_vmlinux) $(ARCH_POSTLINK) $(MAKE) $(newer-prereqs).
+    private const int CapturedArguments = 8;
+
+    private static void RestoreCommandFiles(Dictionary<string, byte[]?> saved)
     {
-        if (saved == null)
+        foreach (var (path, bytes) in saved)
         {
-            File.Delete(path);
-            return;
+            if (bytes == null) File.Delete(path);
+            else AtomicOutput.WriteAllBytes(path, bytes);
         }
-        AtomicOutput.WriteAllBytes(path, saved);
     }
 
     // make passes the recipe to /bin/sh: single-quote paths (temp dirs have no quotes, but be exact).

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using System.Text.RegularExpressions;
 using Kbuild.Table;
 
@@ -29,7 +30,8 @@ public sealed partial class KbuildValues
 
     public string BuildDir { get; }
     public KernelRelease Release { get; }
-    public Table.KernelVersion Version => Release.Version;
+    public KernelVersion Version => Release.Version;
+    public KernelSeries Series => Release.Series;
     public KernelConfig Config { get; }
 
     /// <summary><c>$&lt;</c> of the vmlinux rule: the source tree's scripts/link-vmlinux.sh.</summary>
@@ -66,18 +68,18 @@ public sealed partial class KbuildValues
 
     public bool KallsymsEnabled => Config.IsEnabled("KALLSYMS");
 
-    /// <summary>link-vmlinux.sh: LTO and IBT kernels link the already-processed vmlinux.o instead of
-    /// vmlinux.a plus the libraries.</summary>
-    public bool LinksVmlinuxO => Config.IsEnabled("LTO_CLANG") || Config.IsEnabled("X86_KERNEL_IBT");
+    /// <summary>link-vmlinux.sh: LTO and IBT kernels (7.x: also KLP_BUILD) link the already-processed vmlinux.o instead
+    /// of vmlinux.a plus the libraries.</summary>
+    public bool LinksVmlinuxO => Series.Link.VmlinuxOOptions.Any(Config.IsEnabled);
 
-    /// <summary>Linked inside <c>--whole-archive</c>: vmlinux.a (or vmlinux.o), .vmlinux.export.o with
-    /// modules, init/version-timestamp.o.</summary>
+    /// <summary>Linked inside <c>--whole-archive</c>: vmlinux.a (or vmlinux.o), .vmlinux.export.o (6.x: with
+    /// modules), init/version-timestamp.o.</summary>
     public IReadOnlyList<string> WholeArchiveInputs
     {
         get
         {
             var inputs = new List<string> { InBuildDir(LinksVmlinuxO ? "vmlinux.o" : "vmlinux.a") };
-            if (Config.IsEnabled("MODULES")) inputs.Add(InBuildDir(".vmlinux.export.o"));
+            if (!Series.Link.ExportObjectNeedsModules || Config.IsEnabled("MODULES")) inputs.Add(InBuildDir(".vmlinux.export.o"));
             inputs.Add(InBuildDir("init/version-timestamp.o"));
             return inputs;
         }
@@ -103,20 +105,19 @@ public sealed partial class KbuildValues
     public string VmlinuxFlags => MapFlag is { } map ? $"{LdflagsVmlinux} {map}" : LdflagsVmlinux;
 
     /// <summary><see cref="KallsymsOptions"/> as the table's options (6.12 is always base-relative).</summary>
-    public Table.KallsymsOptions KallsymsSwitches =>
-        Table.KallsymsOptions.FromSwitches(KallsymsOptions, Table.KallsymsLayout.For(Version));
+    public Table.KallsymsOptions KallsymsSwitches => Table.KallsymsOptions.FromSwitches(KallsymsOptions, Series.Kallsyms);
 
     /// <summary>link-vmlinux.sh's <c>-Map=vmlinux.map</c> with CONFIG_VMLINUX_MAP (the map of the final link), else null.</summary>
     public string? MapFlag => Config.IsEnabled("VMLINUX_MAP") ? $"-Map={InBuildDir("vmlinux.map")}" : null;
 
     /// <summary>The options link-vmlinux.sh of this kernel passes to scripts/kallsyms, read from the
-    /// script itself (<c>is_enabled CONFIG_X … kallsymopt="${kallsymopt} --option"</c>).</summary>
+    /// script itself (<c>if is_enabled CONFIG_X [|| is_enabled CONFIG_Y]; then kallsymopt="${kallsymopt} --option"</c>).</summary>
     public IReadOnlyList<string> KallsymsOptions => KallsymsOptionsOf(Config, LinkScript);
 
     /// <summary>The scripts/kallsyms options a link-vmlinux.sh passes under a configuration.</summary>
     public static IReadOnlyList<string> KallsymsOptionsOf(KernelConfig config, string linkScript) =>
         KallsymsOptionPattern().Matches(File.ReadAllText(linkScript))
-            .Where(m => config.IsEnabled(m.Groups["config"].Value))
+            .Where(m => m.Groups["config"].Captures.Any(c => config.IsEnabled(c.Value)))
             .Select(m => m.Groups["option"].Value).ToList();
 
     /// <summary>The flags link-vmlinux.sh passes <see cref="Compiler"/> for the kallsyms .S
@@ -141,27 +142,32 @@ public sealed partial class KbuildValues
     }
 
     /// <summary>
-    /// The vmlinux command make compares with the one saved in .vmlinux.cmd (if_changed): the
+    /// The link command make compares with the one saved in .vmlinux.cmd (7.x: .vmlinux.unstripped.cmd; if_changed): the
     /// expansion of scripts/Makefile.vmlinux's <c>cmd_link_vmlinux</c>
-    /// (<c>$&lt; "$(LD)" "$(KBUILD_LDFLAGS)" "$(LDFLAGS_vmlinux)"; $(if $(ARCH_POSTLINK), $(MAKE) -f $(ARCH_POSTLINK) $@, true)</c>).
+    /// (<c>$&lt; "$(LD)" "$(KBUILD_LDFLAGS)" "$(LDFLAGS_vmlinux)" ["$@"]; $(if $(ARCH_POSTLINK), $(MAKE) -f $(ARCH_POSTLINK) $@, true)</c>).
     /// </summary>
     public string SavedLinkCommand =>
-        $"{LinkScript} \"{Linker}\" \"{KbuildLdflags}\" \"{LdflagsVmlinux}\";  " +  // ";  ": the continuation line and $(if)'s leading blank
-        (ArchPostlink.Length > 0 ? $"{Make} -f {ArchPostlink} vmlinux" : "true");
+        $"{LinkScript} \"{Linker}\" \"{KbuildLdflags}\" \"{LdflagsVmlinux}\"" +
+        (Series.Link.PassesOutputName ? $" \"{LinkedImage}\"" : "") +
+        ";  " +  // the continuation line and $(if)'s leading blank
+        (ArchPostlink.Length > 0 ? $"{Make} -f {ArchPostlink} {LinkedImage}" : "true");
+
+    /// <summary>The file the kernel's final link writes: vmlinux, or on 7.x vmlinux.unstripped (relative to the build dir).</summary>
+    public string LinkedImage => Series.Link.LinkedImage;
 
     /// <summary><see cref="SavedLinkCommand"/> as .vmlinux.cmd spells it: Kbuild.include's make-cmd doubles
     /// <c>$</c> and writes <c>#</c> as <c>$(pound)</c>.</summary>
     public string EscapedSavedLinkCommand =>
         SavedLinkCommand.Replace("$", "$$", StringComparison.Ordinal).Replace("#", "$(pound)", StringComparison.Ordinal);
 
-    /// <summary>Whether the kernel's make would link vmlinux now (its if_changed rule): vmlinux is missing,
-    /// a prerequisite is newer, or the command saved in .vmlinux.cmd differs from this one.</summary>
+    /// <summary>Whether the kernel's make would link vmlinux now (its if_changed rule): the linked image is missing,
+    /// a prerequisite is newer, or the command saved in its .cmd file differs from this one.</summary>
     public bool MakeWouldRelink
     {
         get
         {
-            var vmlinux = InBuildDir("vmlinux");
-            var cmdFile = InBuildDir(".vmlinux.cmd");
+            var vmlinux = InBuildDir(LinkedImage);
+            var cmdFile = InBuildDir($".{LinkedImage}.cmd");
             if (!File.Exists(vmlinux) || !File.Exists(cmdFile) || NewerPrerequisites.Count > 0) return true;
             var saved = File.ReadLines(cmdFile).FirstOrDefault()?.Split(" := ", 2);
             return saved is not [_, var command] || command != EscapedSavedLinkCommand;
@@ -190,6 +196,6 @@ public sealed partial class KbuildValues
 
     internal static string[] Words(string s) => s.Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
 
-    [GeneratedRegex(@"is_enabled\s+(?<config>CONFIG_\w+)\s*;\s*then\s+kallsymopt=""\$\{kallsymopt\}\s+(?<option>--[\w-]+)""")]
+    [GeneratedRegex(@"is_enabled\s+(?<config>CONFIG_\w+)(?:\s*\|\|\s*is_enabled\s+(?<config>CONFIG_\w+))*\s*;\s*then\s+kallsymopt=""\$\{kallsymopt\}\s+(?<option>--[\w-]+)""")]
     private static partial Regex KallsymsOptionPattern();
 }

@@ -6,10 +6,11 @@ namespace Kbuild.KernelTree;
 
 /// <summary>
 /// CONFIG_DEBUG_INFO_BTF, as link-vmlinux.sh does it, with the kernel's own tools and flags: <see cref="Generate"/>
-/// is its <c>gen_btf</c> on an image linked with DWARF, <see cref="ResolveIds"/> its <c>resolve_btfids</c> on the
-/// final image. <c>$(PAHOLE)</c>, <c>$(PAHOLE_FLAGS)</c>, <c>$(OBJCOPY)</c> and <c>$(RESOLVE_BTFIDS)</c> are the
-/// values the kernel's make exported (6.12: scripts/Makefile.btf, 6.1: scripts/pahole-flags.sh), never
-/// re-derived here: pahole's <c>-j</c>, for one, depends on KBUILD_BUILD_TIMESTAMP.
+/// is its <c>gen_btf</c> (7.x: the tree's scripts/gen-btf.sh) on an image linked with DWARF, <see cref="ResolveIds"/>
+/// its <c>resolve_btfids</c> on the final image (7.x: <c>--patch_btfids</c> with the .BTF_ids gen-btf.sh resolved).
+/// <c>$(PAHOLE)</c>, <c>$(PAHOLE_FLAGS)</c>, <c>$(OBJCOPY)</c> and <c>$(RESOLVE_BTFIDS)</c> are the values the kernel's
+/// make exported (7.x and 6.12: scripts/Makefile.btf, 6.1: scripts/pahole-flags.sh), never re-derived here: pahole's
+/// <c>-j</c>, for one, depends on KBUILD_BUILD_TIMESTAMP.
 /// </summary>
 public static class KernelBtf
 {
@@ -17,12 +18,20 @@ public static class KernelBtf
     public static bool Enabled(KbuildValues kbuild) => kbuild.Config.IsEnabled("DEBUG_INFO_BTF");
 
     /// <summary>
+    /// The .BTF object of <paramref name="image"/> (linked with DWARF) into <paramref name="btfObject"/>; on 7.x also the
+    /// resolved .BTF_ids into <paramref name="btfIds"/> (<see cref="GenerateWithScript"/>). 6.x:
     /// <c>LLVM_OBJCOPY=$(OBJCOPY) $(PAHOLE) -J $(PAHOLE_FLAGS) image</c> (adds .BTF to <paramref name="image"/> in place),
     /// then the .BTF section alone, allocated and read-only, without symbols, into <paramref name="btfObject"/>,
     /// whose e_type is patched to ET_REL so that ld takes it as an input.
     /// </summary>
-    public static void Generate(KbuildValues kbuild, string image, string btfObject, ToolProcess? tools = null)
+    public static void Generate(KbuildValues kbuild, string image, string btfObject, string? btfIds = null, ToolProcess? tools = null)
     {
+        if (kbuild.Series.Link.BtfScript is { } script)
+        {
+            GenerateWithScript(kbuild, script, image, btfObject, btfIds
+                ?? throw new KbuildException(ErrorCodes.KernelBtfFailed, image, $"{script} also resolves .BTF_ids: name the file to keep them in."), tools);
+            return;
+        }
         var environment = new Dictionary<string, string>(kbuild.ToolEnvironment, StringComparer.Ordinal) { ["LLVM_OBJCOPY"] = kbuild.Objcopy };
         Run(kbuild, kbuild.Get("PAHOLE"), ["-J", .. KbuildValues.Words(kbuild.Get("PAHOLE_FLAGS")), image], environment, image, "pahole -J", tools);
         AtomicOutput.Write(btfObject, temp =>
@@ -35,12 +44,37 @@ public static class KernelBtf
         });
     }
 
-    /// <summary><c>$(RESOLVE_BTFIDS) image</c>: fills the .BTF_ids section of the final image. 6.1 asks for CONFIG_BPF
-    /// too; both series' DEBUG_INFO_BTF depends on BPF_SYSCALL, which selects it, so the 6.1 test holds for 6.12.</summary>
-    public static void ResolveIds(KbuildValues kbuild, string image, ToolProcess? tools = null)
+    /// <summary>
+    /// 7.x: the tree's own <c>$(CONFIG_SHELL) scripts/gen-btf.sh image</c> (pahole <c>--btf_encode_detached</c>,
+    /// <c>resolve_btfids --btf</c>, and the .BTF object compiled from an empty C file), which leaves image.btf.o and
+    /// image.BTF_ids beside the image; they are renamed to <paramref name="btfObject"/> and <paramref name="btfIds"/>.
+    /// </summary>
+    private static void GenerateWithScript(KbuildValues kbuild, string script, string image, string btfObject, string btfIds, ToolProcess? tools)
+    {
+        var shell = kbuild.Get("CONFIG_SHELL") is { Length: > 0 } s ? s : "sh";
+        Run(kbuild, shell, [Path.Combine(kbuild.SourceDir, script), image], kbuild.ToolEnvironment, image, script, tools);
+        foreach (var (made, destination) in new[] { (image + ".btf.o", btfObject), (image + ".BTF_ids", btfIds) })
+        {
+            if (!File.Exists(made))
+                throw new KbuildException(ErrorCodes.KernelBtfFailed, image,
+                    $"BTF: {script} succeeded but left no {Path.GetFileName(made)} beside {image}: this tree's script is not the one the SDK knows.");
+            AtomicOutput.Commit(made, destination);
+        }
+    }
+
+    /// <summary><c>$(RESOLVE_BTFIDS) image</c>: fills the .BTF_ids section of the final image; 7.x:
+    /// <c>$(RESOLVE_BTFIDS) --patch_btfids btfIds image</c> with the .BTF_ids <see cref="GenerateWithScript"/> resolved.
+    /// 6.1 asks for CONFIG_BPF too; every series' DEBUG_INFO_BTF depends on BPF_SYSCALL, which selects it.</summary>
+    public static void ResolveIds(KbuildValues kbuild, string image, string? btfIds = null, ToolProcess? tools = null)
     {
         if (!Enabled(kbuild) || !kbuild.Config.IsEnabled("BPF")) return;
-        Run(kbuild, kbuild.InBuildDir(kbuild.Get("RESOLVE_BTFIDS")), [Path.GetFullPath(image)], kbuild.ToolEnvironment, image, "resolve_btfids", tools);
+        var resolveBtfIds = kbuild.InBuildDir(kbuild.Get("RESOLVE_BTFIDS"));
+        if (kbuild.Series.Link.BtfScript is null)
+            Run(kbuild, resolveBtfIds, [Path.GetFullPath(image)], kbuild.ToolEnvironment, image, "resolve_btfids", tools);
+        else
+            Run(kbuild, resolveBtfIds, ["--patch_btfids", Path.GetFullPath(btfIds ?? throw new KbuildException(ErrorCodes.KernelBtfFailed, image,
+                    "BTF: resolve_btfids --patch_btfids needs the .BTF_ids of the BTF object; build again so KbuildBtf makes them.")),
+                Path.GetFullPath(image)], kbuild.ToolEnvironment, image, "resolve_btfids --patch_btfids", tools);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Diagnostics;
 using Kbuild.Table;
 
@@ -17,14 +18,13 @@ public static class KernelKallsymsRules
     {
         var config = KernelConfig.Load(buildDir);
         var version = KernelRelease.Read(buildDir).EnsureSupported(buildDir).Version;
-        // O= build directories link the source tree as "source"; an in-tree build is its own source.
-        var linkScript = new[] { Path.Combine(buildDir, "source", "scripts", "link-vmlinux.sh"), Path.Combine(buildDir, "scripts", "link-vmlinux.sh") }
-            .FirstOrDefault(File.Exists)
-            ?? throw new KbuildException(ErrorCodes.KernelLinkScriptMissing, buildDir,
+        var linkScript = Path.Combine(KernelSourceTree.Of(buildDir), "scripts", "link-vmlinux.sh");
+        if (!File.Exists(linkScript))
+            throw new KbuildException(ErrorCodes.KernelLinkScriptMissing, buildDir,
                 $"'{buildDir}' has neither source/scripts/link-vmlinux.sh nor scripts/link-vmlinux.sh, so the kallsyms switches of " +
                 "its kernel are unknown: point KernelBuildDir at the kernel's build directory (its 'source' link intact), or clear it and " +
                 "set KernelVersion and the Kallsyms* properties yourself.");
-        return (version, KallsymsOptions.FromSwitches(KbuildValues.KallsymsOptionsOf(config, linkScript), KallsymsLayout.For(version)));
+        return (version, KallsymsOptions.FromSwitches(KbuildValues.KallsymsOptionsOf(config, linkScript), KernelSeries.For(version).Kallsyms));
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
+using Kbuild.Kernel;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
-using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 
@@ -10,8 +10,11 @@ public sealed partial record KernelRelease(KernelVersion Version, string Release
 {
     public override string ToString() => Release;
 
-    /// <summary>True when this SDK knows the series (<see cref="KallsymsLayout.TryFor"/>: its layout and System.map filter).</summary>
-    public bool IsSupported => KallsymsLayout.TryFor(Version) is not null;
+    /// <summary>True when this SDK knows the series (<see cref="KernelSeries.TryFor"/>).</summary>
+    public bool IsSupported => KernelSeries.TryFor(Version) is not null;
+
+    /// <summary>The release's series; <see cref="EnsureSupported"/> first.</summary>
+    public KernelSeries Series => KernelSeries.For(Version);
 
     public static KernelRelease Read(string buildDir)
     {
@@ -29,9 +32,8 @@ public sealed partial record KernelRelease(KernelVersion Version, string Release
     public KernelRelease EnsureSupported(string buildDir)
     {
         if (IsSupported) return this;
-        var supported = string.Join(", ", KallsymsLayout.Supported.Select(l => $"{l.Series.Major}.{l.Series.Minor}"));
         throw new KbuildException(ErrorCodes.UnsupportedKernelVersion, buildDir,
-            $"kernel {Release} in '{buildDir}' is not supported (supported series: {supported}); " +
+            $"kernel {Release} in '{buildDir}' is not supported (supported series: {KernelSeries.SupportedNames}); " +
             "build with the kernel's own link (scripts/link-vmlinux.sh) or use a supported kernel.");
     }
 

@@ -6,23 +6,26 @@ namespace Kbuild.KernelTree;
 public sealed record StagedFile(string Staged, string Destination);
 
 /// <summary>
-/// A directory that looks like the kernel build directory to the arch postlink (which reads and writes
-/// relative paths such as include/config/auto.conf, arch/x86/tools/relocs and arch/x86/boot/compressed/):
-/// every top-level entry is a symlink into the build directory except <c>vmlinux</c>, which is the staged
-/// image, and <c>arch/</c>, whose directories are real and whose files are symlinks, so a file the postlink
-/// creates there stays in the shadow until it is published. Files named vmlinux.* (what a postlink derives
-/// from vmlinux) are left out, so a write to one creates a new file rather than writing through a symlink.
-/// It lives in the build directory (hidden, per build), so staged files are renamed within one file system.
+/// A directory that looks like the kernel build directory to a make run after the link (the arch postlink, which reads
+/// and writes relative paths such as include/config/auto.conf, arch/x86/tools/relocs and arch/x86/boot/compressed/; on
+/// 7.x Makefile.vmlinux, which makes vmlinux and modules.builtin from vmlinux.unstripped): every top-level entry is a
+/// symlink into the build directory except the staged image (moved in under its name), the files the make run writes
+/// (<c>ownFiles</c>, absent so a write creates a new file rather than writing through a symlink), this and other
+/// builds' temporary files, and <c>arch/</c>, whose directories are real and whose files are symlinks but for those
+/// named vmlinux.* (what a postlink derives from vmlinux). So what the make run creates stays in the shadow until it is
+/// published. It lives in the build directory (hidden, per build), so staged files are renamed within one file system.
 /// </summary>
-public sealed class PostlinkShadow : IDisposable
+public sealed partial class PostlinkShadow : IDisposable
 {
     private readonly string _buildDir;
-    private readonly string _staged;
+    private readonly string _imageName;
+    private readonly string? _staged;
 
-    private PostlinkShadow(string dir, string buildDir, string staged)
+    private PostlinkShadow(string dir, string buildDir, string imageName, string? staged)
     {
         Dir = dir;
         _buildDir = buildDir;
+        _imageName = imageName;
         _staged = staged;
     }
 
@@ -31,22 +34,28 @@ public sealed class PostlinkShadow : IDisposable
     /// <summary>Hidden names of shadows in a build directory, for removing those a killed build left.</summary>
     public const string Pattern = ".vmlinux.*.postlink";
 
-    public static PostlinkShadow Create(string buildDir, string stagedVmlinux)
+    /// <param name="imageName">The linked image's name in the build directory (vmlinux, 7.x vmlinux.unstripped).</param>
+    /// <param name="stagedImage">The staged image, moved into the shadow under <paramref name="imageName"/> (and back on
+    /// dispose); null to see the build directory's own.</param>
+    /// <param name="ownFiles">Top-level names the make run writes.</param>
+    public static PostlinkShadow Create(string buildDir, string imageName, string? stagedImage, IReadOnlyCollection<string> ownFiles)
     {
         buildDir = Path.GetFullPath(buildDir);
         var dir = Path.Combine(buildDir, $".vmlinux.{Environment.ProcessId}.{Guid.NewGuid():N}.postlink");
         Directory.CreateDirectory(dir);
-        var shadow = new PostlinkShadow(dir, buildDir, stagedVmlinux);
+        var shadow = new PostlinkShadow(dir, buildDir, imageName, stagedImage);
         try
         {
             foreach (var entry in new DirectoryInfo(buildDir).EnumerateFileSystemInfos())
             {
-                if (entry.Name is "vmlinux" or "arch" || entry.Name.StartsWith(".vmlinux.", StringComparison.Ordinal)) continue;
+                if (entry.Name == "arch" || ownFiles.Contains(entry.Name) || stagedImage != null && entry.Name == imageName
+                    || TemporaryName().IsMatch(entry.Name))
+                    continue;
                 File.CreateSymbolicLink(Path.Combine(dir, entry.Name), entry.FullName);
             }
             var arch = Path.Combine(buildDir, "arch");
             if (Directory.Exists(arch)) Mirror(arch, Path.Combine(dir, "arch"));
-            File.Move(stagedVmlinux, Path.Combine(dir, "vmlinux"));
+            if (stagedImage != null) File.Move(stagedImage, Path.Combine(dir, imageName));
             return shadow;
         }
         catch
@@ -56,15 +65,16 @@ public sealed class PostlinkShadow : IDisposable
         }
     }
 
-    /// <summary>The regular files the postlink created in the shadow (not vmlinux), moved out beside their
-    /// destinations under unique hidden names.</summary>
-    public IReadOnlyList<StagedFile> TakeSideOutputs()
+    /// <summary>The regular files the make run created in the shadow (not the image, not <paramref name="kept"/>), moved
+    /// out beside their destinations under unique hidden names.</summary>
+    public IReadOnlyList<StagedFile> TakeSideOutputs(params string[] kept)
     {
         var files = new List<StagedFile>();
         foreach (var file in CreatedFiles(new DirectoryInfo(Dir)))
         {
-            if (file.FullName == Path.Combine(Dir, "vmlinux")) continue;
-            var destination = Path.Combine(_buildDir, Path.GetRelativePath(Dir, file.FullName));
+            var relative = Path.GetRelativePath(Dir, file.FullName);
+            if (relative == _imageName || kept.Contains(relative)) continue;
+            var destination = Path.Combine(_buildDir, relative);
             var staged = AtomicOutput.TempPathFor(destination);
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
             File.Move(file.FullName, staged);
@@ -73,7 +83,7 @@ public sealed class PostlinkShadow : IDisposable
         return files;
     }
 
-    // Regular files in real directories: what the postlink wrote. Never through a link (source/ is the kernel tree).
+    // Regular files in real directories: what the make run wrote. Never through a link (source/ is the kernel tree).
     private static IEnumerable<FileInfo> CreatedFiles(DirectoryInfo dir)
     {
         foreach (var entry in dir.EnumerateFileSystemInfos())
@@ -84,11 +94,11 @@ public sealed class PostlinkShadow : IDisposable
         }
     }
 
-    /// <summary>Moves the (processed) image back to its staging path and removes the shadow; never follows a link.</summary>
+    /// <summary>Moves a staged image back to its staging path and removes the shadow; never follows a link.</summary>
     public void Dispose()
     {
-        var image = Path.Combine(Dir, "vmlinux");
-        if (File.Exists(image)) File.Move(image, _staged, overwrite: true);
+        var image = Path.Combine(Dir, _imageName);
+        if (_staged != null && File.Exists(image) && new FileInfo(image).LinkTarget == null) File.Move(image, _staged, overwrite: true);
         Remove(Dir);
     }
 
@@ -114,4 +124,8 @@ public sealed class PostlinkShadow : IDisposable
             else if (!entry.Name.StartsWith("vmlinux.", StringComparison.Ordinal)) File.CreateSymbolicLink(path, entry.FullName);
         }
     }
+
+    // A build's temporary files beside its outputs: linked and staged images, shadows, temp files and response files.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\..*\.(linked|staged|postlink|tmp|rsp)$")]
+    private static partial System.Text.RegularExpressions.Regex TemporaryName();
 }

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Elf;
 using Kbuild.Inputs;
 using Kbuild.Table;

@@ -1,49 +1,55 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Table;
+using Kbuild.Kernel;
 
 namespace Kbuild.Symbols;
 
 /// <summary>
-/// The lines the kernel's scripts/mksysmap deletes from `nm -n vmlinux`, as data: one definition per kernel series,
-/// holding the script's own patterns verbatim (POSIX basic regular expressions matched against the whole nm line,
-/// exactly as grep -v / sed /.../d apply them). Adding a kernel series means copying its script's patterns here.
+/// The lines the kernel's scripts/mksysmap deletes from `nm -n vmlinux`: a series' patterns
+/// (<see cref="KernelSeries.SystemMapPatterns"/>, the script's own, verbatim) as one regular expression matched against
+/// the whole nm line, exactly as grep -v / sed /.../d apply them.
 /// </summary>
 public sealed partial class SysmapFilter
 {
-    /// <summary>6.1: scripts/mksysmap is `$NM -n $1 | grep -v -e ... > $2`.</summary>
-    public static readonly SysmapFilter Linux6_1 = new("6.1",
-        [@" [aNUw] ", @" \$", @" \.L", @" __crc_", @" __kstrtab_", @" __kstrtabns_", @" L0$"], Linux6_1Deleted());
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<KernelSeries, SysmapFilter> BySeries = new();
 
-    /// <summary>6.12: scripts/mksysmap is a sed script run as `nm -n vmlinux | sed -f scripts/mksysmap`.</summary>
-    public static readonly SysmapFilter Linux6_12 = new("6.12",
-    [
-        @" [aNUw] ", @" \$", @" \.L", @" __efistub_", @" __pi_\$", @" __pi_\.L", @" __kvm_nvhe_\$", @" __kvm_nvhe_\.L",
-        @" __[[:alnum:]]*Thunk_", @" __kcfi_typeid_", @" __kvm_nvhe___kcfi_typeid_", @" __pi___kcfi_typeid_", @" __crc_",
-        @" __kstrtab_", @" __kstrtabns_", @"_from_arm$", @"_from_thumb$", @"_veneer$", @" L0$", @" _SDA_BASE_$",
-        @" _SDA2_BASE_$", @"\.long_branch\.", @"\.plt_branch\.",
-    ], Linux6_12Deleted());
+    /// <summary>The filter of a series (made once per series).</summary>
+    public static SysmapFilter For(KernelSeries series) =>
+        BySeries.GetOrAdd(series, s => new SysmapFilter(s.Name, s.SystemMapPatterns, Precompiled(s.SystemMapPatterns)));
 
-    // The built-in filters' patterns translated at build time (no start-up cost for compiling a regex);
-    // a test checks each equals the translation of its patterns.
+    /// <summary>The filter for a kernel version such as "6.1.192", "6.12" or "6.12.48-amd64" (by major.minor).</summary>
+    public static SysmapFilter ForKernel(string kernelVersion) => For(KernelSeries.For(kernelVersion));
+
+    // The known series' patterns translated at build time (no start-up cost for compiling a regex); a test checks each
+    // equals the translation of the patterns it stands for, and other patterns are compiled at run time.
+    private static Regex? Precompiled(IReadOnlyList<string> patterns) => ToNetPattern(patterns) switch
+    {
+        var p when p == Linux6_1Deleted().ToString() => Linux6_1Deleted(),
+        var p when p == Linux6_12Deleted().ToString() => Linux6_12Deleted(),
+        var p when p == Linux7Deleted().ToString() => Linux7Deleted(),
+        _ => null,
+    };
+
+    /// <summary>The precompiled expressions, for the test that checks them against the series' patterns.</summary>
+    internal static IReadOnlyList<Regex> PrecompiledExpressions => [Linux6_1Deleted(), Linux6_12Deleted(), Linux7Deleted()];
+
     [GeneratedRegex(@"(?:\ [aNUw]\ )|(?:\ \$)|(?:\ \.L)|(?:\ __crc_)|(?:\ __kstrtab_)|(?:\ __kstrtabns_)|(?:\ L0\z)", RegexOptions.CultureInvariant)]
     private static partial Regex Linux6_1Deleted();
 
     [GeneratedRegex(@"(?:\ [aNUw]\ )|(?:\ \$)|(?:\ \.L)|(?:\ __efistub_)|(?:\ __pi_\$)|(?:\ __pi_\.L)|(?:\ __kvm_nvhe_\$)|(?:\ __kvm_nvhe_\.L)|(?:\ __[a-zA-Z0-9]*Thunk_)|(?:\ __kcfi_typeid_)|(?:\ __kvm_nvhe___kcfi_typeid_)|(?:\ __pi___kcfi_typeid_)|(?:\ __crc_)|(?:\ __kstrtab_)|(?:\ __kstrtabns_)|(?:_from_arm\z)|(?:_from_thumb\z)|(?:_veneer\z)|(?:\ L0\z)|(?:\ _SDA_BASE_\z)|(?:\ _SDA2_BASE_\z)|(?:\.long_branch\.)|(?:\.plt_branch\.)", RegexOptions.CultureInvariant)]
     private static partial Regex Linux6_12Deleted();
 
-    /// <summary>The filters of the supported series (<see cref="KallsymsLayout.Supported"/>).</summary>
-    public static IReadOnlyList<SysmapFilter> Supported => KallsymsLayout.Supported.Select(l => l.SystemMapFilter).ToList();
+    [GeneratedRegex(@"(?:\ [aNUw]\ )|(?:\ \$)|(?:\ \.L)|(?:\ __efistub_)|(?:\ __pi_\$)|(?:\ __pi_\.L)|(?:\ __kvm_nvhe_\$)|(?:\ __kvm_nvhe_\.L)|(?:\ __[a-zA-Z0-9]*Thunk_)|(?:\ __kcfi_typeid_)|(?:\ __kvm_nvhe___kcfi_typeid_)|(?:\ __pi___kcfi_typeid_)|(?:\ __crc_)|(?:\ __kstrtab_)|(?:\ __kstrtabns_)|(?:\ __mod_device_table__)|(?:_from_arm\z)|(?:_from_thumb\z)|(?:_veneer\z)|(?:\ L0\z)|(?:\ _SDA_BASE_\z)|(?:\ _SDA2_BASE_\z)|(?:\ __UNIQUE_ID_modinfo_[0-9]*\z)|(?:\.long_branch\.)|(?:\.plt_branch\.)", RegexOptions.CultureInvariant)]
+    private static partial Regex Linux7Deleted();
 
     private readonly Regex _deleted;
 
     /// <summary>A filter from the patterns of a kernel's scripts/mksysmap; <paramref name="translated"/> is the
     /// build-time form of <see cref="ToNetPattern"/> for built-in filters (compiled at run time when omitted).</summary>
-    public SysmapFilter(string kernelSeries, IReadOnlyList<string> deletedLinePatterns, Regex? translated = null)
+    public SysmapFilter(string seriesName, IReadOnlyList<string> deletedLinePatterns, Regex? translated = null)
     {
-        KernelSeries = kernelSeries;
+        SeriesName = seriesName;
         DeletedLinePatterns = deletedLinePatterns;
         _deleted = translated ?? new Regex(ToNetPattern(deletedLinePatterns), RegexOptions.CultureInvariant | RegexOptions.Compiled);
     }
@@ -56,7 +62,7 @@ public sealed partial class SysmapFilter
     public string NetPattern => _deleted.ToString();
 
     /// <summary>"6.1", "6.12": the major.minor this filter is for.</summary>
-    public string KernelSeries { get; }
+    public string SeriesName { get; }
 
     /// <summary>The script's patterns (POSIX BRE); a line matching any of them is left out of System.map.</summary>
     public IReadOnlyList<string> DeletedLinePatterns { get; }
@@ -87,17 +93,6 @@ public sealed partial class SysmapFilter
         }
     }
 
-    /// <summary>The filter for a kernel version such as "6.1.192", "6.12" or "6.12.48-amd64" (by major.minor).</summary>
-    public static SysmapFilter ForKernel(string kernelVersion)
-    {
-        var series = Regex.Match(kernelVersion ?? "", @"^\s*(\d+\.\d+)(?:$|[.\-+~_ ])");
-        var filter = series.Success && KernelVersion.TryParse(series.Groups[1].Value, out var version)
-            ? KallsymsLayout.TryFor(version)?.SystemMapFilter : null;
-        return filter ?? throw new KbuildException(ErrorCodes.SysmapVersionUnsupported, null,
-            $"no System.map filter for kernel version '{kernelVersion}'; supported kernel series: " +
-            $"{string.Join(", ", Supported.Select(f => f.KernelSeries))}. Pass one of them (e.g. \"6.1.192\"), or add the " +
-            "patterns of that kernel's scripts/mksysmap to SysmapFilter.");
-    }
 
     /// <summary>Translates the subset of POSIX basic regular expressions the mksysmap scripts use (literals,
     /// backslash escapes, bracket expressions with [:class:], '*', '.', '^' and '$' anchors) to .NET syntax.</summary>

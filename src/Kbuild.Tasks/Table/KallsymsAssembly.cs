@@ -7,9 +7,9 @@ namespace Kbuild.Table;
 
 /// <summary>
 /// Writes a table as GNU assembler source that assembles to the same .rodata bytes as the kernel's
-/// scripts/kallsyms output: same labels, same alignment, and every pointer slot written as
-/// "PTR _text ± k" so the object carries the same relocations against _text. Self-contained (no
-/// asm/bitsperlong.h include): the pointer directive follows the table's target.
+/// scripts/kallsyms output: same labels, same alignment and sizes, and every slot relative to _text written as
+/// "PTR _text ± k" (7.x: ".long _text - . + (k)") so the object carries the same relocations against _text.
+/// Self-contained (no asm/bitsperlong.h include): the pointer directive follows the table's target.
 /// </summary>
 public static class KallsymsAssembly
 {
@@ -32,10 +32,11 @@ public static class KallsymsAssembly
 
     /// <summary>
     /// The room for a table patched in after the link, laid out as the kernel's own .S: each label global and
-    /// aligned, without a .size (the kernel's labels are NOTYPE, size 0, so the linked symbol table is make's);
-    /// the pointer slots as "PTR _text ± k" (their relocations must exist in the linked image for the patcher to
-    /// update); every other byte only skipped (zero), since the patch overwrites the whole room. An unpatched image
-    /// therefore has kallsyms_num_syms == 0. Each array's room is kept beside the object (<see cref="Reservation"/>).
+    /// aligned, with a .size where the kernel's has one (7.3; the room's, which an exact reservation makes the array's),
+    /// so the linked symbol table is make's; the slots relative to _text as the kernel writes them (their relocations
+    /// must exist in the linked image for the patcher to update); every other byte only skipped (zero), since the patch
+    /// overwrites the whole room. An unpatched image therefore has kallsyms_num_syms == 0. Each array's room is kept
+    /// beside the object (<see cref="Reservation"/>).
     /// </summary>
     /// <param name="reservedSizes">The room of each array by label; at least the array's size.</param>
     public static void WriteReservation(KallsymsTable table, IReadOnlyDictionary<string, int> reservedSizes, TextWriter output)
@@ -58,7 +59,7 @@ public static class KallsymsAssembly
         return text.ToString();
     }
 
-    /// <summary>The section, then per array its global aligned label and its body.</summary>
+    /// <summary>The section, then per array its global aligned label, its body and (7.3) its size.</summary>
     private static void WriteArrays(KallsymsTable table, TextWriter output, Action<KallsymsArray, string> writeBody)
     {
         var pointer = table.Target.Class == ElfClass.Elf64 ? ".quad" : ".long";
@@ -68,13 +69,14 @@ public static class KallsymsAssembly
         {
             output.Write($".globl {array.SymbolName}\n\t.balign {array.Alignment}\n{array.SymbolName}:\n");
             writeBody(array, pointer);
+            if (array.HasSize) output.Write($".size {array.SymbolName}, . - {array.SymbolName}\n");
             output.Write('\n');
         }
     }
 
     /// <summary>
-    /// The first <paramref name="length"/> bytes of an array's room: its pointer slots as "PTR _text ± k",
-    /// each stretch between them (start, end) through <paramref name="writePlain"/>.
+    /// The first <paramref name="length"/> bytes of an array's room: its slots relative to _text as the kernel writes
+    /// them, each stretch between them (start, end) through <paramref name="writePlain"/>.
     /// </summary>
     private static void WriteData(TextWriter output, KallsymsArray array, string pointer, int pointerSize, int length,
         Action<int, int> writePlain)
@@ -83,6 +85,12 @@ public static class KallsymsAssembly
         foreach (var relocation in array.TextRelocations)
         {
             writePlain(position, relocation.Offset);
+            if (array.RelocationKind == TextRelocationKind.PcRelative32)
+            {
+                output.Write($"\t.long\t_text - . + ({relocation.Addend})\n");
+                position = relocation.Offset + 4;
+                continue;
+            }
             output.Write(relocation.Addend >= 0
                 ? $"\t{pointer}\t_text + {FormatHex((ulong)relocation.Addend)}\n"
                 : $"\t{pointer}\t_text - {FormatHex(unchecked((ulong)-relocation.Addend))}\n");

@@ -9,8 +9,8 @@ namespace Kbuild.Table;
 /// <summary>
 /// Reads a kallsyms table back out of a linked image the way the kernel's kernel/kallsyms.c does
 /// (kallsyms_expand_symbol, kallsyms_sym_address), finding each array by its kallsyms_* symbol.
-/// Independent of the kernel version: the symbols present tell the layout (offsets + relative base, or
-/// absolute addresses).
+/// Independent of the kernel version: the symbols present tell the layout (offsets + relative base, offsets
+/// relative to themselves (7.x), or absolute addresses).
 /// </summary>
 public static class KallsymsDecoder
 {
@@ -94,6 +94,14 @@ public static class KallsymsDecoder
             return result;
         }
         var offsets = reader.Array("kallsyms_offsets");
+        if (reader.Image.AddressOf("kallsyms_relative_base") is null)
+        {
+            // 7.x --pc-relative: offset_to_ptr(&kallsyms_offsets[i]).
+            var start = reader.Require("kallsyms_offsets");
+            for (var i = 0; i < count; i++)
+                result[i] = mask & unchecked(start + 4 * (ulong)i + (ulong)(long)(int)reader.UInt32(offsets, 4 * i));
+            return result;
+        }
         var relativeBase = reader.Pointer(reader.Array("kallsyms_relative_base"), 0);
         for (var i = 0; i < count; i++)
         {

@@ -2,13 +2,14 @@ using System.Buffers.Binary;
 using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
+using Kbuild.Kernel;
 using Kbuild.Symbols;
 
 namespace Kbuild.Table;
 
 /// <summary>
-/// Port of the kernel's scripts/kallsyms main(): read_map, shrink_table, make_percpus_absolute,
-/// sort_symbols, record_relative_base, optimize_token_table, write_src — but producing bytes.
+/// Port of the kernel's scripts/kallsyms main(): read_map, shrink_table, make_percpus_absolute (6.x),
+/// sort_symbols, record_relative_base (6.x), optimize_token_table, write_src — but producing bytes.
 /// </summary>
 public sealed class KallsymsGenerator
 {
@@ -39,6 +40,7 @@ public sealed class KallsymsGenerator
     private readonly KallsymsTarget _target;
     private readonly string? _mapFile;
     private readonly bool _baseRelative;
+    private readonly bool _pcRelative;
     private readonly AddressRange _text = new("_stext", "_etext");
     private readonly AddressRange _initText = new("_sinittext", "_einittext");
     private readonly AddressRange _percpu = new("__per_cpu_start", "__per_cpu_end", ulong.MaxValue, 0);
@@ -53,12 +55,24 @@ public sealed class KallsymsGenerator
         if (options.LtoClang && !layout.HasLtoClangOption)
             throw new KbuildException(ErrorCodes.KallsymsOptionUnsupported, mapFile,
                 $"scripts/kallsyms of Linux {layout.Description} has no --lto-clang option; leave LtoClang off for this kernel.");
+        if (options.AbsolutePercpu && !layout.HasAbsolutePercpuOption)
+            throw new KbuildException(ErrorCodes.KallsymsOptionUnsupported, mapFile,
+                $"scripts/kallsyms of Linux {layout.Description} has no --absolute-percpu option; leave AbsolutePercpu off for this kernel.");
         _layout = layout;
         _options = options;
         _target = target;
         _mapFile = mapFile;
-        _baseRelative = layout.AlwaysBaseRelative || options.BaseRelative;
+        _baseRelative = IsBaseRelative(layout, options);
+        _pcRelative = layout.Offsets == KallsymsOffsets.PcRelativeSwitch && options.PcRelative;
     }
+
+    /// <summary>Whether the table has kallsyms_relative_base: always on 6.12, with --base-relative on 6.1, never on 7.x.</summary>
+    private static bool IsBaseRelative(KallsymsLayout layout, KallsymsOptions options) => layout.Offsets switch
+    {
+        KallsymsOffsets.BaseRelative => true,
+        KallsymsOffsets.BaseRelativeSwitch => options.BaseRelative,
+        _ => false,
+    };
 
     /// <param name="map">The symbols as System.map lists them (mksysmap output), in map order.</param>
     /// <param name="mapFile">Where the symbols came from, for diagnostics.</param>
@@ -185,16 +199,17 @@ public sealed class KallsymsGenerator
     /// </summary>
     public static IReadOnlyList<string> ArraySymbolNames(KallsymsLayout layout, KallsymsOptions options)
     {
-        var baseRelative = layout.AlwaysBaseRelative || options.BaseRelative;
-        return EmittedKinds(layout, baseRelative).Select(kind => ArraySymbolName(kind, baseRelative)).ToList();
+        var baseRelative = IsBaseRelative(layout, options);
+        return EmittedKinds(layout, baseRelative).Select(kind => ArraySymbolName(kind, layout, baseRelative)).ToList();
     }
 
     private static IEnumerable<KallsymsArrayKind> EmittedKinds(KallsymsLayout layout, bool baseRelative) =>
         layout.EmissionOrder.Where(kind => baseRelative || kind != KallsymsArrayKind.RelativeBase);
 
-    private static string ArraySymbolName(KallsymsArrayKind kind, bool baseRelative) => kind switch
+    private static string ArraySymbolName(KallsymsArrayKind kind, KallsymsLayout layout, bool baseRelative) => kind switch
     {
-        KallsymsArrayKind.OffsetsOrAddresses => baseRelative ? "kallsyms_offsets" : "kallsyms_addresses",
+        KallsymsArrayKind.OffsetsOrAddresses =>
+            baseRelative || layout.Offsets == KallsymsOffsets.PcRelativeSwitch ? "kallsyms_offsets" : "kallsyms_addresses",
         KallsymsArrayKind.RelativeBase => "kallsyms_relative_base",
         KallsymsArrayKind.NumSyms => "kallsyms_num_syms",
         KallsymsArrayKind.Names => "kallsyms_names",
@@ -212,7 +227,8 @@ public sealed class KallsymsGenerator
         var (tokenTable, tokenIndex) = TokenTableAndIndex(compressor);
         var arrays = EmittedKinds(_layout, _baseRelative).Select(kind => kind switch
         {
-            KallsymsArrayKind.OffsetsOrAddresses => _baseRelative ? Offsets() : Addresses(),
+            KallsymsArrayKind.OffsetsOrAddresses =>
+                _baseRelative ? Offsets() : _layout.Offsets == KallsymsOffsets.PcRelativeSwitch ? PcRelativeOffsets() : Addresses(),
             KallsymsArrayKind.RelativeBase => RelativeBaseArray(),
             KallsymsArrayKind.NumSyms => NumSyms(),
             KallsymsArrayKind.Names => names,
@@ -228,8 +244,10 @@ public sealed class KallsymsGenerator
             _baseRelative ? _relativeBase : null, _warnings);
     }
 
-    private KallsymsArray NewArray(KallsymsArrayKind kind, byte[] bytes, IReadOnlyList<TextRelocation>? relocations = null) =>
-        new(kind, ArraySymbolName(kind, _baseRelative), bytes, _target.Alignment, relocations ?? []);
+    private KallsymsArray NewArray(KallsymsArrayKind kind, byte[] bytes, IReadOnlyList<TextRelocation>? relocations = null,
+        TextRelocationKind relocationKind = TextRelocationKind.Pointer) =>
+        new(kind, ArraySymbolName(kind, _layout, _baseRelative), bytes, _layout.LabelAlignment ?? _target.Alignment, relocations ?? [],
+            relocationKind, _layout.SizedArrays.Contains(kind));
 
     private void WritePointer(Span<byte> slot, ulong value)
     {
@@ -279,6 +297,31 @@ public sealed class KallsymsGenerator
             WriteUInt32(bytes.AsSpan(4 * i), unchecked((uint)offset));
         }
         return NewArray(KallsymsArrayKind.OffsetsOrAddresses, bytes);
+    }
+
+    /// <summary>
+    /// 7.x kallsyms_offsets: with --pc-relative ".long _text - . + (addr - _text)" per symbol, a slot the linker fills
+    /// relative to its own address (kernel: offset_to_ptr); without it ".long addr" (32-bit kernels).
+    /// </summary>
+    private KallsymsArray PcRelativeOffsets()
+    {
+        var bytes = new byte[4 * _table.Length];
+        if (!_pcRelative)
+        {
+            for (var i = 0; i < _table.Length; i++) WriteUInt32(bytes.AsSpan(4 * i), unchecked((uint)_table[i].Address));
+            return NewArray(KallsymsArrayKind.OffsetsOrAddresses, bytes);
+        }
+        var relocations = new TextRelocation[_table.Length];
+        for (var i = 0; i < _table.Length; i++)
+        {
+            var offset = unchecked((long)(_table[i].Address - _textAddress));
+            if (offset is < int.MinValue or > int.MaxValue && !_options.PlaceholderAddresses)
+                throw new KbuildException(ErrorCodes.KallsymsRelativeOverflow, _mapFile,
+                    $"kallsyms failure: relative symbol value {_table[i].Address:x} of '{_table[i].NameText}' out of range " +
+                    $"(_text {_textAddress:x}): the table stores 32-bit offsets from _text; check the map's addresses.");
+            relocations[i] = new TextRelocation(4 * i, (int)offset);
+        }
+        return NewArray(KallsymsArrayKind.OffsetsOrAddresses, bytes, relocations, TextRelocationKind.PcRelative32);
     }
 
     /// <summary>kallsyms_addresses: one pointer per symbol, _text-relative unless per-cpu absolute.</summary>

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using System.Globalization;
 using System.Text;
 using Kbuild.Diagnostics;

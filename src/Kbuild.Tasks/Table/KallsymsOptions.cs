@@ -1,4 +1,5 @@
 using Kbuild.Elf;
+using Kbuild.Kernel;
 
 namespace Kbuild.Table;
 
@@ -15,6 +16,9 @@ public sealed record KallsymsOptions
 
     /// <summary>--base-relative (CONFIG_KALLSYMS_BASE_RELATIVE); implied on kernels that are always base-relative.</summary>
     public bool BaseRelative { get; init; }
+
+    /// <summary>--pc-relative (7.x, CONFIG_64BIT or CONFIG_RELOCATABLE): offsets relative to their own address.</summary>
+    public bool PcRelative { get; init; }
 
     /// <summary>--lto-clang (CONFIG_LTO_CLANG): ignore ".llvm.NNN" suffixes when sorting names (6.1 only).</summary>
     public bool LtoClang { get; init; }
@@ -33,6 +37,7 @@ public sealed record KallsymsOptions
         AllSymbols = switches.Contains("--all-symbols"),
         AbsolutePercpu = switches.Contains("--absolute-percpu"),
         BaseRelative = switches.Contains("--base-relative") || layout.AlwaysBaseRelative,
+        PcRelative = switches.Contains("--pc-relative"),
         LtoClang = switches.Contains("--lto-clang"),
     };
 }

@@ -1,4 +1,5 @@
 using Kbuild.Elf;
+using Kbuild.Kernel;
 using Kbuild.Symbols;
 
 namespace Kbuild.Table;
@@ -7,13 +8,16 @@ namespace Kbuild.Table;
 /// The kernel's rules for one table: its series' layout (scripts/kallsyms) and System.map filter (scripts/mksysmap),
 /// and the switches its config turns on. Every table starts from System.map's symbols under these rules.
 /// </summary>
-public sealed record KallsymsRules(KallsymsLayout Layout, SysmapFilter Filter, KallsymsOptions Options)
+public sealed record KallsymsRules(KernelSeries Series, KallsymsOptions Options)
 {
     /// <summary>The rules of a kernel release or series ("6.1.192", "6.12").</summary>
-    public static KallsymsRules For(string kernelVersion, KallsymsOptions options) =>
-        new(KallsymsLayout.For(kernelVersion), SysmapFilter.ForKernel(kernelVersion), options);
+    public static KallsymsRules For(string kernelVersion, KallsymsOptions options) => new(KernelSeries.For(kernelVersion), options);
 
-    public static KallsymsRules For(KernelVersion version, KallsymsOptions options) => For(version.ToString(), options);
+    public static KallsymsRules For(KernelVersion version, KallsymsOptions options) => new(KernelSeries.For(version), options);
+
+    public KallsymsLayout Layout => Series.Kallsyms;
+
+    public SysmapFilter Filter => SysmapFilter.For(Series);
 
     /// <summary>The table of a linked image: its System.map symbols (nm -n through mksysmap's filter), its class and byte order.</summary>
     /// <param name="namesCache">A file keeping the compressed names for the next build (<see cref="CompressedNames"/>).</param>

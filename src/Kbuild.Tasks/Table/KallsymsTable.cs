@@ -1,18 +1,47 @@
+using Kbuild.Elf;
+using Kbuild.Kernel;
 using Kbuild.Symbols;
 
 namespace Kbuild.Table;
 
-/// <summary>A pointer-sized slot in an array that the kernel's .S writes as "PTR _text + Addend".</summary>
+/// <summary>A slot of an array that the kernel's .S writes relative to _text: "PTR _text + Addend" (a pointer) or
+/// ".long _text - . + (Addend)" (7.x's PC-relative offsets).</summary>
 public readonly record struct TextRelocation(int Offset, long Addend);
 
+/// <summary>How an array's <see cref="TextRelocation"/> slots are linked.</summary>
+public enum TextRelocationKind
+{
+    /// <summary>A pointer holding _text + addend (kallsyms_relative_base, kallsyms_addresses).</summary>
+    Pointer,
+    /// <summary>32 bits holding _text + addend - the slot's own address (7.x kallsyms_offsets).</summary>
+    PcRelative32,
+}
+
 /// <summary>
-/// One array of the table: the label symbol, its bytes as they appear in the linked image (pointer slots
-/// already hold _text + addend), and the alignment of the label.
+/// One array of the table: the label symbol, its bytes as they appear in the linked image (pointer slots already hold
+/// _text + addend; PC-relative slots depend on where the array lands, see <see cref="LinkedAt"/>), the alignment of the
+/// label, and whether the label has a size (7.3's ".size").
 /// </summary>
 public sealed record KallsymsArray(
-    KallsymsArrayKind Kind, string SymbolName, byte[] Bytes, int Alignment, IReadOnlyList<TextRelocation> TextRelocations)
+    KallsymsArrayKind Kind, string SymbolName, byte[] Bytes, int Alignment, IReadOnlyList<TextRelocation> TextRelocations,
+    TextRelocationKind RelocationKind = TextRelocationKind.Pointer, bool HasSize = false)
 {
     public int Size => Bytes.Length;
+
+    /// <summary>The value the linker gives slot <paramref name="relocation"/> of this array at <paramref name="address"/>,
+    /// with _text at <paramref name="textAddress"/>.</summary>
+    public ulong LinkedValue(TextRelocation relocation, ulong address, ulong textAddress) => RelocationKind == TextRelocationKind.Pointer
+        ? unchecked(textAddress + (ulong)relocation.Addend)
+        : unchecked((uint)(textAddress + (ulong)relocation.Addend - (address + (ulong)relocation.Offset)));
+
+    /// <summary>The array's bytes as the linker writes them at <paramref name="address"/>.</summary>
+    public byte[] LinkedAt(ulong address, ulong textAddress, ByteOrder byteOrder)
+    {
+        if (RelocationKind == TextRelocationKind.Pointer) return Bytes;
+        var bytes = (byte[])Bytes.Clone();
+        foreach (var r in TextRelocations) byteOrder.WriteU32(bytes.AsSpan(r.Offset), (uint)LinkedValue(r, address, textAddress));
+        return bytes;
+    }
 }
 
 /// <summary>

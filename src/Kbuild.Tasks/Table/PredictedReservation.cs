@@ -95,7 +95,7 @@ public static class PredictedReservation
     {
         var script = request.LinkerScript is { Length: > 0 } path ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))) : "";
         return string.Join('\n', typeof(PredictedReservation).Assembly.ManifestModule.ModuleVersionId, request.Rules.Layout.Description,
-            request.Rules.Filter.KernelSeries, request.Rules.Options, request.Slack, request.Cc, request.AFlags, request.Linker,
+            request.Rules.Series.Name, request.Rules.Options, request.Slack, request.Cc, request.AFlags, request.Linker,
             request.LinkerFlags, request.VmlinuxFlags, $"script {script}", $"objects {objectCount}");
     }
 

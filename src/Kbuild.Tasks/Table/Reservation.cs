@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;

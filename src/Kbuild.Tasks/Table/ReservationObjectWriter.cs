@@ -20,7 +20,8 @@ public static class ReservationObjectWriter
 
     public static bool Supports(ushort machine, KallsymsTable table) =>
         machine == EM_X86_64 && table.Target is { Class: ElfClass.Elf64, IsLittleEndian: true }
-        && table.Arrays.Any(a => a.TextRelocations.Count > 0);
+        && table.Arrays.Any(a => a.TextRelocations.Count > 0)
+        && table.Arrays.All(a => a.RelocationKind == TextRelocationKind.Pointer && !a.HasSize);
 
     public static byte[] Write(KallsymsTable table, IReadOnlyDictionary<string, int> reservedSizes)
     {

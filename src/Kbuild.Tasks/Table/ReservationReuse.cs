@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using System.Security.Cryptography;
 using System.Text;
 using Kbuild.Symbols;
@@ -23,7 +24,7 @@ public static class ReservationReuse
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
-        Add($"{typeof(ReservationReuse).Assembly.ManifestModule.ModuleVersionId}\n{layout.GetType().FullName}\n{options}\n{target}\n{slack}\n{cc}\n{aflags}\n");
+        Add($"{typeof(ReservationReuse).Assembly.ManifestModule.ModuleVersionId}\n{layout.Description}\n{options}\n{target}\n{slack}\n{cc}\n{aflags}\n");
         var line = new StringBuilder();
         foreach (var s in symbols)
         {

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Table;
@@ -18,7 +19,7 @@ public abstract class InspectKallsymsTask : KallsymsTask
     public string? KernelBuildDir { get; set; }
 
     protected (KernelVersion Version, KallsymsOptions Options, string Source) VmlinuxRules =>
-        KernelKallsymsRules.For(Vmlinux, KernelBuildDir, Table.KernelVersion.Parse(KernelVersion), Options);
+        KernelKallsymsRules.For(Vmlinux, KernelBuildDir, Kernel.KernelVersion.Parse(KernelVersion), Options);
 
     protected ElfImage OpenVmlinux() => ElfImage.Open(Vmlinux);
 }
@@ -61,6 +62,6 @@ public sealed class VerifyKallsyms : InspectKallsymsTask
     }
 
     private static string Switches(KallsymsOptions o) =>
-        (o.AllSymbols ? " --all-symbols" : "") + (o.AbsolutePercpu ? " --absolute-percpu" : "") +
+        (o.AllSymbols ? " --all-symbols" : "") + (o.AbsolutePercpu ? " --absolute-percpu" : "") + (o.PcRelative ? " --pc-relative" : "") +
         (o.BaseRelative ? " --base-relative" : "") + (o.LtoClang ? " --lto-clang" : "");
 }

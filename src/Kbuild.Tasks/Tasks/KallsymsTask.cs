@@ -21,6 +21,9 @@ public abstract class KallsymsTask : KbuildTask
     /// <summary>--base-relative (CONFIG_KALLSYMS_BASE_RELATIVE, the default on 64-bit; 6.12 always is).</summary>
     public bool BaseRelative { get; set; } = true;
 
+    /// <summary>--pc-relative (7.x: CONFIG_64BIT or CONFIG_RELOCATABLE).</summary>
+    public bool PcRelative { get; set; } = true;
+
     /// <summary>--lto-clang (CONFIG_LTO_CLANG, 6.1 only).</summary>
     public bool LtoClang { get; set; }
 
@@ -28,6 +31,6 @@ public abstract class KallsymsTask : KbuildTask
 
     protected KallsymsOptions Options => new()
     {
-        AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, LtoClang = LtoClang,
+        AllSymbols = AllSymbols, AbsolutePercpu = AbsolutePercpu, BaseRelative = BaseRelative, PcRelative = PcRelative, LtoClang = LtoClang,
     };
 }

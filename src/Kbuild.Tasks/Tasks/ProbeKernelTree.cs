@@ -29,6 +29,8 @@ public sealed class ProbeKernelTree : KbuildTask
     [Output] public bool KallsymsAllSymbols { get; private set; }
     [Output] public bool KallsymsAbsolutePercpu { get; private set; }
     [Output] public bool KallsymsBaseRelative { get; private set; }
+    /// <summary>--pc-relative: 7.x's link-vmlinux.sh passes it with CONFIG_64BIT or CONFIG_RELOCATABLE.</summary>
+    [Output] public bool KallsymsPcRelative { get; private set; }
     /// <summary>--lto-clang: 6.1's link-vmlinux.sh passes it with CONFIG_LTO_CLANG (6.12 has no such switch).</summary>
     [Output] public bool KallsymsLtoClang { get; private set; }
     /// <summary>CONFIG_DEBUG_INFO_BTF: the link includes a .BTF object (KbuildBtf) and resolve_btfids runs after it.</summary>
@@ -41,6 +43,13 @@ public sealed class ProbeKernelTree : KbuildTask
     [Output] public string KallsymsAFlags { get; private set; } = "";
     /// <summary>The file name link-vmlinux.sh gives the kallsyms object of vmlinux (GNU ld names it in .symtab).</summary>
     [Output] public string KallsymsObjectName { get; private set; } = "";
+    /// <summary>What the link writes in the build directory: vmlinux, or vmlinux.unstripped (7.x).</summary>
+    [Output] public string LinkedImage { get; private set; } = "";
+    /// <summary>What the kernel's make derives from the linked image in the build directory (7.x: vmlinux,
+    /// modules.builtin.modinfo, modules.builtin).</summary>
+    [Output] public ITaskItem[] DerivedOutputs { get; private set; } = [];
+    /// <summary>The BTF step also resolves .BTF_ids, which resolve_btfids --patch_btfids writes into the final image (7.x).</summary>
+    [Output] public bool BtfIdsWithBtf { get; private set; }
     [Output] public ITaskItem[] Objects { get; private set; } = [];
     [Output] public ITaskItem[] Libraries { get; private set; } = [];
 
@@ -54,8 +63,8 @@ public sealed class ProbeKernelTree : KbuildTask
         KernelRelease = kbuild.Release.Release;
         KallsymsEnabled = kbuild.KallsymsEnabled;
         var switches = kbuild.KallsymsSwitches;
-        (KallsymsAllSymbols, KallsymsAbsolutePercpu, KallsymsBaseRelative, KallsymsLtoClang) =
-            (switches.AllSymbols, switches.AbsolutePercpu, switches.BaseRelative, switches.LtoClang);
+        (KallsymsAllSymbols, KallsymsAbsolutePercpu, KallsymsBaseRelative, KallsymsPcRelative, KallsymsLtoClang) =
+            (switches.AllSymbols, switches.AbsolutePercpu, switches.BaseRelative, switches.PcRelative, switches.LtoClang);
         DebugInfoBtf = KernelBtf.Enabled(kbuild);
         Ld = kbuild.Linker;
         LdFlags = kbuild.KbuildLdflags;
@@ -63,10 +72,13 @@ public sealed class ProbeKernelTree : KbuildTask
         LinkerScript = kbuild.LinkerScript;
         Cc = kbuild.Compiler;
         KallsymsAFlags = string.Join(' ', kbuild.AssemblerFlags);
-        KallsymsObjectName = KallsymsLayout.TryFor(kbuild.Version)?.FinalKallsymsObjectName ?? "";
+        KallsymsObjectName = kbuild.Series.Link.FinalKallsymsObjectName;
+        LinkedImage = kbuild.LinkedImage;
+        DerivedOutputs = kbuild.Series.Link.DerivedOutputs.Select(d => (ITaskItem)new TaskItem(d.Name)).ToArray();
+        BtfIdsWithBtf = kbuild.Series.Link.BtfScript != null;
         Objects = kbuild.WholeArchiveInputs.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
         Libraries = kbuild.Libraries.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
-        Log.LogMessage(MessageImportance.High, $"kernel {KernelRelease} in {kbuild.BuildDir}: {Ld}, {Objects.Length} objects, " +
+        Log.LogMessage(MessageImportance.High, $"kernel {KernelRelease} (Linux {kbuild.Series.Name} series) in {kbuild.BuildDir}: {Ld}, {Objects.Length} objects, " +
             $"{Libraries.Length} libraries, kallsyms {(KallsymsEnabled ? string.Join(' ', kbuild.KallsymsOptions) : "off")}" +
             (RunMake && !kbuild.MakeWouldRelink ? " (make: vmlinux is up to date)" : ""));
     }

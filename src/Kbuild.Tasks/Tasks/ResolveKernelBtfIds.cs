@@ -14,11 +14,14 @@ public sealed class ResolveKernelBtfIds : KbuildTask
     /// <summary>The .BTF object linked into <see cref="Image"/> when it was made from the link inputs (<see cref="KernelBtf.CheckAgainstImage"/>).</summary>
     public string? CheckBtfObject { get; set; }
 
+    /// <summary>7.x: the .BTF_ids scripts/gen-btf.sh resolved with the BTF object (resolve_btfids --patch_btfids).</summary>
+    public string? BtfIdsFile { get; set; }
+
     protected override void Run()
     {
         if (CheckBtfObject is { Length: > 0 }) KernelBtf.CheckAgainstImage(CheckBtfObject, Image);
         var kbuild = KbuildProbe.Load(KernelBuildDir, ValuesCache);
-        KernelBtf.ResolveIds(kbuild, Image, Tools);
+        KernelBtf.ResolveIds(kbuild, Image, BtfIdsFile is { Length: > 0 } ids ? ids : null, Tools);
         Log.LogMessage(MessageImportance.Normal, $"BTFIDS {Image}");
     }
 }

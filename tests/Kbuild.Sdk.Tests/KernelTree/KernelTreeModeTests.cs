@@ -329,11 +329,7 @@ public sealed class KernelTreeModeTests
         string extraConfig = "", string? autoConf = null, string makeArguments = "")
     {
         var fake = Directory.CreateTempSubdirectory("kbuild-fake-").FullName;
-        Directory.CreateDirectory(Path.Combine(fake, "include", "config"));
-        File.WriteAllText(Path.Combine(fake, "include", "config", "auto.conf"),
-            (autoConf ?? "CONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_KALLSYMS=y\n") + extraConfig);
-        File.WriteAllText(Path.Combine(fake, "include", "config", "kernel.release"), release + "\n");
-        File.WriteAllText(Path.Combine(fake, "Makefile"), makefile);
+        KernelFixtures.FakeBuildDir(fake, release, makefile, (autoConf ?? "CONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_KALLSYMS=y\n") + extraConfig);
         using var work = new Work(fake, "6.12", inPlace: true, makeArguments);
         var outcome = work.Build();
         Assert.IsFalse(outcome.Succeeded);
@@ -344,7 +340,9 @@ public sealed class KernelTreeModeTests
             Assert.IsTrue(tool is { Code: "KB0523", File: "drivers/foo.c", LineNumber: 1, Message: "broken" }, $"{tool.File}({tool.LineNumber}): {tool.Code} {tool.Message}");
         Assert.AreEqual(code == "KB0404" ? 2 : 1, outcome.Errors.Count, outcome.ToString());
         // Nothing but the (free) build lock, which stays so no build flocks a file about to be deleted.
-        CollectionAssert.AreEquivalent(new[] { "Makefile", "include", ".kbuild-sdk.lock" }, Directory.EnumerateFileSystemEntries(fake).Select(Path.GetFileName).ToArray());
+        CollectionAssert.AreEquivalent(new[] { "Makefile", "include", ".kbuild-sdk.lock" }.Concat(Directory.Exists(Path.Combine(fake, "source")) ? ["source"] : []).ToArray(),
+            Directory.EnumerateFileSystemEntries(fake).Select(Path.GetFileName).ToArray());
+        if (Directory.Exists(Path.Combine(fake, "source"))) Directory.Delete(Path.Combine(fake, "source"));
         Directory.Delete(fake, recursive: true);
     }
 

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using System.Text;
 using Kbuild.Elf;
 using Kbuild.Image;
@@ -50,7 +51,7 @@ public sealed class HostileInputFuzzTests
         var lds = _tree.Write("kernel.lds", script);
 
         // A linked image with a kallsyms reservation, the way GenerateKallsyms and LinkVmlinux make one.
-        var layout = KallsymsLayout.For("6.12");
+        var layout = KernelSeries.For("6.12").Kallsyms;
         var options = new KallsymsOptions { AllSymbols = true };
         var filter = SysmapFilter.ForKernel("6.12");
         var superset = LinkPrediction.SystemMapSymbols([a, b], [], lds, layout, options, filter);
@@ -137,7 +138,7 @@ public sealed class HostileInputFuzzTests
         KallsymsPatchPlan plan;
         using (var elf = ElfImage.Open(image))
         {
-            var table = KallsymsGenerator.Generate(filter.Symbols(elf), KallsymsLayout.For("6.12"), options,
+            var table = KallsymsGenerator.Generate(filter.Symbols(elf), KernelSeries.For("6.12").Kallsyms, options,
                 new KallsymsTarget(elf.Class, elf.IsLittleEndian), image);
             plan = KallsymsPatcher.Plan(elf, table, _rooms!);
         }

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using System.Collections;
 using Kbuild.Diagnostics;
 using Kbuild.Tasks;
@@ -27,7 +28,7 @@ public sealed class GenerateKallsymsTaskTests
         var (task, engine, output) = NewTask(map);
         Assert.IsTrue(task.Execute(), string.Join('\n', engine.Errors.Select(e => e.Message)));
         var table = Kbuild.Table.KallsymsGenerator.Generate(Kbuild.Symbols.SystemMap.Read(map),
-            Kbuild.Table.KallsymsLayout.For("6.12"), new Kbuild.Table.KallsymsOptions { AllSymbols = true },
+            KernelSeries.For("6.12").Kallsyms, new Kbuild.Table.KallsymsOptions { AllSymbols = true },
             Kbuild.Table.KallsymsTarget.X86_64);
         Assert.AreEqual(Kbuild.Table.KallsymsAssembly.ToText(table), File.ReadAllText(output));
         Assert.AreEqual(0, Directory.GetFiles(Path.GetDirectoryName(output)!, "*.tmp").Length);
@@ -51,7 +52,7 @@ public sealed class GenerateKallsymsTaskTests
         };
         Assert.IsTrue(task.Execute(), string.Join('\n', engine.Errors.Select(e => e.Message)));
         var fromMap = Kbuild.Table.KallsymsGenerator.Generate(Kbuild.Symbols.SystemMap.Read(Path.Combine(build, "System.map")),
-            Kbuild.Table.KallsymsLayout.For(version), options, Kbuild.Table.KallsymsTarget.X86_64);
+            KernelSeries.For(version).Kallsyms, options, Kbuild.Table.KallsymsTarget.X86_64);
         Assert.AreEqual(Kbuild.Table.KallsymsAssembly.ToText(fromMap), File.ReadAllText(output));
     }
 

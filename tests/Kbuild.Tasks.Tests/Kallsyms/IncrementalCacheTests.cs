@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Symbols;
 using Kbuild.Table;
 
@@ -16,7 +17,7 @@ public sealed class IncrementalCacheTests
         SystemMap.Parse(new StringReader(SyntheticMap.Kernel(seed, functions).ToString()), null);
 
     private static KallsymsTable Generate(IReadOnlyList<NmSymbol> map, string version, string? cache = null) =>
-        KallsymsGenerator.Generate(map, KallsymsLayout.For(version), Options, KallsymsTarget.X86_64, namesCache: cache);
+        KallsymsGenerator.Generate(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, namesCache: cache);
 
     private static void AssertSameTable(KallsymsTable expected, KallsymsTable actual)
     {
@@ -85,7 +86,7 @@ public sealed class IncrementalCacheTests
         var map = Map(13);
         // The reservation of the predicted symbols (placeholder addresses) and the table of the linked image (the same
         // symbols at their real addresses, the array labels among them as the image has them).
-        var reservation = Reservation.Create(map, KallsymsLayout.For(version), Options, KallsymsTarget.X86_64, ReservationSlack.None, cache);
+        var reservation = Reservation.Create(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, ReservationSlack.None, cache);
         var linked = reservation.Table.Symbols.Select((s, i) => s with { Address = 0xffffffff81000000UL + (ulong)i * 16 }).ToList();
         var final = Generate(linked, version);
         Assert.IsTrue(CompressedNames.Compress(final.Symbols.Select(Symbol).ToArray(), cache).Reused, "the patch must find the reservation's names");
@@ -99,7 +100,7 @@ public sealed class IncrementalCacheTests
     public void ReservationKey_ChangesWithWhatTheReservationIsMadeFrom()
     {
         var map = Map(13, 300);
-        var layout = KallsymsLayout.For("6.12");
+        var layout = KernelSeries.For("6.12").Kallsyms;
         string Key(IReadOnlyList<NmSymbol> m, KallsymsLayout? l = null, KallsymsOptions? o = null, ReservationSlack? slack = null, string cc = "gcc") =>
             ReservationReuse.KeyOf(m, l ?? layout, o ?? Options, KallsymsTarget.X86_64, slack ?? ReservationSlack.None, cc, null);
 
@@ -111,7 +112,7 @@ public sealed class IncrementalCacheTests
             Key(map.Append(new NmSymbol(1, 'T', "added")).ToList()),
             Key(map.Skip(1).ToList()),
             Key(map.Select((s, i) => i == 5 ? s with { Address = s.Address + 64 } : s).ToList()),
-            Key(map, KallsymsLayout.For("6.1")),
+            Key(map, KernelSeries.For("6.1").Kallsyms),
             Key(map, o: Options with { AbsolutePercpu = true }),
             Key(map, slack: new ReservationSlack(2, 0)),
             Key(map, cc: "clang"),
@@ -159,7 +160,7 @@ public sealed class IncrementalCacheTests
         var objects = new[] { "thin.a", "c.o" }.Select(f => Path.Combine(dir, f)).ToList();
         var libraries = new[] { Path.Combine(dir, "lib.a") };
         var (script, cache) = (Path.Combine(dir, "s.lds"), Path.Combine(dir, "symbols.cache"));
-        var layout = KallsymsLayout.For("6.12");
+        var layout = KernelSeries.For("6.12").Kallsyms;
         var filter = SysmapFilter.ForKernel("6.12");
         IReadOnlyList<NmSymbol> Predict(string? c) => LinkPrediction.SystemMapSymbols(objects, libraries, script, layout, Options, filter, c);
 
@@ -245,7 +246,7 @@ public sealed class ReservationObjectWriterTests
     public void DirectObject_IsWhatGccAssembles(string version, bool baseRelative, int slackPercent)
     {
         var map = SystemMap.Parse(new StringReader(SyntheticMap.Kernel(21, 700).ToString()), null);
-        var reservation = Reservation.Create(map, KallsymsLayout.For(version), new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative },
+        var reservation = Reservation.Create(map, KernelSeries.For(version).Kallsyms, new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative },
             KallsymsTarget.X86_64, new ReservationSlack(slackPercent, 0));
         Assert.IsTrue(ReservationObjectWriter.Supports(62, reservation.Table));
         var dir = TestTemp.Directory("kbuild-reserve-o-");

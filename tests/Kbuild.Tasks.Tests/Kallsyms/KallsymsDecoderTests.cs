@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Symbols;
@@ -46,7 +47,7 @@ public sealed class KallsymsDecoderTests
         var text = elfClass == ElfClass.Elf64 ? 0xffffffff81000000 : 0xc1000000;
         var map = SyntheticMap.Kernel(seed: 3, functions: 1000, percpu: percpu, longNames: 15, text: text);
         var table = KallsymsGenerator.Generate(SystemMap.Parse(new StringReader(map.ToString()), null),
-            KallsymsLayout.For(version), new KallsymsOptions { AllSymbols = all, AbsolutePercpu = percpu, BaseRelative = relative },
+            KernelSeries.For(version).Kallsyms, new KallsymsOptions { AllSymbols = all, AbsolutePercpu = percpu, BaseRelative = relative },
             new KallsymsTarget(elfClass, little));
         CollectionAssert.AreEqual(table.Symbols.ToArray(), KallsymsDecoder.Decode(new TableImage(table), percpu).ToArray());
     }
@@ -62,7 +63,7 @@ public sealed class KallsymsDecoderTests
         var build = KernelFixtures.BuildDir(version, config);
         var options = FixtureKernel.KallsymsOptions(build);
         var expected = KallsymsGenerator.Generate(SystemMap.Read(Path.Combine(build, "System.map")),
-            KallsymsLayout.For(version), options, KallsymsTarget.X86_64).Symbols;
+            KernelSeries.For(version).Kallsyms, options, KallsymsTarget.X86_64).Symbols;
         using var vmlinux = ElfImage.Open(Path.Combine(build, "vmlinux"));
         var decoded = KallsymsDecoder.Decode(vmlinux, options.AbsolutePercpu);
         Assert.IsTrue(decoded.Count > 10000);

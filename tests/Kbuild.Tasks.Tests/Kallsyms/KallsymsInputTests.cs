@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Diagnostics;
 using Kbuild.Symbols;
 using Kbuild.Table;
@@ -26,13 +27,18 @@ public sealed class KallsymsInputTests
         Assert.AreEqual(ErrorCodes.KernelVersionInvalid, Assert.ThrowsExactly<KbuildException>(() => KernelVersion.Parse(text)).Code);
 
     [TestMethod]
-    public void ChoosesTheLayoutBySeries()
+    public void ChoosesTheSeriesByMajorAndMinor()
     {
-        Assert.IsInstanceOfType<Linux6_1Layout>(KallsymsLayout.For("6.1.192"));
-        Assert.IsInstanceOfType<Linux6_12Layout>(KallsymsLayout.For("6.12"));
-        var e = Assert.ThrowsExactly<KbuildException>(() => KallsymsLayout.For("6.6.30"));
-        Assert.AreEqual(ErrorCodes.KallsymsVersionUnsupported, e.Code);
-        StringAssert.Contains(e.Message, "6.12");
+        Assert.AreSame(KernelSeries.Linux6_1, KernelSeries.For("6.1.192"));
+        Assert.AreSame(KernelSeries.Linux6_12, KernelSeries.For("6.12"));
+        Assert.AreSame(KernelSeries.Linux7_2, KernelSeries.For("7.2.13"));
+        Assert.AreSame(KernelSeries.Linux7_3, KernelSeries.For("7.3.4+bpo-amd64"));
+        foreach (var unknown in new[] { "5.10.1", "6.6.30", "6.13", "7.4" })
+        {
+            var e = Assert.ThrowsExactly<KbuildException>(() => KernelSeries.For(unknown));
+            Assert.AreEqual(ErrorCodes.KallsymsVersionUnsupported, e.Code);
+            StringAssert.Contains(e.Message, "6.1, 6.12, 7.2, 7.3");
+        }
     }
 
     [TestMethod]
@@ -60,7 +66,7 @@ public sealed class KallsymsInputTests
     public void LtoClangIsRejectedWhereTheKernelToolHasNoSuchOption()
     {
         var e = Assert.ThrowsExactly<KbuildException>(() => KallsymsGenerator.Generate([new NmSymbol(0, 'T', "_stext")],
-            KallsymsLayout.For("6.12"), new KallsymsOptions { LtoClang = true }, KallsymsTarget.X86_64));
+            KernelSeries.For("6.12").Kallsyms, new KallsymsOptions { LtoClang = true }, KallsymsTarget.X86_64));
         Assert.AreEqual(ErrorCodes.KallsymsOptionUnsupported, e.Code);
     }
 }

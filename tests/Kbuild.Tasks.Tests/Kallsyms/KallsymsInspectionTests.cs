@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Symbols;
@@ -22,7 +23,7 @@ public sealed class KallsymsInspectionTests
         var build = KernelFixtures.BuildDir(version, config);
         var options = FixtureKernel.KallsymsOptions(build);
         var expected = KallsymsGenerator.Generate(SystemMap.Read(Path.Combine(build, "System.map")),
-                KallsymsLayout.For(version), options, KallsymsTarget.X86_64).Symbols
+                KernelSeries.For(version).Kallsyms, options, KallsymsTarget.X86_64).Symbols
             .Select(s => $"{s.Address:x16} {s.Type} {s.Name}").ToList();
 
         using var vmlinux = ElfImage.Open(Path.Combine(build, "vmlinux"));

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Symbols;
@@ -29,7 +30,7 @@ public sealed class KallsymsParityTests
     {
         var kernel = KernelKallsymsTool.Run(version, KernelKallsymsTool.Flags(version, options), mapPath);
         Assert.AreEqual(0, kernel.ExitCode, $"kernel kallsyms failed: {kernel.StdErr}");
-        var layout = KallsymsLayout.For(version);
+        var layout = KernelSeries.For(version).Kallsyms;
         var table = KallsymsGenerator.Generate(SystemMap.Read(mapPath), layout, options, new KallsymsTarget(elfClass, true), mapPath);
 
         var expected = KernelKallsymsTool.Assemble(kernel.StdOut, elfClass, table.TextAddress, workDir, "kernel");
@@ -150,7 +151,7 @@ public sealed class KallsymsParityTests
         var map = new SyntheticMap(1).Add(0x1000, 'd', "data_only").Write(dir);
         Assert.AreNotEqual(0, KernelKallsymsTool.Run("6.1", [], map).ExitCode);
         var e = Assert.ThrowsExactly<KbuildException>(() =>
-            KallsymsGenerator.Generate(SystemMap.Read(map), KallsymsLayout.For("6.1"), new KallsymsOptions(), KallsymsTarget.X86_64, map));
+            KallsymsGenerator.Generate(SystemMap.Read(map), KernelSeries.For("6.1").Kallsyms, new KallsymsOptions(), KallsymsTarget.X86_64, map));
         Assert.AreEqual(ErrorCodes.KallsymsNoValidSymbol, e.Code);
     }
 
@@ -168,7 +169,7 @@ public sealed class KallsymsParityTests
         Assert.AreNotEqual(0, kernel.ExitCode);
         StringAssert.Contains(kernel.StdErr, "out of range in relative mode");
         var e = Assert.ThrowsExactly<KbuildException>(() =>
-            KallsymsGenerator.Generate(SystemMap.Read(map), KallsymsLayout.For(version), options, KallsymsTarget.X86_64, map));
+            KallsymsGenerator.Generate(SystemMap.Read(map), KernelSeries.For(version).Kallsyms, options, KallsymsTarget.X86_64, map));
         Assert.AreEqual(ErrorCodes.KallsymsRelativeOverflow, e.Code);
         StringAssert.Contains(e.Message, "100002000");
     }

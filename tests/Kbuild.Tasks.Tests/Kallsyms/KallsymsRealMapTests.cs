@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Elf;
 using Kbuild.Symbols;
 using Kbuild.Table;
@@ -59,7 +60,7 @@ public sealed class KallsymsRealMapTests
     {
         var build = KernelFixtures.BuildDir(version, config);
         var dir = WorkDir();
-        var table = KallsymsGenerator.Generate(SystemMap.Read(Path.Combine(build, map)), KallsymsLayout.For(version),
+        var table = KallsymsGenerator.Generate(SystemMap.Read(Path.Combine(build, map)), KernelSeries.For(version).Kallsyms,
             FixtureKernel.KallsymsOptions(build), KallsymsTarget.X86_64);
         var ours = KernelKallsymsTool.Assemble(KallsymsAssembly.ToText(table), ElfClass.Elf64, table.TextAddress, dir, "ours");
         var kernelObjectCopy = Path.Combine(dir, "kernel.o");

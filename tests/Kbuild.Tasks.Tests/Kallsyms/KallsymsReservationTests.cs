@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Symbols;
@@ -11,7 +12,7 @@ public sealed class KallsymsReservationTests
 {
     private static KallsymsTable Table(string version, KallsymsOptions options, int seed = 9) =>
         KallsymsGenerator.Generate(SystemMap.Parse(new StringReader(SyntheticMap.Kernel(seed, 500).ToString()), null),
-            KallsymsLayout.For(version), options, KallsymsTarget.X86_64);
+            KernelSeries.For(version).Kallsyms, options, KallsymsTarget.X86_64);
 
     /// <summary>
     /// The reservation object holds labels at aligned offsets with their room between them, the pointer slots with
@@ -95,9 +96,9 @@ public sealed class KallsymsReservationTests
     {
         var map = SystemMap.Parse(new StringReader(SyntheticMap.Kernel(4, 500).ToString()), null);
         var placeholders = map.Select((s, i) => s with { Address = (ulong)i * 0x1_0000_0000 }).ToList();
-        var real = KallsymsGenerator.Generate(map, KallsymsLayout.For(version),
+        var real = KallsymsGenerator.Generate(map, KernelSeries.For(version).Kallsyms,
             new KallsymsOptions { AllSymbols = true, BaseRelative = true }, KallsymsTarget.X86_64);
-        var reservation = KallsymsGenerator.Generate(placeholders, KallsymsLayout.For(version),
+        var reservation = KallsymsGenerator.Generate(placeholders, KernelSeries.For(version).Kallsyms,
             new KallsymsOptions { AllSymbols = true, BaseRelative = true, PlaceholderAddresses = true }, KallsymsTarget.X86_64);
         CollectionAssert.AreEquivalent(real.Symbols.Select(s => s.Name).ToArray(), reservation.Symbols.Select(s => s.Name).ToArray());
         foreach (var array in real.Arrays)
@@ -125,7 +126,7 @@ public sealed class KallsymsReservationTests
         var options = new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative };
         var table = Table(version, options);
         CollectionAssert.AreEqual(table.Arrays.Select(a => a.SymbolName).ToArray(),
-            KallsymsGenerator.ArraySymbolNames(KallsymsLayout.For(version), options).ToArray());
+            KallsymsGenerator.ArraySymbolNames(KernelSeries.For(version).Kallsyms, options).ToArray());
     }
 
     /// <summary>Where the kernel keeps the kallsyms_* labels (6.12), the reservation's table lists them too.</summary>
@@ -134,7 +135,7 @@ public sealed class KallsymsReservationTests
     {
         var map = SystemMap.Parse(new StringReader(SyntheticMap.Kernel(9, 500).ToString()), null)
             .Where(s => !s.Name.StartsWith("kallsyms_", StringComparison.Ordinal)).ToList();
-        var reservation = Reservation.Create(map, KallsymsLayout.For("6.12"), new KallsymsOptions { AllSymbols = true },
+        var reservation = Reservation.Create(map, KernelSeries.For("6.12").Kallsyms, new KallsymsOptions { AllSymbols = true },
             KallsymsTarget.X86_64, ReservationSlack.None);
         var names = reservation.Table.Symbols.Select(s => s.Name).ToHashSet();
         foreach (var array in reservation.Table.Arrays)
@@ -154,7 +155,7 @@ public sealed class KallsymsReservationTests
     {
         var mapText = SyntheticMap.Kernel(9, 500).ToString();
         var options = new KallsymsOptions { AllSymbols = allSymbols, BaseRelative = true };
-        var table = KallsymsGenerator.Generate(SystemMap.Parse(new StringReader(mapText), null), KallsymsLayout.For(version), options,
+        var table = KallsymsGenerator.Generate(SystemMap.Parse(new StringReader(mapText), null), KernelSeries.For(version).Kallsyms, options,
             KallsymsTarget.X86_64);
         var reservation = Reservation.FromTable(table, ReservationSlack.None);
         var dir = TestTemp.Directory("kallsyms-exact-");

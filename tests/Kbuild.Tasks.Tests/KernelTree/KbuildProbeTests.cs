@@ -65,7 +65,7 @@ public sealed class KbuildProbeTests
         var kbuild = KbuildProbe.Capture(build);
         try
         {
-            KernelPostLinkSteps.WriteSavedCommand(kbuild);
+            KernelPostLinkSteps.WriteSavedCommand(kbuild, kbuild.BuildDir);
             Assert.AreEqual(System.Text.Encoding.UTF8.GetString(makes), File.ReadAllText(cmdFile));
         }
         finally

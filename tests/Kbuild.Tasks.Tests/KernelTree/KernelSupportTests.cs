@@ -27,7 +27,7 @@ public sealed class KernelSupportTests
     public void TheTestedFixturesAreLinkable(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);
-        KernelSupport.EnsureLinkable(KernelConfig.Load(build), KernelRelease.Read(build).Version, build);
+        KernelSupport.EnsureLinkable(KernelConfig.Load(build), KernelRelease.Read(build).Series, build);
     }
 
     [TestMethod]
@@ -38,7 +38,7 @@ public sealed class KernelSupportTests
     public void RefusedOptionIsNamed(string option)
     {
         using var tree = RealConfigWith($"{option}=y\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Series, tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
         StringAssert.Contains(e.Message, option + "=y");
         StringAssert.Contains(e.Message, "make vmlinux");
@@ -50,7 +50,7 @@ public sealed class KernelSupportTests
     public void RefusedOn61OnlyIsLinkableOn612(string option)
     {
         using var tree = new FakeKernelTree("6.12.0", "", FakeKernelTree.X86_64 + option + "=y\n");
-        KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir);
+        KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Series, tree.Dir);
     }
 
     [TestMethod]
@@ -79,7 +79,7 @@ public sealed class KernelSupportTests
     public void EveryRefusedOptionIsNamedAtOnce()
     {
         using var tree = RealConfigWith("CONFIG_X86_KERNEL_IBT=y\nCONFIG_LTO_CLANG_FULL=y\n");  // 6.1
-        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Series, tree.Dir));
         StringAssert.Contains(e.Message, "CONFIG_LTO_CLANG_FULL=y, CONFIG_X86_KERNEL_IBT=y");
         StringAssert.Contains(e.Message, "-d LTO_CLANG_FULL -d X86_KERNEL_IBT");
     }
@@ -103,10 +103,10 @@ public sealed class KernelSupportTests
     {
         const string arm64 = "CONFIG_64BIT=y\nCONFIG_ARM64=y\nCONFIG_KALLSYMS=y\nCONFIG_RELOCATABLE=y\nCONFIG_RELR=y\n";
         using var tree = new FakeKernelTree("6.12.0", "", arm64);
-        KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir);
+        KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Series, tree.Dir);
 
         File.AppendAllText(tree.AutoConf, "CONFIG_CPU_BIG_ENDIAN=y\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Version, tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelSupport.EnsureLinkable(KernelConfig.Load(tree.Dir), KernelRelease.Read(tree.Dir).Series, tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
         StringAssert.Contains(e.Message, "CONFIG_CPU_BIG_ENDIAN=y");
     }
@@ -138,7 +138,7 @@ public sealed class KernelSupportTests
         using var tree = new FakeKernelTree("6.1.0", "", FakeKernelTree.X86_64 + "CONFIG_VMLINUX_MAP=y\n");
         var kbuild = new KbuildValues(tree.Dir, KernelRelease.Read(tree.Dir), KernelConfig.Load(tree.Dir), "link-vmlinux.sh", "ld",
             "-m elf_x86_64", "--build-id=sha1", "", "make", new Dictionary<string, string> { ["KBUILD_LDS"] = "vmlinux.lds" });
-        KernelSupport.EnsureLinkable(kbuild.Config, kbuild.Version, tree.Dir);
+        KernelSupport.EnsureLinkable(kbuild.Config, kbuild.Series, tree.Dir);
         var map = $"-Map={Path.Combine(tree.Dir, "vmlinux.map")}";
         Assert.AreEqual(map, kbuild.MapFlag);
         Assert.AreEqual(map, kbuild.LinkerFlags[^1], "link-vmlinux.sh puts it last");

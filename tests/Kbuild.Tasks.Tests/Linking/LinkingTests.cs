@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Image;
 using Kbuild.Inputs;
 using Kbuild.Symbols;
@@ -465,7 +466,7 @@ public sealed class LinkingTests
     internal static void AssertPredictsMap(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string script,
         string systemMap, string version, KallsymsOptions options, bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
-        var labels = KallsymsGenerator.ArraySymbolNames(KallsymsLayout.For(version), new KallsymsOptions { BaseRelative = true })
+        var labels = KallsymsGenerator.ArraySymbolNames(KernelSeries.For(version).Kallsyms, new KallsymsOptions { BaseRelative = true })
             .Select(n => (n, ".rodata"));
         var (predicted, elfClass) = LinkPrediction.Predict(objects, libraries, LinkerScriptLayout.Read(script), labels, ["_text"], linkerIsLld, linkerFlags);
         var filter = SysmapFilter.ForKernel(version);
@@ -484,7 +485,7 @@ public sealed class LinkingTests
             "ours for those: " + string.Join(", ", missing.Take(40).Select(m => m[2..]).Select(n => predicted.Where(p => p.Name == n).Select(p => $"{p.Type} {n}").FirstOrDefault() ?? $"none {n}")));
 
         // The table of the prediction (placeholder addresses) has exactly the real table's symbols, so every array its size.
-        var layout = KallsymsLayout.For(version);
+        var layout = KernelSeries.For(version).Kallsyms;
         var reservation = Reservation.Create(predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList(), layout, options,
             KallsymsTarget.X86_64, ReservationSlack.None);
         var real = KallsymsGenerator.Generate(SystemMap.Read(systemMap), layout, options, KallsymsTarget.X86_64);

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Elf;
 using Kbuild.Image;
 using Kbuild.Symbols;
@@ -64,7 +65,7 @@ public sealed class PieKallsymsPatchTests
             "int util_add(int x, int y) { return x + y; } const char *const names[] = { banner, banner + 1 };");
         var lds = tree.Write("pie.lds", Script);
         string[] flags = ["-EL", "-maarch64elf", "-z", "norelro", "--no-undefined", "-X", "-shared", "-Bsymbolic", "-z", "notext", .. relocationStyle.Split(' ')];
-        var layout = KallsymsLayout.For("6.12");
+        var layout = KernelSeries.For("6.12").Kallsyms;
         var options = new KallsymsOptions { AllSymbols = true };
         var filter = SysmapFilter.ForKernel("6.12");
         var target = new KallsymsTarget(ElfClass.Elf64, true);

@@ -1,3 +1,4 @@
+using Kbuild.Kernel;
 using Kbuild.Inputs;
 using Kbuild.Symbols;
 using Kbuild.Table;
@@ -108,8 +109,14 @@ public sealed class SysmapTests
     [TestMethod]
     public void BuiltInFiltersAreTheTranslationOfTheirPatterns()
     {
-        foreach (var filter in SysmapFilter.Supported)
-            Assert.AreEqual(SysmapFilter.ToNetPattern(filter.DeletedLinePatterns), filter.NetPattern, filter.KernelSeries);
+        foreach (var series in KernelSeries.Supported)
+        {
+            var filter = SysmapFilter.For(series);
+            Assert.AreEqual(SysmapFilter.ToNetPattern(filter.DeletedLinePatterns), filter.NetPattern, filter.SeriesName);
+        }
+        // Every precompiled expression stands for a series' patterns (none is left over from a series that changed).
+        foreach (var precompiled in SysmapFilter.PrecompiledExpressions)
+            Assert.IsTrue(KernelSeries.Supported.Any(s => SysmapFilter.ToNetPattern(s.SystemMapPatterns) == precompiled.ToString()), precompiled.ToString());
     }
 
     [TestMethod]
@@ -127,16 +134,13 @@ public sealed class SysmapTests
     [TestMethod]
     public void FilterIsChosenByKernelSeries()
     {
-        Assert.AreSame(SysmapFilter.Linux6_1, SysmapFilter.ForKernel("6.1.192"));
-        Assert.AreSame(SysmapFilter.Linux6_1, SysmapFilter.ForKernel("6.1"));
-        Assert.AreSame(SysmapFilter.Linux6_12, SysmapFilter.ForKernel("6.12"));
-        Assert.AreSame(SysmapFilter.Linux6_12, SysmapFilter.ForKernel("6.12.48+deb13-amd64"));
-        foreach (var unknown in new[] { "5.10.1", "6.13", "6.10", "", "six" })
-        {
-            var e = Assert.ThrowsExactly<KbuildException>(() => SysmapFilter.ForKernel(unknown));
-            Assert.AreEqual(ErrorCodes.SysmapVersionUnsupported, e.Code);
-            StringAssert.Contains(e.Message, "6.1, 6.12");
-        }
+        Assert.AreSame(SysmapFilter.For(KernelSeries.Linux6_1), SysmapFilter.ForKernel("6.1.192"));
+        Assert.AreSame(SysmapFilter.For(KernelSeries.Linux6_1), SysmapFilter.ForKernel("6.1"));
+        Assert.AreSame(SysmapFilter.For(KernelSeries.Linux6_12), SysmapFilter.ForKernel("6.12.48+deb13-amd64"));
+        Assert.AreSame(SysmapFilter.For(KernelSeries.Linux7_3), SysmapFilter.ForKernel("7.3.4"));
+        foreach (var (unknown, code) in new[] { ("5.10.1", ErrorCodes.KallsymsVersionUnsupported), ("6.13", ErrorCodes.KallsymsVersionUnsupported),
+                     ("", ErrorCodes.KernelVersionInvalid), ("six", ErrorCodes.KernelVersionInvalid) })
+            Assert.AreEqual(code, Assert.ThrowsExactly<KbuildException>(() => SysmapFilter.ForKernel(unknown)).Code, unknown);
     }
 
     [TestMethod]

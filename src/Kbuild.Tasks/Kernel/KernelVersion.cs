@@ -1,7 +1,7 @@
 using System.Globalization;
 using Kbuild.Diagnostics;
 
-namespace Kbuild.Table;
+namespace Kbuild.Kernel;
 
 /// <summary>A kernel release "major.minor[.patch]" (extra suffixes such as "-amd64" or "+deb12" are ignored).</summary>
 public readonly record struct KernelVersion(int Major, int Minor, int Patch = 0) : IComparable<KernelVersion>
