@@ -37,6 +37,15 @@ public static class KernelFixtures
             Directory.CreateSymbolicLink(Path.Combine(dir, "source"), SourceDir(series.Name));
     }
 
+    /// <summary>A copied O= build directory builds in the original (its generated Makefile exports KBUILD_OUTPUT): point
+    /// it at the copy, as `make O=copy` would have written it.</summary>
+    public static void MakeBuildDirItsOwn(string copy)
+    {
+        var makefile = Path.Combine(copy, "Makefile");
+        File.WriteAllText(makefile, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(makefile),
+            @"^export KBUILD_OUTPUT = .*$", $"export KBUILD_OUTPUT = {copy}", System.Text.RegularExpressions.RegexOptions.Multiline));
+    }
+
     /// <summary>The KBUILD_BUILD_TIMESTAMP the BTF fixtures are built with (eng/kernel-fixtures.sh), so the kernel's
     /// pahole runs without -j and a relink with the same value reproduces their .BTF.</summary>
     public static string BtfBuildTimestamp =>

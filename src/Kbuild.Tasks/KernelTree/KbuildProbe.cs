@@ -22,7 +22,7 @@ namespace Kbuild.KernelTree;
 /// does first; otherwise it leaves it alone, so the link inputs keep their timestamps and an up-to-date vmlinux stays
 /// up to date.
 /// </summary>
-public static class KbuildProbe
+public static partial class KbuildProbe
 {
     private const string CaptureScript = """
         # kbuild-sdk capture of cmd_link_vmlinux: OUT TARGET LINK-SCRIPT LD KBUILD_LDFLAGS LDFLAGS_vmlinux ARCH_POSTLINK MAKE NEWER-PREREQS
@@ -51,6 +51,7 @@ public static class KbuildProbe
         if (!File.Exists(Path.Combine(buildDir, "Makefile")))
             throw new KbuildException(ErrorCodes.KernelBuildDirNotConfigured, buildDir,
                 $"'{buildDir}' has no Makefile: set KernelBuildDir to the kernel's O= build directory (or the source tree for in-tree builds).");
+        EnsureMakeBuildsHere(buildDir);
         var arguments = makeArguments?.ToList() ?? [];
         // Before make writes anything: the tools its build needs, whether we link this kernel as it would, and whether
         // its scripts are the ones the SDK models.
@@ -132,6 +133,23 @@ public static class KbuildProbe
     }
 
     // Kbuild stops with "source/build directory path contains spaces or colons" (the top Makefile); say it first.
+    // The Makefile make writes into an O= directory names it ("export KBUILD_OUTPUT = /path"): a copied build directory
+    // still builds in the original, whose files the probe would change while this one's stayed as they were.
+    private static void EnsureMakeBuildsHere(string buildDir)
+    {
+        var makefile = Path.Combine(buildDir, "Makefile");
+        var output = File.ReadLines(makefile).Take(5).Select(l => KbuildOutputLine().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value.Trim();
+        if (output is { Length: > 0 } && Path.GetFullPath(output).TrimEnd('/') != buildDir.TrimEnd('/')
+            && !(Directory.Exists(output) && new DirectoryInfo(output).ResolveLinkTarget(true)?.FullName.TrimEnd('/') == buildDir.TrimEnd('/')))
+            throw new KbuildException(ErrorCodes.KernelBuildDirNotConfigured, makefile,
+                $"'{buildDir}' is not where its make builds: its Makefile says KBUILD_OUTPUT = {output} (a copied or moved build " +
+                $"directory). Run 'make -C {KernelSourceTree.Of(buildDir)} O={buildDir} olddefconfig' once to make it its own, or set " +
+                $"KernelBuildDir to {output}.");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^export KBUILD_OUTPUT\s*:?=\s*(.*)$")]
+    private static partial System.Text.RegularExpressions.Regex KbuildOutputLine();
+
     private static void EnsureMakeAccepts(string buildDir)
     {
         var sourceLink = Path.Combine(buildDir, "source");

@@ -40,7 +40,7 @@ public static partial class KernelPostLinkSteps
     public static IReadOnlyList<StagedFile> RunArchPostlink(KbuildValues kbuild, string stagedVmlinux, ToolProcess? tools = null)
     {
         if (kbuild.ArchPostlink.Length == 0) return [];
-        return InShadow(kbuild, "the arch postlink", stagedVmlinux, [], shadow =>
+        return InShadow(kbuild, "the arch postlink", stagedVmlinux, [], writesArch: true, shadow =>
         {
             Run(kbuild, tools, kbuild.Make, ["-f", kbuild.ArchPostlink, kbuild.LinkedImage], Path.GetFileName(kbuild.ArchPostlink), shadow.Dir);
             return shadow.TakeSideOutputs();
@@ -63,7 +63,7 @@ public static partial class KernelPostLinkSteps
         var linkCmd = $".{image}.cmd";
         // What the make run writes: the derived files and their .cmd files; and what link-vmlinux.sh would, should it link.
         string[] ownFiles = [linkCmd, $".{image}.d", "System.map", "vmlinux.map", .. derived.SelectMany(d => new[] { d.Name, $".{d.Name}.cmd" })];
-        var outputs = InShadow(kbuild, "scripts/Makefile.vmlinux", stagedImage: null, ownFiles, shadow =>
+        var outputs = InShadow(kbuild, "scripts/Makefile.vmlinux", stagedImage: null, ownFiles, writesArch: false, shadow =>
         {
             WriteSavedCommand(kbuild, shadow.Dir, tools);
             Run(kbuild, tools, kbuild.Make, ["-f", Path.Combine(kbuild.SourceDir, "scripts", "Makefile.vmlinux"), .. derived.Select(d => d.Name)],
@@ -80,11 +80,11 @@ public static partial class KernelPostLinkSteps
 
     /// <summary>Runs <paramref name="step"/> in a <see cref="PostlinkShadow"/> of the build directory.</summary>
     private static IReadOnlyList<StagedFile> InShadow(KbuildValues kbuild, string step, string? stagedImage, IReadOnlyCollection<string> ownFiles,
-        Func<PostlinkShadow, IReadOnlyList<StagedFile>> run)
+        bool writesArch, Func<PostlinkShadow, IReadOnlyList<StagedFile>> run)
     {
         try
         {
-            using var shadow = PostlinkShadow.Create(kbuild.BuildDir, kbuild.LinkedImage, stagedImage, ownFiles);
+            using var shadow = PostlinkShadow.Create(kbuild.BuildDir, kbuild.LinkedImage, stagedImage, ownFiles, writesArch);
             return run(shadow);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

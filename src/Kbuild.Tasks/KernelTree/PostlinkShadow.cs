@@ -11,9 +11,9 @@ public sealed record StagedFile(string Staged, string Destination);
 /// 7.x Makefile.vmlinux, which makes vmlinux and modules.builtin from vmlinux.unstripped): every top-level entry is a
 /// symlink into the build directory except the staged image (moved in under its name), the files the make run writes
 /// (<c>ownFiles</c>, absent so a write creates a new file rather than writing through a symlink), this and other
-/// builds' temporary files, and <c>arch/</c>, whose directories are real and whose files are symlinks but for those
-/// named vmlinux.* (what a postlink derives from vmlinux). So what the make run creates stays in the shadow until it is
-/// published. It lives in the build directory (hidden, per build), so staged files are renamed within one file system.
+/// builds' temporary files, and — for a make run that writes there (the arch postlink) — <c>arch/</c>, whose directories
+/// are real and whose files are symlinks but for those named vmlinux.* (what a postlink derives from vmlinux). So what
+/// the make run creates stays in the shadow until it is published. It lives in the build directory (hidden, per build), so staged files are renamed within one file system.
 /// </summary>
 public sealed partial class PostlinkShadow : IDisposable
 {
@@ -38,7 +38,9 @@ public sealed partial class PostlinkShadow : IDisposable
     /// <param name="stagedImage">The staged image, moved into the shadow under <paramref name="imageName"/> (and back on
     /// dispose); null to see the build directory's own.</param>
     /// <param name="ownFiles">Top-level names the make run writes.</param>
-    public static PostlinkShadow Create(string buildDir, string imageName, string? stagedImage, IReadOnlyCollection<string> ownFiles)
+    /// <param name="writesArch">The make run writes under arch/ (files named vmlinux.* there are its own).</param>
+    public static PostlinkShadow Create(string buildDir, string imageName, string? stagedImage, IReadOnlyCollection<string> ownFiles,
+        bool writesArch)
     {
         buildDir = Path.GetFullPath(buildDir);
         var dir = Path.Combine(buildDir, $".vmlinux.{Environment.ProcessId}.{Guid.NewGuid():N}.postlink");
@@ -48,13 +50,13 @@ public sealed partial class PostlinkShadow : IDisposable
         {
             foreach (var entry in new DirectoryInfo(buildDir).EnumerateFileSystemInfos())
             {
-                if (entry.Name == "arch" || ownFiles.Contains(entry.Name) || stagedImage != null && entry.Name == imageName
+                if (entry.Name == "arch" && writesArch || ownFiles.Contains(entry.Name) || stagedImage != null && entry.Name == imageName
                     || TemporaryName().IsMatch(entry.Name))
                     continue;
                 File.CreateSymbolicLink(Path.Combine(dir, entry.Name), entry.FullName);
             }
             var arch = Path.Combine(buildDir, "arch");
-            if (Directory.Exists(arch)) Mirror(arch, Path.Combine(dir, "arch"));
+            if (writesArch && Directory.Exists(arch)) Mirror(arch, Path.Combine(dir, "arch"));
             if (stagedImage != null) File.Move(stagedImage, Path.Combine(dir, imageName));
             return shadow;
         }

@@ -364,6 +364,8 @@ public sealed class KernelTreeModeTests
         var copy = Path.Combine(Directory.CreateTempSubdirectory("kbuild-kt-copy-").FullName, "build");
         // Under the fixtures' lock: a make running in the fixture would change it while it is copied.
         Tool.RunChecked("flock", ["/tmp/kbuild-kernel.lock", "cp", "-a", KernelFixtures.BuildDir("6.12", "B"), copy]);
+        // The copy's Makefile still names the fixture as KBUILD_OUTPUT: make would build there, not in the copy.
+        KernelFixtures.MakeBuildDirItsOwn(copy);
         const string hooks = """
             <Target Name="_TestKill" AfterTargets="$(TestKillAfter)" Condition="'$(TestKillAfter)' != ''">
               <Exec Command="kill -$(TestKillSignal) $PPID; sleep 30" />
