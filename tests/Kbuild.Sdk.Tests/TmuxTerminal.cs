@@ -19,7 +19,8 @@ public sealed record TerminalRun(int ExitCode, string Screen, IReadOnlyList<stri
 /// </summary>
 public sealed partial class TmuxTerminal : IDisposable
 {
-    private readonly string _server = "kbuild-tests-" + Guid.NewGuid().ToString("N")[..8];
+    /// <summary>The server's socket, in the tests' temporary directory: tmux leaves the file behind when its server exits.</summary>
+    private readonly string _socket = Path.Combine(TestTemp.Directory("kbuild-tmux-"), "socket");
 
     /// <param name="environment">Variables the shell gets besides HOME, PATH and the .NET ones.</param>
     public TmuxTerminal(string directory, IReadOnlyDictionary<string, string>? environment = null, int width = 200, int height = 100)
@@ -61,7 +62,7 @@ public sealed partial class TmuxTerminal : IDisposable
     [GeneratedRegex(@"^\[exit (\d+)\]$", RegexOptions.Multiline)]
     private static partial Regex ExitMarker();
 
-    private string Tmux(IEnumerable<string> args) => Tool.RunChecked("tmux", ["-u", "-L", _server, "-f", "/dev/null", .. args]);
+    private string Tmux(IEnumerable<string> args) => Tool.RunChecked("tmux", ["-u", "-S", _socket, "-f", "/dev/null", .. args]);
 
-    public void Dispose() => Tool.Run("tmux", ["-L", _server, "kill-server"]);
+    public void Dispose() => Tool.Run("tmux", ["-S", _socket, "kill-server"]);
 }
