@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   gcc gcc-12-multilib libc6-dev binutils make flex bison bc libelf-dev libssl-dev cpio xz-utils
   linux-source-6.1 linux-source-6.12 qemu-system-x86 busybox-static lld-16
-  binutils-powerpc-linux-gnu time dwarves bpftool
+  binutils-powerpc-linux-gnu time dwarves bpftool tmux
   clang-16 llvm-16 qemu-system-arm libc6-dev-arm64-cross binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu
 )
 # package=version suite: the exact versions the fixtures are built from (a fixture's fingerprint names its version).

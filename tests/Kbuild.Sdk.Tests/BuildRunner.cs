@@ -16,6 +16,8 @@ public sealed class BuildOutcome
     public List<string> UpToDateTargets { get; } = [];
     public List<BuildErrorEventArgs> Errors { get; } = [];
     public List<BuildWarningEventArgs> Warnings { get; } = [];
+    /// <summary>Every message, at any importance (<see cref="Log"/> keeps only the high-importance ones).</summary>
+    public List<string> Messages { get; } = [];
     public StringBuilder Log { get; } = new();
 
     public bool RanTask(string task) => ExecutedTasks.Contains(task);
@@ -116,6 +118,7 @@ public static class BuildRunner
                     outcome.Log.AppendLine($"{w.File}: warning {w.Code}: {w.Message}");
                     return;
             }
+            if (e is BuildMessageEventArgs { Message: { } message }) outcome.Messages.Add(message);
             if (e is BuildMessageEventArgs { Importance: MessageImportance.High } or TargetStartedEventArgs or TargetSkippedEventArgs)
                 outcome.Log.AppendLine(e.Message);
         };

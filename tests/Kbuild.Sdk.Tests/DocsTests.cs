@@ -25,6 +25,11 @@ public sealed partial class DocsTests
         ["dotnet build kernel.kproj -t:KallsymsDump"] = RunHere,
         ["dotnet build kernel.kproj -t:KallsymsDump -p:KallsymsDumpFile=kallsyms.txt"] = RunHere,
         ["dotnet build kernel.kproj -t:KallsymsVerify -p:Vmlinux=/path/to/vmlinux"] = RunHere,
+        ["dotnet new sln --format slnx -n kernels"] = SolutionTest,
+        ["dotnet sln kernels.slnx add kernel.kproj"] = SolutionTest,
+        ["dotnet build kernels.slnx"] = SolutionTest,
+        ["dotnet build kernel.kproj -tl:off -v:n"] = RunHere,
+        ["dotnet build kernel.kproj -bl"] = RunHere,
         ["eng/test.sh"] = CiRun,
         ["eng/kernel-fixtures.sh matrix && eng/test.sh"] = Matrix,
         ["dotnet pack src/Kbuild.Sdk"] = $"{nameof(PackageTests)}.{nameof(PackageTests.PackedSdk_BuildsAProjectOutsideTheRepository)}",
@@ -45,6 +50,7 @@ public sealed partial class DocsTests
     };
 
     private const string TemplateTest = $"{nameof(TemplateTests)}.{nameof(TemplateTests.Kproj_FromTheFolderFeed_WritesAProjectThatBuildsAFixtureKernel)}";
+    private const string SolutionTest = $"{nameof(SolutionTests)}.{nameof(SolutionTests.KernelAndCSharpProjects_InOneSlnx_BothBuild)}";
     private const string ManyKernelsTest = $"{nameof(ManyKernelsTests)}.{nameof(ManyKernelsTests.OneCommand_LinksBothKernelsInParallel_AndVerifiesThem)}";
 
     [GeneratedRegex(@"^```sh\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
@@ -115,6 +121,7 @@ public sealed partial class DocsTests
             Assert.AreEqual(0, run.ExitCode, $"'{command}' failed:\n{run.StdOut}{run.StdErr}");
         }
         Assert.IsTrue(File.Exists(Path.Combine(project, "kallsyms.txt")));
+        Assert.IsTrue(File.Exists(Path.Combine(project, "msbuild.binlog")));
     }
 
     [TestMethod]

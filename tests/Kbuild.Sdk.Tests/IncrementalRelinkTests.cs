@@ -32,7 +32,7 @@ public sealed class IncrementalRelinkTests
         return relink;
     }
 
-    private static bool KeptReservation(BuildOutcome outcome) => outcome.Log.ToString().Contains("kept (", StringComparison.Ordinal);
+    private static bool KeptReservation(BuildOutcome outcome) => outcome.Messages.Any(m => m.Contains("kept (", StringComparison.Ordinal));
 
     [TestMethod]
     public void TouchedObject_KeepsTheReservation_AndEqualsACleanBuild()

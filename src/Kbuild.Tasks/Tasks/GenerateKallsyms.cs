@@ -78,7 +78,7 @@ public sealed class GenerateKallsyms : KallsymsTask
             var exact = Reservation.FromTable(TableOf(rules, Input, mapTarget), slack);
             KallsymsObjectAssembler.WriteReservation(exact, OutputAssembly, ReservationObject, RoomsFile, Cc, AFlags, Tools);
             ReservedBytes = exact.TotalReserved;
-            Log.LogMessage(MessageImportance.High, exact.Describe());
+            Log.LogMessage(MessageImportance.Normal, exact.Describe());
             return;
         }
         var request = new PredictedReservation.Request(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Cc, AFlags,
@@ -93,7 +93,7 @@ public sealed class GenerateKallsyms : KallsymsTask
         KallsymsObjectAssembler.WriteReservation(reservation, OutputAssembly, ReservationObject, RoomsFile, Cc, AFlags, Tools,
             prediction.Machine, prediction.Key);
         ReservedBytes = reservation.TotalReserved;
-        Log.LogMessage(MessageImportance.High, reservation.Describe());
+        Log.LogMessage(MessageImportance.Normal, reservation.Describe());
     }
 
     /// <summary>Keeps the last reservation object when its key is <paramref name="key"/>.</summary>
@@ -101,7 +101,7 @@ public sealed class GenerateKallsyms : KallsymsTask
     {
         if (ReservationReuse.TryReuse(ReservationObject!, RoomsFile!, key) is not { } rooms) return false;
         ReservedBytes = rooms.Arrays.Sum(a => a.Reserved);
-        Log.LogMessage(MessageImportance.High,
+        Log.LogMessage(MessageImportance.Normal,
             $"kallsyms reservation: the predicted symbols are those of the last build ({symbols}); {ReservationObject} kept ({ReservedBytes} bytes)");
         return true;
     }

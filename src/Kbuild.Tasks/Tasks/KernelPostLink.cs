@@ -38,7 +38,7 @@ public sealed class KernelAdoptVmlinux : KbuildTask
     protected override void Run()
     {
         var adopted = KernelPostLinkSteps.Adopt(KbuildProbe.Load(KernelBuildDir, ValuesCache), Vmlinux, SystemMap, Stamp, Tools);
-        Log.LogMessage(MessageImportance.High, adopted
+        Log.LogMessage(MessageImportance.Normal, adopted
             ? $"{Vmlinux}: kernel post-link steps done; make accepts it as its own vmlinux"
             : $"{Vmlinux}: tables sorted (not the build directory's vmlinux, so no arch postlink and no .vmlinux.cmd)");
     }

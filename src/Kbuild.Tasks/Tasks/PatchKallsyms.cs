@@ -66,7 +66,7 @@ public sealed class PatchKallsyms : KallsymsTask
         }
         KallsymsPatcher.Patch(plan, OutputFile, patched => KallsymsDecoder.Decode(patched, AbsolutePercpu), buildId);
         (TableBytes, ReservedBytes) = (plan.TableBytes, plan.ReservedBytes);
-        Log.LogMessage(MessageImportance.High, plan.Describe());
+        Log.LogMessage(MessageImportance.Normal, plan.Describe());
         if (!plan.IsExact)
             Log.LogMessage(MessageImportance.High,
                 $"kallsyms: the table is smaller than its room, padded with zeros ({plan.DescribeMismatch()}); " +
