@@ -187,7 +187,7 @@ main() {
   for arg; do
     case $arg in
       __build) build "$2"; exit ;;  # internal: one fixture, output to the caller's log
-      all) names+=("${ci_fixtures[@]}") ;;
+      all) names+=("${ci_fixtures[@]}"); for v in "${versions[@]}"; do extract "$v"; done ;;  # every version's scripts, for the plain-class tests
       matrix) names+=("${ci_fixtures[@]}" "${matrix_fixtures[@]}") ;;
       src) for v in "${versions[@]}"; do extract "$v"; done ;;
       -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}"; exit 0 ;;

@@ -1,3 +1,4 @@
+using Kbuild.Elf;
 using Kbuild.Table;
 
 namespace Kbuild.Tests;
@@ -5,10 +6,11 @@ namespace Kbuild.Tests;
 public static class KallsymsTableBytes
 {
     /// <summary>
-    /// The arrays as one .rodata-like blob starting at an aligned address: each array at the next multiple of its
-    /// alignment, zero padding between them (what the kernel's assembled .S holds, relocations applied).
+    /// The arrays as one .rodata-like blob starting at an aligned address (<paramref name="address"/>, where 7.x's
+    /// PC-relative offsets are linked): each array at the next multiple of its alignment, zero padding between them
+    /// (what the kernel's assembled .S holds, relocations applied).
     /// </summary>
-    public static byte[] ToSectionBytes(this KallsymsTable table, out IReadOnlyDictionary<string, int> offsets)
+    public static byte[] ToSectionBytes(this KallsymsTable table, out IReadOnlyDictionary<string, int> offsets, ulong address = 0)
     {
         var map = new Dictionary<string, int>();
         var size = 0;
@@ -19,7 +21,8 @@ public static class KallsymsTableBytes
             size += a.Size;
         }
         var blob = new byte[size];
-        foreach (var a in table.Arrays) a.Bytes.CopyTo(blob, map[a.SymbolName]);
+        foreach (var a in table.Arrays)
+            a.LinkedAt(address + (ulong)map[a.SymbolName], table.TextAddress, new ByteOrder(table.Target.IsLittleEndian)).CopyTo(blob, map[a.SymbolName]);
         offsets = map;
         return blob;
     }

@@ -41,16 +41,20 @@ internal static class KernelKallsymsTool
     public static Tool.Result Run(string version, IEnumerable<string> flags, string mapPath) =>
         Tool.Run(Executable(version), [.. flags, mapPath]);
 
-    /// <summary>The command line link-vmlinux.sh would pass for these options (6.12 has no --base-relative).</summary>
+    /// <summary>The command line link-vmlinux.sh would pass for these options (6.12 has no --base-relative, 7.x only
+    /// --all-symbols and --pc-relative).</summary>
     public static IEnumerable<string> Flags(string version, Kbuild.Table.KallsymsOptions o)
     {
+        var layout = KernelSeries.For(version).Kallsyms;
         if (o.AllSymbols) yield return "--all-symbols";
         if (o.AbsolutePercpu) yield return "--absolute-percpu";
-        if (o.BaseRelative && !KernelSeries.For(version).Kallsyms.AlwaysBaseRelative) yield return "--base-relative";
+        if (o.BaseRelative && layout.Offsets == KallsymsOffsets.BaseRelativeSwitch) yield return "--base-relative";
+        if (o.PcRelative && layout.Offsets == KallsymsOffsets.PcRelativeSwitch) yield return "--pc-relative";
         if (o.LtoClang) yield return "--lto-clang";
     }
 
-    public sealed record Assembled(byte[] Rodata, string Relocations, byte[] LinkedRodata);
+    /// <summary>The object's .rodata and relocations, and .rodata linked at <see cref="LinkedAddress"/> with _text defined.</summary>
+    public sealed record Assembled(byte[] Rodata, string Relocations, string Symbols, byte[] LinkedRodata, ulong LinkedAddress);
 
     /// <summary>
     /// gcc -c the source (with an asm/bitsperlong.h for the kernel's #include), then read .rodata and its
@@ -66,7 +70,9 @@ internal static class KernelKallsymsTool
         var relocations = Tool.RunChecked("readelf", ["-rW", o]);
         // Drop the header line that names the file; keep offsets, types, symbols and addends.
         relocations = string.Join('\n', relocations.Split('\n').Where(l => !l.StartsWith("File:")));
-        return new Assembled(SectionBytes(o, workDir), relocations, SectionBytes(elf, workDir));
+        var symbols = string.Join('\n', Tool.RunChecked("readelf", ["-sW", o]).Split('\n').Where(l => !l.StartsWith("File:")));
+        using var linked = ElfImage.Open(elf);
+        return new Assembled(SectionBytes(o, workDir), relocations, symbols, SectionBytes(elf, workDir), linked.FindSection(".rodata")?.Address ?? 0);
     }
 
     /// <summary>gcc -c of a scripts/kallsyms .S, with the asm/bitsperlong.h its #include wants; returns the object.</summary>

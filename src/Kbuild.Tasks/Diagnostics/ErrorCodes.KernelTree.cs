@@ -46,8 +46,12 @@ public static partial class ErrorCodes
     /// pahole for CONFIG_DEBUG_INFO_BTF): install the Debian package the message names, or fix the make argument.</summary>
     public const string KernelToolMissing = "KB0461";
 
-    /// <summary>The installed pahole is older than CONFIG_DEBUG_INFO_BTF needs (v1.16): install a newer one (Debian package dwarves).</summary>
+    /// <summary>The installed pahole is older than CONFIG_DEBUG_INFO_BTF of this tree needs (6.x: v1.16, 7.x: v1.22): install a newer one (Debian package dwarves).</summary>
     public const string PaholeTooOld = "KB0462";
+
+    /// <summary>A tool of the kernel's build is older than the tree asks for (its scripts/min-tool-version.sh: 7.x needs
+    /// LLVM 17.0.1): install a newer one, or build with another toolchain (GCC instead of LLVM=).</summary>
+    public const string KernelToolTooOld = "KB0465";
 
     /// <summary>Generating or resolving BTF failed (pahole -J, objcopy of .BTF, or resolve_btfids): see the tool's
     /// output; the kernel's own link stops at the same step ("Failed to generate BTF for vmlinux").</summary>

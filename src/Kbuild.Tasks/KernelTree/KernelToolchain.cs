@@ -11,7 +11,8 @@ namespace Kbuild.KernelTree;
 /// <c>LLVM=/dir/</c> select clang, ld.lld and the llvm- tools; otherwise <c>CROSS_COMPILE</c> prefixes gcc and
 /// binutils; <c>CC=</c>, <c>LD=</c>, <c>NM=</c>, <c>OBJCOPY=</c> override one tool; <c>PAHOLE</c> is needed with
 /// CONFIG_DEBUG_INFO_BTF. Checked before make runs, so a missing tool is one clear error naming the Debian
-/// package, not a make failure half-way through the build.
+/// package, not a make failure half-way through the build; and so is one older than the tree asks for (its
+/// scripts/min-tool-version.sh for LLVM, its Kconfig for pahole).
 /// </summary>
 public static partial class KernelToolchain
 {
@@ -83,7 +84,8 @@ public static partial class KernelToolchain
     }
 
     /// <summary>Throws <see cref="ErrorCodes.KernelToolMissing"/> for the first tool of <see cref="Required"/> that
-    /// is not installed, and <see cref="ErrorCodes.PaholeTooOld"/> for a pahole older than the kernel's v1.16.</summary>
+    /// is not installed, <see cref="ErrorCodes.KernelToolTooOld"/> for a clang older than the tree's minimum LLVM, and
+    /// <see cref="ErrorCodes.PaholeTooOld"/> for a pahole older than the tree's minimum for BTF.</summary>
     /// <param name="environment">What make will inherit (LLVM, CROSS_COMPILE, CC… and PATH); default: this process's.</param>
     public static void EnsureAvailable(KernelConfig config, IReadOnlyList<string> makeArguments, string buildDir,
         IReadOnlyDictionary<string, string?>? environment = null)
@@ -102,7 +104,26 @@ public static partial class KernelToolchain
                     (tool.Package != null ? $"install the Debian package {tool.Package} (apt-get install {tool.Package})" : $"install {tool.Command}") +
                     (tool.Variable == "PAHOLE" ? ", which CONFIG_DEBUG_INFO_BTF needs, or turn CONFIG_DEBUG_INFO_BTF off." : ", or change the make arguments (KernelMakeArguments)."));
             if (tool.Variable == "PAHOLE") EnsurePaholeVersion(resolved, buildDir);
+            if (tool.Variable == "CC" && LlvmTool().Match(Path.GetFileName(tool.Command)) is { Success: true } clang && clang.Groups["tool"].Value == "clang")
+                EnsureLlvmVersion(config, resolved, buildDir);
         }
+    }
+
+    /// <summary>Clang against the tree's own minimum (<c>scripts/min-tool-version.sh llvm</c>: 7.x asks for 17.0.1), which
+    /// its make would check only after writing the configuration.</summary>
+    private static void EnsureLlvmVersion(KernelConfig config, string clang, string buildDir)
+    {
+        var script = Path.Combine(KernelSourceTree.Of(buildDir), "scripts", "min-tool-version.sh");
+        if (!File.Exists(script)) return;
+        var srcarch = config.IsEnabled("ARM64") ? "arm64" : config.IsEnabled("X86") || config.IsEnabled("X86_64") ? "x86" : "";
+        var minimum = ToolProcess.Quiet.Run("sh", [script, "llvm"], buildDir, new Dictionary<string, string> { ["SRCARCH"] = srcarch });
+        var version = ToolProcess.Quiet.Run(clang, ["--version"], buildDir);
+        if (minimum.ExitCode != 0 || !Version.TryParse(minimum.Output.Trim(), out var needed)
+            || ClangVersion().Match(version.Output) is not { Success: true } m || !Version.TryParse(m.Groups[1].Value, out var have) || have >= needed)
+            return;
+        throw new KbuildException(ErrorCodes.KernelToolTooOld, buildDir,
+            $"this kernel needs LLVM {needed} or later (its scripts/min-tool-version.sh), and {clang} is clang {have}: install a newer " +
+            "LLVM (clang, lld, llvm) and pass its LLVM= in KernelMakeArguments, or build with GCC (no LLVM=).");
     }
 
     /// <summary>The Debian (bookworm) package that installs a tool, or null when the name says nothing.</summary>
@@ -121,12 +142,25 @@ public static partial class KernelToolchain
 
     private static void EnsurePaholeVersion(string pahole, string buildDir)
     {
+        var minimum = PaholeMinimum(KernelSourceTree.Of(buildDir));
         var r = ToolProcess.Quiet.Run(pahole, ["--version"], buildDir);
         var m = Regex.Match(r.Output, @"v(\d+)\.(\d+)");
-        if (r.ExitCode == 0 && m.Success && int.Parse(m.Groups[1].Value) * 100 + int.Parse(m.Groups[2].Value) >= 116) return;
+        if (r.ExitCode == 0 && m.Success && int.Parse(m.Groups[1].Value) * 100 + int.Parse(m.Groups[2].Value) >= minimum) return;
         throw new KbuildException(ErrorCodes.PaholeTooOld, buildDir,
-            $"BTF: pahole version {r.Output.Trim()} ({pahole}) is too old, need at least v1.16 (the kernel's own check): " +
+            $"BTF: pahole version {r.Output.Trim()} ({pahole}) is too old, this kernel needs at least v1.{minimum % 100} (its own check): " +
             "install a newer pahole (Debian package dwarves), or turn CONFIG_DEBUG_INFO_BTF off.");
+    }
+
+    /// <summary>The oldest pahole (as 1.NN → 1NN) a tree's BTF takes: its lib/Kconfig.debug's
+    /// <c>depends on PAHOLE_VERSION &gt;= N</c> under DEBUG_INFO_BTF (6.12: 116, 7.x: 122), else link-vmlinux.sh's own check
+    /// (6.1: <c>-lt "116"</c>).</summary>
+    public static int PaholeMinimum(string sourceDir)
+    {
+        var kconfig = Path.Combine(sourceDir, "lib", "Kconfig.debug");
+        if (File.Exists(kconfig) && PaholeDependency().Match(File.ReadAllText(kconfig)) is { Success: true } d) return int.Parse(d.Groups[1].Value);
+        var linkScript = Path.Combine(sourceDir, "scripts", "link-vmlinux.sh");
+        if (File.Exists(linkScript) && PaholeCheck().Match(File.ReadAllText(linkScript)) is { Success: true } c) return int.Parse(c.Groups[1].Value);
+        return 116;
     }
 
     private static string? Resolve(string command, string path)
@@ -137,6 +171,15 @@ public static partial class KernelToolchain
 
     private static bool IsExecutable(string file) =>
         File.Exists(file) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(file) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
+
+    [GeneratedRegex(@"^config DEBUG_INFO_BTF\n(?:[ \t][^\n]*\n)*?\tdepends on PAHOLE_VERSION >= (\d+)\n", RegexOptions.Multiline)]
+    private static partial Regex PaholeDependency();
+
+    [GeneratedRegex(@"pahole_ver\}"" -lt ""(\d+)""")]
+    private static partial Regex PaholeCheck();
+
+    [GeneratedRegex(@"clang version (\d+\.\d+\.\d+)")]
+    private static partial Regex ClangVersion();
 
     [GeneratedRegex(@"^(?<tool>clang\+\+|clang|ld\.lld|llvm-[\w-]+?)(?<suffix>-\d+)?$")]
     private static partial Regex LlvmTool();

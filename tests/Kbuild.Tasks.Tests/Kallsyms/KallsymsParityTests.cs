@@ -7,8 +7,8 @@ using Kbuild.Table;
 namespace Kbuild.Tests.Kallsyms;
 
 /// <summary>
-/// Our generator against the kernel's scripts/kallsyms (6.1 and 6.12) on the same map: the assembled
-/// .rodata bytes and relocations of both .S files must be identical, and our in-memory arrays must equal
+/// Our generator against the kernel's scripts/kallsyms (6.1, 6.12, 7.2, 7.3) on the same map: the assembled
+/// .rodata bytes, symbols and relocations of both .S files must be identical, and our in-memory arrays must equal
 /// the linked bytes.
 /// </summary>
 [TestClass]
@@ -35,12 +35,13 @@ public sealed class KallsymsParityTests
 
         var expected = KernelKallsymsTool.Assemble(kernel.StdOut, elfClass, table.TextAddress, workDir, "kernel");
         var actual = KernelKallsymsTool.Assemble(KallsymsAssembly.ToText(table), elfClass, table.TextAddress, workDir, "ours");
-        var ours = table.ToSectionBytes(out var offsets);
+        var ours = table.ToSectionBytes(out var offsets, expected.LinkedAddress);
         if (unreliableArray != null)
             foreach (var blob in new[] { expected.Rodata, actual.Rodata, expected.LinkedRodata, ours })
                 blob.AsSpan(offsets[unreliableArray], table.Find(unreliableArray)!.Size).Clear();
         AssertBytes(expected.Rodata, actual.Rodata, "assembled .rodata");
         Assert.AreEqual(expected.Relocations, actual.Relocations, "relocations");
+        Assert.AreEqual(expected.Symbols, actual.Symbols, "symbols (labels, sizes)");
         AssertBytes(expected.LinkedRodata, ours, "linked .rodata vs in-memory arrays");
         var kernelWarnings = kernel.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith("Symbol "));
         Assert.AreEqual(kernelWarnings, table.Warnings.Count, "over-long name warnings");
@@ -82,9 +83,24 @@ public sealed class KallsymsParityTests
         AssertSameAsKernel("6.12", map, new KallsymsOptions { AllSymbols = all, AbsolutePercpu = percpu }, dir);
     }
 
+    /// <summary>7.x: PC-relative offsets (one relocation per symbol against _text), every label ".balign 4", 7.3's sizes.</summary>
+    [TestMethod]
+    [DataRow("7.2", false)]
+    [DataRow("7.2", true)]
+    [DataRow("7.3", false)]
+    [DataRow("7.3", true)]
+    public void Linux7MatchesKernelTool(string version, bool all)
+    {
+        var dir = WorkDir();
+        var map = SyntheticMap.Kernel(seed: 73, functions: 3000, percpu: true).Write(dir);
+        var table = AssertSameAsKernel(version, map, new KallsymsOptions { AllSymbols = all, PcRelative = true }, dir);
+        Assert.IsNull(table.Find("kallsyms_relative_base"));
+    }
+
     [TestMethod]
     [DataRow("6.1")]
     [DataRow("6.12")]
+    [DataRow("7.3")]
     public void LongNamesUpTo511AndOverLongOnesLeftOut(string version)
     {
         var dir = WorkDir();
@@ -94,7 +110,7 @@ public sealed class KallsymsParityTests
         // name-sorted permutation, checked below; 6.12 compares the names in place and is exact.
         var unreliable = version == "6.1" ? "kallsyms_seqs_of_names" : null;
         var table = AssertSameAsKernel(version, map,
-            new KallsymsOptions { AllSymbols = true, BaseRelative = true }, dir, unreliableArray: unreliable);
+            new KallsymsOptions { AllSymbols = true, BaseRelative = true, PcRelative = true }, dir, unreliableArray: unreliable);
         Assert.IsTrue(table.Symbols.Any(s => s.Name.Length == 511), "a 511-byte name is kept");
         var seqs = table[KallsymsArrayKind.SeqsOfNames].Bytes.Chunk(3).Select(b => b[0] << 16 | b[1] << 8 | b[2]).ToArray();
         CollectionAssert.AreEquivalent(Enumerable.Range(0, table.Symbols.Count).ToArray(), seqs);
@@ -107,11 +123,12 @@ public sealed class KallsymsParityTests
     [TestMethod]
     [DataRow("6.1")]
     [DataRow("6.12")]
+    [DataRow("7.3")]
     public void MoreThan65536Symbols(string version)
     {
         var dir = WorkDir();
         var map = SyntheticMap.Kernel(seed: 65, functions: 70000).Write(dir);
-        var table = AssertSameAsKernel(version, map, new KallsymsOptions { AllSymbols = true, BaseRelative = true }, dir);
+        var table = AssertSameAsKernel(version, map, new KallsymsOptions { AllSymbols = true, BaseRelative = true, PcRelative = true }, dir);
         Assert.IsTrue(table.Symbols.Count > 65536);
     }
 

@@ -198,6 +198,34 @@ public sealed class KernelToolchainTests
         KernelToolchain.EnsureAvailable(config, [], tree.Dir, env);
     }
 
+    /// <summary>The oldest pahole a tree's BTF takes, read from the tree: 6.1's link-vmlinux.sh, 6.12's and 7.x's Kconfig.</summary>
+    [TestMethod]
+    [DataRow("6.1", 116)]
+    [DataRow("6.12", 116)]
+    [DataRow("7.3", 122)]
+    public void PaholeMinimumIsTheTrees(string series, int minimum) =>
+        Assert.AreEqual(minimum, KernelToolchain.PaholeMinimum(KernelFixtures.SourceDir(series)));
+
+    /// <summary>7.x needs LLVM 17.0.1 (its scripts/min-tool-version.sh) and this machine's newest clang is 16: refused
+    /// before make, naming the minimum; 6.12 takes clang 16.</summary>
+    [TestMethod]
+    [DataRow("7.3.4", "KB0465")]
+    [DataRow("6.12.0", null)]
+    public void ClangOlderThanTheTreesMinimumIsRefused(string release, string? code)
+    {
+        using var tree = new FakeKernelTree(release, "");
+        var config = KernelConfig.Load(tree.Dir);
+        var env = new Dictionary<string, string?> { ["PATH"] = System.Environment.GetEnvironmentVariable("PATH") };
+        if (code == null)
+        {
+            KernelToolchain.EnsureAvailable(config, ["LLVM=-16"], tree.Dir, env);
+            return;
+        }
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelToolchain.EnsureAvailable(config, ["LLVM=-16"], tree.Dir, env));
+        Assert.AreEqual(code, e.Code);
+        StringAssert.Contains(e.Message, "LLVM 17.0.1");
+    }
+
     private static KernelConfig Config(string extra)
     {
         using var tree = new FakeKernelTree("6.12.0", "", FakeKernelTree.X86_64 + extra);
