@@ -360,8 +360,12 @@ public static partial class LinkPrediction
 
         public (char Letter, ulong Address) PlaceAssignment(ScriptAssignment a, Func<string, NmSymbol?> symbol)
         {
-            if (a.Section >= 0) return (Letter(a.Section), Address(a.Section, a.Position));
             var expression = a.Expression.Trim().TrimEnd(';').Trim();
+            // A copy of another name inside a section (7.x ftrace: ftrace_ops_list_func = arch_ftrace_ops_list_func in
+            // .init.data) is that name: its value and its section, not the section it is written in.
+            if (a.Section >= 0)
+                return symbol(expression) is { } copied && char.ToLowerInvariant(copied.Type) != 'a' ? (copied.Type, copied.Address)
+                    : (Letter(a.Section), Address(a.Section, a.Position));
             // GNU ld: a name set from dot between sections is absolute until the script is done (ldexp_finalize_syms
             // moves it into its section then), so a copy of it stays absolute (arm64: PROVIDE(__pi__end = _end)).
             if (symbol(expression) is { } target)

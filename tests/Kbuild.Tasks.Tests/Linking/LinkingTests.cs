@@ -385,6 +385,33 @@ public sealed class LinkingTests
     }
 
     /// <summary>
+    /// A name set inside a section to another name (7.x ftrace's ftrace_ops_list_func = arch_ftrace_ops_list_func, in
+    /// .init.data) is that name, section and value, as GNU ld links it; a name set to dot there is the section's.
+    /// </summary>
+    [TestMethod]
+    public void Prediction_OfACopyAssignedInASection_IsTheCopiedName()
+    {
+        var dir = NewDir("copy-in-section");
+        File.WriteAllText(Path.Combine(dir, "a.c"), "void target(void) { } int data = 1;\n");
+        Tool.RunChecked("gcc", ["-O2", "-fno-asynchronous-unwind-tables", "-c", "-o", "a.o", "a.c"], dir);
+        File.WriteAllText(Path.Combine(dir, "s.lds"), """
+            SECTIONS {
+              .text : { _stext = .; *(.text) _etext = .; }
+              .data : { *(.data) copy = target; here = .; }
+            }
+            """);
+        Tool.RunChecked("ld", ["-T", "s.lds", "-o", "x", "a.o"], dir);
+        var linked = Tool.RunChecked("nm", ["x"], dir).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' '))
+            .ToDictionary(w => w[2], w => (w[1][0], Convert.ToUInt64(w[0], 16)));
+        var (predicted, _) = LinkPrediction.Predict([Path.Combine(dir, "a.o")], [], LinkerScriptLayout.Read(Path.Combine(dir, "s.lds")), [], []);
+        var target = predicted.Single(s => s.Name == "target");
+        Assert.AreEqual(('T', linked["target"].Item2), (linked["copy"].Item1, linked["copy"].Item2), "ld: the copy is the target");
+        Assert.AreEqual((target.Type, target.Address), (predicted.Single(s => s.Name == "copy").Type, predicted.Single(s => s.Name == "copy").Address));
+        Assert.AreEqual(linked["here"].Item1, predicted.Single(s => s.Name == "here").Type);
+        Directory.Delete(dir, true);
+    }
+
+    /// <summary>
     /// On the real kernels, from the inputs the SDK links (vmlinux.a whole, the libraries as a group, the export and
     /// version objects, the script): the predicted System.map names with their type letters are exactly make's.
     /// </summary>
@@ -394,6 +421,8 @@ public sealed class LinkingTests
     [DataRow("6.1", "B")]
     [DataRow("6.12", "B")]
     [DataRow("6.1", "debug")]
+    [DataRow("7.3", "A")]
+    [DataRow("7.3", "P")]
     public void Prediction_OfTheRealKernelLink_IsMakesSystemMap(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);
@@ -404,7 +433,7 @@ public sealed class LinkingTests
         var options = new KallsymsOptions
         {
             AllSymbols = config_.Contains("CONFIG_KALLSYMS_ALL=y"), AbsolutePercpu = config_.Contains("CONFIG_KALLSYMS_ABSOLUTE_PERCPU=y"),
-            BaseRelative = true,
+            BaseRelative = true, PcRelative = true,
         };
         AssertPredictsMap(objects, libraries, Path.Combine(build, "arch", "x86", "kernel", "vmlinux.lds"),
             Path.Combine(build, "System.map"), version, options);
