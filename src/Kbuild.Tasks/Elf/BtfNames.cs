@@ -1,14 +1,21 @@
 namespace Kbuild.Elf;
 
+/// <summary>A variable a BTF data section places: its name, offset in the ELF section and size.</summary>
+public readonly record struct BtfPlacedVariable(string Name, uint Offset, uint Size);
+
+/// <summary>A BTF_KIND_DATASEC: the ELF section it describes, the size it gives it, and the variables in it.</summary>
+public sealed record BtfDataSection(string Name, uint Size, IReadOnlyList<BtfPlacedVariable> Variables);
+
 /// <summary>
-/// The names of the functions (BTF_KIND_FUNC) and variables (BTF_KIND_VAR) a .BTF section describes, read as the
-/// kernel's include/uapi/linux/btf.h lays it out: a header, then types (12 bytes each plus a kind-dependent tail),
-/// then strings. Every offset and count is checked against the section; a malformed section gives null.
+/// The names of the functions (BTF_KIND_FUNC) and variables (BTF_KIND_VAR) a .BTF section describes, and its data
+/// sections (BTF_KIND_DATASEC: pahole's per-CPU variables), read as the kernel's include/uapi/linux/btf.h lays it out: a
+/// header, then types (12 bytes each plus a kind-dependent tail), then strings. Every offset, count and type id is
+/// checked against the section; a malformed section gives null.
 /// </summary>
-public sealed record BtfNames(IReadOnlyList<string> Functions, IReadOnlyList<string> Variables)
+public sealed record BtfNames(IReadOnlyList<string> Functions, IReadOnlyList<string> Variables, IReadOnlyList<BtfDataSection> DataSections)
 {
     private const ushort Magic = 0xEB9F;
-    private const int KindFunc = 12, KindVar = 14;
+    private const int KindFunc = 12, KindVar = 14, KindDataSection = 15;
 
     public static BtfNames? Read(ReadOnlySpan<byte> btf)
     {
@@ -25,21 +32,48 @@ public sealed record BtfNames(IReadOnlyList<string> Functions, IReadOnlyList<str
 
         var functions = new List<string>();
         var variables = new List<string>();
+        var variableIds = new Dictionary<uint, string>();
+        var sections = new List<(string Name, uint Size, List<(uint Type, uint Offset, uint Size)> Entries)>();
+        uint id = 0;
         for (var at = 0; at < types.Length;)
         {
+            id++;  // type ids count from 1 (0 is void)
             if (types.Length - at < 12) return null;
             var nameOffset = order.U32(types[at..]);
             var info = order.U32(types[(at + 4)..]);
             var (kind, count) = ((int)(info >> 24) & 0x1F, (int)(info & 0xFFFF));
             if (TailLength(kind, count) is not { } tail || types.Length - at - 12 < tail) return null;
-            if (kind is KindFunc or KindVar)
+            if (kind is KindFunc or KindVar or KindDataSection)
             {
                 if (Name(strings, nameOffset) is not { } name) return null;
-                (kind == KindFunc ? functions : variables).Add(name);
+                if (kind == KindFunc) functions.Add(name);
+                else if (kind == KindVar) { variables.Add(name); variableIds[id] = name; }
+                else
+                {
+                    var entries = new List<(uint, uint, uint)>(count);
+                    for (var i = 0; i < count; i++)
+                    {
+                        var entry = types[(at + 12 + 12 * i)..];
+                        entries.Add((order.U32(entry), order.U32(entry[4..]), order.U32(entry[8..])));
+                    }
+                    sections.Add((name, order.U32(types[(at + 8)..]), entries));
+                }
             }
             at += 12 + tail;
         }
-        return new BtfNames(functions, variables);
+        var dataSections = new List<BtfDataSection>();
+        foreach (var (name, size, entries) in sections)
+        {
+            var placed = new List<BtfPlacedVariable>(entries.Count);
+            foreach (var (type, offset, length) in entries)
+            {
+                if (type == 0 || type > id) return null;
+                // A DATASEC may also place a FUNC (a BPF object's extern); the kernel's place VARs.
+                if (variableIds.TryGetValue(type, out var variable)) placed.Add(new BtfPlacedVariable(variable, offset, length));
+            }
+            dataSections.Add(new BtfDataSection(name, size, placed));
+        }
+        return new BtfNames(functions, variables, dataSections);
     }
 
     private static bool Fits(int total, uint header, uint offset, uint length) => (ulong)header + offset + length <= (ulong)total;

@@ -1,3 +1,5 @@
+using Kbuild.Inputs;
+using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.IO;
@@ -12,7 +14,7 @@ namespace Kbuild.KernelTree;
 /// make exported (7.x and 6.12: scripts/Makefile.btf, 6.1: scripts/pahole-flags.sh), never re-derived here: pahole's
 /// <c>-j</c>, for one, depends on KBUILD_BUILD_TIMESTAMP.
 /// </summary>
-public static class KernelBtf
+public static partial class KernelBtf
 {
     /// <summary>Whether this kernel's link generates BTF.</summary>
     public static bool Enabled(KbuildValues kbuild) => kbuild.Config.IsEnabled("DEBUG_INFO_BTF");
@@ -78,12 +80,35 @@ public static class KernelBtf
     }
 
     /// <summary>
-    /// The check of BTF generated from the link inputs (<c>ld -r</c>, no linker script) instead of from a linked image:
-    /// pahole encodes a function or per-CPU variable for each ELF symbol of the file it reads, so every one the BTF
-    /// names must be a symbol of the final image. One that is not (a function in a section the linker script
-    /// discards, say) means the kernel's own BTF, from its linked image, would differ from this one.
+    /// The linker script of the relocatable link (<c>ld -r</c>) pahole reads for BTF from the link inputs: the final link
+    /// script's <c>.data..percpu</c> statement alone, so the per-CPU variables of .data..percpu..page_aligned,
+    /// ..read_mostly, ..shared_aligned, … land in one .data..percpu, laid out as in the image (which starts it page
+    /// aligned): pahole encodes per-CPU variables from the section of that name only. Null when the kernel has no such
+    /// section (a uniprocessor kernel's per-CPU variables are plain data), and the link needs no script.
     /// </summary>
-    public static void CheckAgainstImage(string btfObject, string image)
+    public static string? RelocatableLinkScript(string linkerScript)
+    {
+        var text = File.ReadAllText(linkerScript);
+        var statement = PerCpuStatement().Match(text);
+        if (!statement.Success) return null;
+        var open = text.IndexOf('{', statement.Index);
+        var close = LinkerScriptLayout.Matching(text, open, '{', '}');
+        if (close < 0)
+            throw new KbuildException(ErrorCodes.KernelBtfFailed, linkerScript,
+                "the .data..percpu statement of the linker script has no closing brace: the script is damaged; rebuild it with make.");
+        return $"SECTIONS {{ .data..percpu : {text[open..(close + 1)]} }}\n";
+    }
+
+    /// <summary>
+    /// The check of the BTF the final link includes, against the linked image, in every BTF build: each data section it
+    /// describes (pahole's .data..percpu) has the image section's size and each of its variables the offset of the image's
+    /// symbol, so no per-CPU variable is missing or misplaced; and for BTF made from the link inputs, every function and
+    /// variable it names is a symbol of the image (pahole encodes one per ELF symbol of the file it reads, so a function
+    /// in a section the linker script discards would show). Either miss means the kernel's own BTF, from its linked image,
+    /// would differ from this one.
+    /// </summary>
+    /// <param name="namesToo">The BTF was made from the link inputs, not from a link of the image's layout.</param>
+    public static void CheckAgainstImage(string btfObject, string image, bool namesToo)
     {
         BtfNames names;
         using (var btf = ElfImage.Open(btfObject))
@@ -91,21 +116,42 @@ public static class KernelBtf
             names = (btf.FindSection(".BTF") is { } section ? BtfNames.Read(btf.ReadSection(section)) : null)
                 ?? throw new KbuildException(ErrorCodes.KernelBtfFailed, btfObject, "has no readable .BTF section; delete it and build again.");
         }
-        HashSet<string> functions, symbols;
+        var missing = new List<string>();
         using (var linked = ElfImage.Open(image))
         {
             var all = linked.ReadSymbols().Where(s => !s.IsUndefined).ToList();
-            functions = all.Where(s => s.Type == ElfSymbolType.Func).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-            symbols = all.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            var bySection = all.GroupBy(s => s.SectionIndex).ToDictionary(g => g.Key, g => g.GroupBy(s => s.Name).ToDictionary(n => n.Key, n => n.First().Value));
+            foreach (var data in names.DataSections)
+            {
+                var section = linked.FindSection(data.Name);
+                if (section == null || section.Size != data.Size)
+                {
+                    missing.Add($"section {data.Name} of {data.Size} bytes (the image's has {(section == null ? "none" : section.Size.ToString())})");
+                    continue;
+                }
+                var symbols = bySection.GetValueOrDefault((uint)section.Index) ?? [];
+                missing.AddRange(data.Variables.Where(v => !symbols.TryGetValue(v.Name, out var value) || value - section.Address != v.Offset)
+                    .Select(v => $"variable {v.Name} at {data.Name}+0x{v.Offset:x}"));
+            }
+            if (namesToo)
+            {
+                var functions = all.Where(s => s.Type == ElfSymbolType.Func).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+                var symbols = all.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+                // 7.x's resolve_btfids adds "<kfunc>_impl" for each kfunc with implicit arguments: a FUNC of the BTF, no ELF symbol.
+                missing.AddRange(names.Functions.Where(f => !functions.Contains(f) && !(f.EndsWith("_impl", StringComparison.Ordinal) && functions.Contains(f[..^5])))
+                    .Select(f => $"function {f}"));
+                missing.AddRange(names.Variables.Where(v => !symbols.Contains(v)).Select(v => $"variable {v}"));
+            }
         }
-        var missing = names.Functions.Where(f => !functions.Contains(f)).Select(f => $"function {f}")
-            .Concat(names.Variables.Where(v => !symbols.Contains(v)).Select(v => $"variable {v}")).ToList();
         if (missing.Count > 0)
             throw new KbuildException(ErrorCodes.KernelBtfNotTheImages, btfObject,
-                $"the BTF made from the link inputs describes {missing.Count} name(s) the linked image {image} does not have " +
+                $"the BTF the link included does not describe the linked image {image}: {missing.Count} difference(s) " +
                 $"({string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")}), so it is not the BTF the kernel's own link " +
-                "would make: set KernelTreeBtfFrom=Image (BTF from a link with DWARF, as link-vmlinux.sh does) and build again.");
+                "would make. " + (namesToo ? "Set KernelTreeBtfFrom=Image (BTF from a link with DWARF, as link-vmlinux.sh does) and build again." : "Please report this."));
     }
+
+    [GeneratedRegex(@"(?<![\w.])\.data\.\.percpu(?:\s+0)?\s*:[^{]*\{")]
+    private static partial Regex PerCpuStatement();
 
     private static void Run(KbuildValues kbuild, string tool, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,
         string image, string step, ToolProcess? tools)
