@@ -6,6 +6,7 @@ using Kbuild.Outputs;
 using Kbuild.Symbols;
 using Kbuild.Table;
 using Kbuild.Diagnostics;
+using Kbuild.Tests.Archives;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Fuzz;
@@ -106,7 +107,7 @@ public sealed class HostileInputFuzzTests
         var path = iteration.WriteMutated(thin ? _corpus.ThinArchive : _corpus.Archive, _tree.Root);
         try
         {
-            _ = LinkInputs.ReadSymbols([path]);
+            LinkInputReader.Read(path);
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Text;
 using Kbuild.Inputs;
 using Kbuild.Diagnostics;
 using Kbuild.IO;
+using Kbuild.Tests.Archives;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Fuzz;
@@ -58,7 +59,7 @@ public sealed class HostileInputTests
         using var tree = new TempTree();
         var self = tree.PathOf("self.a");
         File.WriteAllBytes(self, Archive("!<thin>\n", Header("self.a/", 68)));
-        var e = Assert.ThrowsExactly<KbuildException>(() => LinkInputs.ReadSymbols([self]));
+        var e = Assert.ThrowsExactly<KbuildException>(() => LinkInputReader.Read(self));
         Assert.AreEqual(ErrorCodes.ArchiveCycle, e.Code);
     }
 
@@ -69,7 +70,7 @@ public sealed class HostileInputTests
         File.WriteAllBytes(tree.PathOf("a.a"), Archive("!<thin>\n", Header("b.a/", 68)));
         File.WriteAllBytes(tree.PathOf("b.a"), Archive("!<thin>\n", Header("a.a/", 68)));
         Assert.AreEqual(ErrorCodes.ArchiveCycle,
-            Assert.ThrowsExactly<KbuildException>(() => LinkInputs.ReadSymbols([tree.PathOf("a.a")])).Code);
+            Assert.ThrowsExactly<KbuildException>(() => LinkInputReader.Read(tree.PathOf("a.a"))).Code);
     }
 
     [TestMethod]

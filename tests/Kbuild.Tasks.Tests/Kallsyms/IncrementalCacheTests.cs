@@ -1,3 +1,4 @@
+using Kbuild.IO;
 using Kbuild.Symbols;
 using Kbuild.Table;
 
@@ -16,7 +17,7 @@ public sealed class IncrementalCacheTests
         SystemMap.Parse(new StringReader(SyntheticMap.Kernel(seed, functions).ToString()), null);
 
     private static KallsymsTable Generate(IReadOnlyList<NmSymbol> map, string version, string? cache = null) =>
-        KallsymsGenerator.Generate(map, KallsymsLayout.For(version), Options, KallsymsTarget.X86_64, namesCache: cache);
+        KallsymsGenerator.Generate(map, KallsymsLayout.For(version), Options, KallsymsTarget.X86_64, namesCache: cache == null ? null : new CacheFile(cache));
 
     private static void AssertSameTable(KallsymsTable expected, KallsymsTable actual)
     {
@@ -39,7 +40,7 @@ public sealed class IncrementalCacheTests
 
         AssertSameTable(fresh, Generate(map, version, cache));   // writes the cache
         var symbols = fresh.Symbols.Select(s => Symbol(s)).ToArray();
-        Assert.IsTrue(CompressedNames.Compress(symbols, cache).Reused, "the same names must come from the cache");
+        Assert.IsTrue(CompressedNames.Compress(symbols, new CacheFile(cache)).Reused, "the same names must come from the cache");
         AssertSameTable(fresh, Generate(map, version, cache));   // reads it
 
         // Same names at other addresses (another order in the table): still reused, and still what a compression gives.
@@ -65,7 +66,7 @@ public sealed class IncrementalCacheTests
         foreach (var changed in new[] { renamed, added, removed, retyped, doubled })
         {
             var table = Generate(changed, "6.12");
-            Assert.IsFalse(CompressedNames.Compress(table.Symbols.Select(Symbol).ToArray(), cache).Reused);
+            Assert.IsFalse(CompressedNames.Compress(table.Symbols.Select(Symbol).ToArray(), new CacheFile(cache)).Reused);
             AssertSameTable(table, Generate(changed, "6.12", cache));
             Generate(map, "6.12", cache);  // back to the original cache
         }
@@ -85,10 +86,10 @@ public sealed class IncrementalCacheTests
         var map = Map(13);
         // The reservation of the predicted symbols (placeholder addresses) and the table of the linked image (the same
         // symbols at their real addresses, the array labels among them as the image has them).
-        var reservation = Reservation.Create(map, KallsymsLayout.For(version), Options, KallsymsTarget.X86_64, ReservationSlack.None, cache);
+        var reservation = Reservation.Create(map, KallsymsLayout.For(version), Options, KallsymsTarget.X86_64, ReservationSlack.None, new CacheFile(cache));
         var linked = reservation.Table.Symbols.Select((s, i) => s with { Address = 0xffffffff81000000UL + (ulong)i * 16 }).ToList();
         var final = Generate(linked, version);
-        Assert.IsTrue(CompressedNames.Compress(final.Symbols.Select(Symbol).ToArray(), cache).Reused, "the patch must find the reservation's names");
+        Assert.IsTrue(CompressedNames.Compress(final.Symbols.Select(Symbol).ToArray(), new CacheFile(cache)).Reused, "the patch must find the reservation's names");
         AssertSameTable(final, Generate(linked, version, cache));
         Directory.Delete(dir, true);
     }
@@ -129,12 +130,12 @@ public sealed class IncrementalCacheTests
         File.WriteAllText(rooms, new ReservationRooms(ReservationSlack.None, [new ReservedArray("kallsyms_names", 10, 10)]).ToJson());
 
         Assert.IsNull(ReservationReuse.TryReuse(obj, rooms, "K"), "no key file yet");
-        ReservationReuse.Remember(obj, "K");
+        ReservationReuse.Remember(obj, rooms, "K");
         Assert.IsNotNull(ReservationReuse.TryReuse(obj, rooms, "K"));
         Assert.IsNull(ReservationReuse.TryReuse(obj, rooms, "other"));
         ReservationReuse.Forget(obj);
         Assert.IsNull(ReservationReuse.TryReuse(obj, rooms, "K"), "a forgotten key vouches for nothing");
-        ReservationReuse.Remember(obj, "K");
+        ReservationReuse.Remember(obj, rooms, "K");
         File.Delete(rooms);
         Assert.IsNull(ReservationReuse.TryReuse(obj, rooms, "K"), "the rooms are gone");
         Directory.Delete(dir, true);
