@@ -26,6 +26,42 @@ public sealed class BuildOutcome
     public override string ToString() => Log.ToString();
 }
 
+/// <summary>
+/// A `dotnet build` running in a process group of its own (the process is the group's leader), SIGINT at its default
+/// whatever the test run's parent ignored. Disposing it kills the whole group — the build, its MSBuild nodes and task
+/// hosts, the tools they run — so a test that fails midway leaves nothing running.
+/// </summary>
+public sealed class DotnetBuildProcess : IDisposable
+{
+    private readonly Task<string> _stdout, _stderr;
+
+    public DotnetBuildProcess(Process process)
+    {
+        Process = process;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public Process Process { get; }
+
+    /// <summary>Everything it printed (waits for it to end).</summary>
+    public string Output => _stdout.Result + _stderr.Result;
+
+    public string KillAndCollectOutput()
+    {
+        Kill();
+        return Output;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        Process.Dispose();
+    }
+
+    private void Kill() => Tool.Run("kill", ["-KILL", "--", $"-{Process.Id}"]);
+}
+
 /// <summary>Builds a project in-proc through the located MSBuild, or out-of-proc with `dotnet build`.</summary>
 public static class BuildRunner
 {
@@ -63,9 +99,39 @@ public static class BuildRunner
         DotnetBuild(project, new Dictionary<string, string?>(), extraArgs);
 
     /// <param name="environment">Variables to set for the child; a null value removes one.</param>
-    public static (int ExitCode, string Output) DotnetBuild(string project, IReadOnlyDictionary<string, string?> environment, params string[] extraArgs) =>
-        Dotnet(["build", project, "-nodeReuse:false", "-v:n", "-clp:NoSummary", .. extraArgs],
+    /// <param name="timeout">How long the build may take (5 minutes by default); then it is killed, and the test fails.</param>
+    public static (int ExitCode, string Output) DotnetBuild(string project, IReadOnlyDictionary<string, string?> environment,
+        params string[] extraArgs) => DotnetBuild(project, environment, TimeSpan.FromMinutes(5), extraArgs);
+
+    public static (int ExitCode, string Output) DotnetBuild(string project, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout,
+        params string[] extraArgs)
+    {
+        using var build = StartDotnetBuild(project, environment, extraArgs);
+        if (!build.Process.WaitForExit(timeout)) Assert.Fail($"the build did not end within {timeout}: {build.KillAndCollectOutput()}");
+        build.Process.WaitForExit();
+        return (build.Process.ExitCode, build.Output);
+    }
+
+    /// <summary>A `dotnet build` started and left running (<see cref="DotnetBuildProcess"/>).</summary>
+    public static DotnetBuildProcess StartDotnetBuild(string project, IReadOnlyDictionary<string, string?> environment, params string[] extraArgs)
+    {
+        // setsid: a process group of its own, which Dispose kills whole. env --default-signal=INT: a suite started in the
+        // background inherits SIGINT ignored, and .NET would keep it ignored; a test's Ctrl-C must reach the build.
+        var psi = StartInfo("setsid", ["env", "--default-signal=INT", "dotnet", "build", project, "-nodeReuse:false", "-v:n", "-clp:NoSummary", .. extraArgs],
             new Dictionary<string, string?>(environment) { ["MSBUILDDISABLENODEREUSE"] = environment.GetValueOrDefault("MSBUILDDISABLENODEREUSE", "1") });
+        return new DotnetBuildProcess(Process.Start(psi)!);
+    }
+
+    /// <param name="environment">Variables to set for the child; a null value removes one.</param>
+    private static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment)
+    {
+        var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment)
+            if (value == null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
+        return psi;
+    }
 
     /// <summary>`dotnet build` handed to the MSBuild server (DOTNET_CLI_USE_MSBUILD_SERVER=1), started by the first such
     /// build and left running for the next: shut it down with <see cref="ShutDownMSBuildServer"/>. Node reuse must be
@@ -81,12 +147,7 @@ public static class BuildRunner
 
     private static (int ExitCode, string Output) Dotnet(IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (name, value) in environment)
-            if (value == null) psi.Environment.Remove(name);
-            else psi.Environment[name] = value;
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(StartInfo("dotnet", args, environment))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5))) p.Kill(entireProcessTree: true);

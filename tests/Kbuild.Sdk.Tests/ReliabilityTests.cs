@@ -256,22 +256,19 @@ public sealed class ReliabilityTests
         Tool.RunChecked("chmod", ["+x", slowLd]);
         kernel.Touch("kernel.lds");
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "build", kernel.Project, "-nodeReuse:false", "-v:n", $"-p:Ld={slowLd}" }) psi.ArgumentList.Add(a);
-        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        using var build = Process.Start(psi)!;
-        var stdout = build.StandardOutput.ReadToEndAsync();
-        var stderr = build.StandardError.ReadToEndAsync();
+        // Disposed at the end, pass or fail: nothing of the build (slow-ld, an MSBuild node) outlives the test.
+        using var dotnet = BuildRunner.StartDotnetBuild(kernel.Project, new Dictionary<string, string?>(), $"-p:Ld={slowLd}");
+        var build = dotnet.Process;
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (!File.Exists(started) || File.ReadAllText(started).Trim().Length == 0)
         {
-            if (DateTime.UtcNow > deadline || build.HasExited) Assert.Fail("the linker never started: " + stdout.Result + stderr.Result);
+            if (DateTime.UtcNow > deadline || build.HasExited) Assert.Fail("the linker never started: " + dotnet.KillAndCollectOutput());
             Thread.Sleep(100);
         }
         var ldPid = int.Parse(File.ReadAllText(started).Trim());
         Tool.RunChecked("kill", ["-INT", build.Id.ToString()]);
-        Assert.IsTrue(build.WaitForExit(TimeSpan.FromSeconds(60)), "the build did not stop within 60 s of Ctrl-C");
-        var output = stdout.Result + stderr.Result;
+        Assert.IsTrue(build.WaitForExit(TimeSpan.FromSeconds(60)), "the build did not stop within 60 s of Ctrl-C: " + dotnet.KillAndCollectOutput());
+        var output = dotnet.Output;
 
         Assert.AreNotEqual(0, build.ExitCode, output);
         StringAssert.Contains(output, "KB0521", output);

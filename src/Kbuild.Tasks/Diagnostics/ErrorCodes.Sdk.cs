@@ -23,6 +23,11 @@ public static partial class ErrorCodes
     /// than KbuildLockTimeoutSeconds: wait for it to finish, or raise the timeout. Two builds at once would corrupt the outputs.</summary>
     public const string BuildLockTimeout = "KB0520";
 
+    /// <summary>The build's lock file (obj/.kbuild.lock, and &lt;KernelBuildDir&gt;/.kbuild-sdk.lock in kernel-tree mode) cannot be
+    /// created or written: a directory or a FIFO in its place, a read-only directory, a full disk. Remove what is in its
+    /// place, or fix the directory's permissions or the disk's space.</summary>
+    public const string BuildLockUnusable = "KB0525";
+
     /// <summary>The build was cancelled (Ctrl-C or the IDE's cancel); the tool it ran was stopped, and the
     /// previous outputs were left in place.</summary>
     public const string BuildCancelled = "KB0521";

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Kbuild.Diagnostics;
+using Kbuild.IO;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kbuild.Elf;
@@ -81,10 +82,11 @@ public sealed class ElfImage : IDisposable
         }
     }
 
-    public static ElfImage Open(string path)
+    /// <param name="displayName">How errors name the file (a thin archive's member: "archive(member)"); the path by default.</param>
+    public static ElfImage Open(string path, string? displayName = null)
     {
         var file = OpenFile(path);
-        return new ElfImage(file, path, 0, LengthOf(file, path), path);
+        return new ElfImage(file, path, 0, LengthOf(file, path), displayName ?? path);
     }
 
     /// <summary>An ELF stored at [offset, offset+length) of a container file (a regular archive member).</summary>
@@ -408,13 +410,14 @@ public sealed class ElfImage : IDisposable
     {
         try
         {
-            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            return RegularFile.OpenRead(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             string reason = e switch
             {
                 FileNotFoundException or DirectoryNotFoundException => "the file does not exist; build it first or fix the path",
+                NotRegularFileException n => $"it is {n.Kind}, not a file; put the real file there or fix the path",
                 UnauthorizedAccessException => "permission denied (or it is a directory); fix the path or its permissions",
                 _ => $"{e.Message}; check the path",
             };

@@ -16,12 +16,12 @@ public static class BuildLock
     /// holds it (<paramref name="waiting"/> is told once whom it waits for) until <paramref name="timeout"/>.</summary>
     public static void Acquire(string lockFile, BuildProcess owner, TimeSpan timeout, Action<string> waiting, CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(lockFile))!);
+        Usable(lockFile, () => Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(lockFile))!));
         var deadline = DateTime.UtcNow + timeout;
         var told = false;
         while (true)
         {
-            var holder = TryTake(lockFile, owner);
+            var holder = Usable(lockFile, () => TryTake(lockFile, owner));
             if (holder == null) return;
             if (DateTime.UtcNow >= deadline)
                 throw new KbuildException(ErrorCodes.BuildLockTimeout, lockFile,
@@ -37,9 +37,32 @@ public static class BuildLock
     public static void Release(string lockFile, BuildProcess owner)
     {
         if (!File.Exists(lockFile)) return;
-        using var file = Open(lockFile);
-        if (ReadHolder(file) == owner) file.SetLength(0);
+        Usable(lockFile, () =>
+        {
+            using var file = Open(lockFile);
+            if (ReadHolder(file) == owner) file.SetLength(0);
+            return true;
+        });
     }
+
+    /// <summary>Runs a step on the lock file: one that is no regular file (a FIFO would block its read), in a read-only
+    /// directory or on a full disk is a KB error naming it, not an exception.</summary>
+    private static T Usable<T>(string lockFile, Func<T> use)
+    {
+        if (RegularFile.KindOf(lockFile) is { } kind) throw Unusable(lockFile, $"it is {kind}");
+        try
+        {
+            return use();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unusable(lockFile, e.Message);
+        }
+    }
+
+    private static KbuildException Unusable(string lockFile, string why) => new(ErrorCodes.BuildLockUnusable, lockFile,
+        $"cannot take the build lock {lockFile} ({why}): remove what is in its place if it is not a file, or make its directory " +
+        "writable and give the disk room.");
 
     // null: taken (or already ours); otherwise the live holder.
     private static BuildProcess? TryTake(string lockFile, BuildProcess owner)
@@ -55,9 +78,10 @@ public static class BuildLock
 
     private static BuildProcess? ReadHolder(FileStream file)
     {
+        // "PID starttime\n" is short: a longer file is no lock a build wrote, and is not read whole.
+        var start = new byte[64];
         file.Position = 0;
-        using var reader = new StreamReader(file, leaveOpen: true);
-        var holder = BuildProcess.Parse(reader.ReadToEnd());
+        var holder = BuildProcess.Parse(System.Text.Encoding.ASCII.GetString(start, 0, file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false)));
         file.Position = 0;
         return holder;
     }

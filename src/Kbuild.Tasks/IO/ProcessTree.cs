@@ -4,15 +4,17 @@ using System.Runtime.InteropServices;
 namespace Kbuild.IO;
 
 /// <summary>
-/// Stops a tool and everything it started the way a terminal's Ctrl-C does: SIGINT to every process of its tree,
-/// so the kernel's make can delete the targets it was half-way through (a SIGKILLed make leaves a vmlinux.o that
-/// objtool never finished, and the next make trusts it), then SIGKILL for whatever is still running when the tool
-/// has exited or the grace period is over. The tree is followed across reparenting: a process seen once as a
-/// descendant stays in it, so an orphaned background child is still stopped.
+/// Stops a tool and everything it started so that the kernel's make deletes the targets it was half-way through (a
+/// SIGKILLed make leaves a vmlinux.o that objtool never finished, and the next make trusts it): SIGTERM to every process
+/// of its tree, then SIGKILL for whatever is still running when the tool has exited or the grace period is over.
+/// SIGTERM, not a terminal's SIGINT: make handles both alike, but a build started in the background of a shell
+/// (`cmd &`, nohup, CI runners, services) inherits SIGINT ignored, and make keeps an ignored signal ignored; nothing
+/// ignores SIGTERM that way. The tree is followed across reparenting: a process seen once as a descendant stays in it,
+/// so an orphaned background child is still stopped.
 /// </summary>
 internal static class ProcessTree
 {
-    private const int SigInt = 2;
+    private const int SigTerm = 15;
     private const int SigKill = 9;
 
     public static void Interrupt(Process root, TimeSpan grace)
@@ -22,9 +24,9 @@ internal static class ProcessTree
         var deadline = DateTime.UtcNow + grace;
         do
         {
-            // Once each: a second SIGINT would cut short the cleanup the first one started.
+            // Once each: a second signal would cut short the cleanup the first one started.
             foreach (var pid in Refresh(members, root.Id))
-                if (interrupted.Add(pid)) kill(pid, SigInt);
+                if (interrupted.Add(pid)) kill(pid, SigTerm);
         }
         while (!root.WaitForExit(100) && DateTime.UtcNow < deadline);
         foreach (var pid in Refresh(members, root.Id)) kill(pid, SigKill);

@@ -16,9 +16,9 @@ public sealed record ToolResult(int ExitCode, string Output)
 /// <summary>
 /// The one way this assembly runs an external tool (make, the compiler, ld, sorttable, fixdep): each output
 /// line goes to <see cref="OnLine"/> as the tool prints it (on the calling thread, so a task may log it), the
-/// output is also kept for error messages, a cancel stops the tool's whole process tree as Ctrl-C would
-/// (<see cref="ProcessTree.Interrupt"/>), and a tool that cannot be started is a <see cref="KbuildException"/>
-/// naming it and the Debian package that provides it.
+/// output is also kept for error messages, a cancel stops the tool's whole process tree so that make deletes what
+/// it half made, whatever signals the build's parent ignored (<see cref="ProcessTree.Interrupt"/>), and a tool that
+/// cannot be started is a <see cref="KbuildException"/> naming it and the Debian package that provides it.
 /// </summary>
 public sealed record ToolProcess
 {

@@ -61,7 +61,7 @@ public static class BitcodeStandIns
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            hash.AppendData(File.ReadAllBytes(input));
+            hash.AppendData(RegularFile.ReadAllBytes(input));
             hash.AppendData(Encoding.UTF8.GetBytes("\n" + string.Join('\0', command)));
             return Convert.ToHexString(hash.GetHashAndReset());
         }
@@ -73,22 +73,10 @@ public static class BitcodeStandIns
 
     private static string? ReadKey(string keyFile)
     {
-        try { return File.ReadAllText(keyFile); }
+        try { return RegularFile.ReadAllText(keyFile); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>Whether a file starts like LLVM bitcode; false for anything unreadable (the ELF reader names that).</summary>
-    public static bool IsBitcodeFile(string path)
-    {
-        Span<byte> start = stackalloc byte[4];
-        try
-        {
-            using var file = File.OpenRead(path);
-            return file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) == start.Length && ElfImage.IsLlvmBitcode(start);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    public static bool IsBitcodeFile(string path) => ElfImage.IsLlvmBitcode(RegularFile.Start(path, 4));
 }

@@ -95,7 +95,7 @@ public static class KallsymsPatcher
         }
 
         var image = plan.ImagePath;
-        using (var file = Writable(image, () => new FileStream(image, FileMode.Open, FileAccess.ReadWrite)))
+        using (var file = AtomicOutput.Writable(image, () => new FileStream(image, FileMode.Open, FileAccess.ReadWrite)))
         {
             foreach (var room in plan.Rooms)
             {
@@ -120,20 +120,7 @@ public static class KallsymsPatcher
         catch (Exception e) { failed = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
         verifying.GetAwaiter().GetResult();
         failed?.Throw();
-        Writable(destination, () => { AtomicOutput.Commit(image, destination); return true; });
-    }
-
-    private static T Writable<T>(string path, Func<T> write)
-    {
-        try
-        {
-            return write();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KbuildException(ErrorCodes.OutputUnwritable, path,
-                $"cannot write '{path}': {e.Message}. Check that its directory is writable and on the file system of the linked image.", inner: e);
-        }
+        AtomicOutput.Commit(image, destination);
     }
 
     /// <summary>

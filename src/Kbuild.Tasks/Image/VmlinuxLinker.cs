@@ -19,7 +19,9 @@ public sealed class VmlinuxLinker
     /// <summary>The command and the response file's text, before the linker runs (for -v:d and binary logs).</summary>
     public Action<string> OnCommand { get; init; } = _ => { };
 
-    /// <summary>Each linker message, parsed; a linker that exits 0 failed nothing, so its "errors" arrive as warnings.</summary>
+    /// <summary>Each linker message, parsed. A linker that exits 0 failed nothing, so its "errors" arrive as warnings; one
+    /// that fails printed why, so its lines without a severity (GNU ld's "`x' referenced in section … of a.o: defined in
+    /// discarded section …") arrive as errors, which a build shows at any verbosity.</summary>
     public Action<LinkerDiagnostic> OnDiagnostic { get; init; } = _ => { };
 
     /// <summary>Flags the linker does not take, dropped from the command: the flags, and why.</summary>
@@ -52,10 +54,16 @@ public sealed class VmlinuxLinker
                 var result = (Tools with { OnLine = (line, _) => diagnostics.AddRange(parser.Feed(line)) }).Run(linker, ["@" + responseFile]);
                 diagnostics.AddRange(parser.Flush());
                 foreach (var d in diagnostics)
-                    OnDiagnostic(result.ExitCode == 0 && d.Severity == LinkerSeverity.Error ? d with { Severity = LinkerSeverity.Warning } : d);
+                    OnDiagnostic(d.Severity switch
+                    {
+                        LinkerSeverity.Error when result.ExitCode == 0 => d with { Severity = LinkerSeverity.Warning },
+                        LinkerSeverity.Message when result.ExitCode != 0 => d with { Severity = LinkerSeverity.Error },
+                        _ => d,
+                    });
                 if (result.ExitCode != 0)
                     throw new KbuildException(ErrorCodes.LinkerFailed, outputFile,
-                        $"{Ld} exited with code {result.ExitCode}; see the linker's messages above. {outputFile} was left as it was.");
+                        $"{Ld} exited with code {result.ExitCode}; " + (diagnostics.Count > 0 ? "see the linker's messages above" : "it printed nothing") +
+                        $". {outputFile} was left as it was.");
             }
             finally
             {

@@ -1,5 +1,6 @@
 using System.Text;
 using Kbuild.Diagnostics;
+using Kbuild.IO;
 
 namespace Kbuild.Inputs;
 
@@ -40,19 +41,7 @@ public sealed class ArArchive
     public static bool HasArchiveMagic(ReadOnlySpan<byte> start) => start.StartsWith(RegularMagic) || start.StartsWith(ThinMagic);
 
     /// <summary>Whether the file is an archive (by its magic string, not its name); false for short or unreadable files.</summary>
-    public static bool IsArchive(string path)
-    {
-        Span<byte> start = stackalloc byte[8];
-        try
-        {
-            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            return RandomAccess.Read(file, start, 0) == 8 && HasArchiveMagic(start);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    public static bool IsArchive(string path) => HasArchiveMagic(RegularFile.Start(path, 8));
 
     /// <summary>Reads the member table. A missing external member of a thin archive is an error (KB0103).</summary>
     public static ArArchive Read(string path)
@@ -60,13 +49,16 @@ public sealed class ArArchive
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = RegularFile.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            string reason = e is FileNotFoundException or DirectoryNotFoundException
-                ? "the file does not exist; build it first or fix the path"
-                : $"{e.Message}; check the path and its permissions";
+            string reason = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "the file does not exist; build it first or fix the path",
+                NotRegularFileException n => $"it is {n.Kind}, not a file; put the real archive there or fix the path",
+                _ => $"{e.Message}; check the path and its permissions",
+            };
             throw new KbuildException(ErrorCodes.FileUnreadable, path, $"cannot read archive '{path}': {reason}.", inner: e);
         }
         return Parse(path, bytes);
@@ -164,19 +156,7 @@ public sealed class ArArchive
         return element;
     }
 
-    private static bool IsRegularArchive(string path)
-    {
-        Span<byte> start = stackalloc byte[8];
-        try
-        {
-            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            return RandomAccess.Read(file, start, 0) == 8 && start.SequenceEqual(RegularMagic);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private static bool IsRegularArchive(string path) => RegularFile.Start(path, 8).AsSpan().SequenceEqual(RegularMagic);
 
     /// <summary>How ar and nm name a thin member: the archive's directory as given, then the stored path
     /// (BFD's _bfd_append_relative_path), e.g. "build/kernel/fork.o" for "build/vmlinux.a".</summary>

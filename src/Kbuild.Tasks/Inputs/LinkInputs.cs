@@ -1,5 +1,4 @@
 using Kbuild.Elf;
-using Kbuild.Symbols;
 
 namespace Kbuild.Inputs;
 
@@ -15,13 +14,10 @@ public sealed record LinkInputObject(string? ArchivePath, string Name, ArMember?
     public ElfImage Open() => Member switch
     {
         null => ElfImage.Open(Name),
-        { IsExternalFile: true } m => ElfImage.Open(m.FilePath, 0, new FileInfo(m.FilePath).Length, DisplayName),
+        { IsExternalFile: true } m => ElfImage.Open(m.FilePath, DisplayName),
         var m => ElfImage.Open(m.FilePath, m.DataOffset, m.Size, DisplayName),
     };
 }
-
-/// <summary>An object with its symbols as nm lists them.</summary>
-public sealed record LinkInputSymbols(LinkInputObject Object, ElfClass Class, IReadOnlyList<NmSymbol> Symbols);
 
 /// <summary>The ELF objects behind a list of link inputs (objects and archives), in link order.</summary>
 public static class LinkInputs
@@ -37,34 +33,6 @@ public static class LinkInputs
             else objects.Add(new LinkInputObject(null, path, null));
         }
         return objects;
-    }
-
-    /// <summary>
-    /// The nm symbols of every object (in `nm -n` order when <paramref name="sorted"/>, else table order = `nm -p`),
-    /// read in parallel; the result is in link order whatever the scheduling.
-    /// </summary>
-    public static IReadOnlyList<LinkInputSymbols> ReadSymbols(IEnumerable<string> inputPaths, bool sorted = false)
-    {
-        var objects = Expand(inputPaths);
-        var results = new LinkInputSymbols[objects.Count];
-        var errors = new Kbuild.Diagnostics.KbuildException?[objects.Count];
-        Parallel.For(0, objects.Count, i =>
-        {
-            try
-            {
-                using var image = objects[i].Open();
-                var symbols = NmReader.Read(image);
-                if (sorted) symbols = NmOrder.Sort(symbols);
-                results[i] = new LinkInputSymbols(objects[i], image.Class, symbols);
-            }
-            catch (Kbuild.Diagnostics.KbuildException e)
-            {
-                errors[i] = e;
-            }
-        });
-        // Report the first bad object in link order, not whichever thread failed first.
-        if (Array.Find(errors, e => e != null) is { } first) throw first;
-        return results;
     }
 
     // ar nests thin archives by reference; one that (through others) lists itself would never end.

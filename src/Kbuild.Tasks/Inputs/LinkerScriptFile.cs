@@ -1,17 +1,18 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
+using Kbuild.IO;
 
 namespace Kbuild.Inputs;
 
 /// <summary>Reading a linker script for the parsers beside it.</summary>
-internal static partial class LinkerScriptFile
+internal static class LinkerScriptFile
 {
     public static string Read(string path)
     {
         try
         {
-            return File.ReadAllText(path);
+            return RegularFile.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -20,9 +21,33 @@ internal static partial class LinkerScriptFile
         }
     }
 
-    // Comments become spaces of the same length so match positions stay meaningful.
-    public static string WithoutComments(string script) =>
-        Comment().Replace(script, m => new string(' ', m.Length));
+    /// <summary>
+    /// The script as its parsers read it: comments blanked, and the brackets and semicolons inside a quoted string (an
+    /// ASSERT's message, which ld takes as it is) blanked too, so only the script's own structure is left. Same length
+    /// and same lines, so positions and line numbers are the file's. An unclosed comment or string is left for the
+    /// bracket check to refuse.
+    /// </summary>
+    public static string StructureOf(string script)
+    {
+        var text = script.ToCharArray();
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '/' && i + 1 < text.Length && text[i + 1] == '*')
+            {
+                var end = script.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                if (end < 0) break;
+                for (; i < end + 2; i++) if (text[i] != '\n') text[i] = ' ';
+                i--;
+            }
+            else if (text[i] == '"')
+            {
+                var end = script.IndexOf('"', i + 1);
+                if (end < 0) break;
+                for (i++; i < end; i++) if (text[i] is '(' or ')' or '{' or '}' or ';') text[i] = ' ';
+            }
+        }
+        return new string(text);
+    }
 
     /// <summary>Every '(' and '{' closed in order: ld rejects a script without, and the parser may then trust its brackets.</summary>
     public static void CheckBrackets(string text, string? path)
@@ -78,7 +103,4 @@ internal static partial class LinkerScriptFile
             throw Invalid(text, index, path, $"the wildcard '{glob}' has a character class ld cannot match either");
         }
     }
-
-    [GeneratedRegex(@"/\*.*?\*/", RegexOptions.Singleline)]
-    private static partial Regex Comment();
 }

@@ -80,7 +80,7 @@ public sealed partial class LinkerScriptLayout
     /// <param name="path">The script's file, for error messages.</param>
     public static LinkerScriptLayout Parse(string script, string? path = null)
     {
-        var text = LinkerScriptFile.WithoutComments(script);
+        var text = LinkerScriptFile.StructureOf(script);
         LinkerScriptFile.CheckBrackets(text, path);
         var sections = new List<ScriptOutputSection>();
         var rules = new List<ScriptInputRule>();
@@ -118,7 +118,7 @@ public sealed partial class LinkerScriptLayout
                 var close = Matching(text, end, '{', '}');
                 var position = 0;
                 var body = new BodyFacts();
-                ParseBody(text, path, end + 1, close, index, ref position, body, rules, assignments);
+                ParseBody(text, path, end + 1, close, index, ref position, body, rules, assignments, 0);
                 sections.Add(new ScriptOutputSection(index, name, IsNoLoad(header, name), body.Kept,
                     body.Bytes, body.EndsWithAlign, body.Gaps, dotMoved, HasOwnAddress(header, name)));
                 i = SkipTrailer(text, close + 1, bodyEnd);
@@ -144,9 +144,14 @@ public sealed partial class LinkerScriptLayout
         public readonly List<int> Gaps = [];
     }
 
+    // ld nests KEEP(SORT_BY_NAME(…)) a level or two; a script nesting them deeper is refused, not recursed into.
+    private const int MaxNesting = 8;
+
     private static void ParseBody(string text, string? path, int from, int to, int section, ref int position, BodyFacts body,
-        List<ScriptInputRule> rules, List<ScriptAssignment> assignments)
+        List<ScriptInputRule> rules, List<ScriptAssignment> assignments, int nesting)
     {
+        if (nesting > MaxNesting)
+            throw LinkerScriptFile.Invalid(text, from, path, $"KEEP/SORT nested more than {MaxNesting} deep");
         var i = from;
         while (i < to)
         {
@@ -160,7 +165,7 @@ public sealed partial class LinkerScriptLayout
             {
                 // KEEP(*(…)): the description inside is the rule.
                 var close = Matching(text, next, '(', ')');
-                ParseBody(text, path, next + 1, close, section, ref position, body, rules, assignments);
+                ParseBody(text, path, next + 1, close, section, ref position, body, rules, assignments, nesting + 1);
                 body.EndsWithAlign = false;
                 i = close + 1;
                 continue;
@@ -205,7 +210,7 @@ public sealed partial class LinkerScriptLayout
         }
     }
 
-    private static (string Name, string Expression, bool Provide, bool Hidden)? ParseAssignment(string statement)
+    private static (string Name, string Expression, bool Provide, bool Hidden)? ParseAssignment(string statement, bool wrapped = false)
     {
         var s = LeadingDirectives().Replace(statement.Trim(), "");
         var wrapper = Wrapper().Match(s);
@@ -213,8 +218,8 @@ public sealed partial class LinkerScriptLayout
         {
             var inner = s[(wrapper.Length)..];
             var close = inner.LastIndexOf(')');
-            if (close < 0) return null;
-            var a = ParseAssignment(inner[..close]);
+            if (close < 0 || wrapped) return null;  // ld has no PROVIDE(PROVIDE(…))
+            var a = ParseAssignment(inner[..close], wrapped: true);
             if (a is not { } x) return null;
             var kind = wrapper.Groups["kind"].Value;
             return (x.Name, x.Expression, kind.StartsWith("PROVIDE", StringComparison.Ordinal), kind.EndsWith("HIDDEN", StringComparison.Ordinal));
@@ -224,11 +229,15 @@ public sealed partial class LinkerScriptLayout
         return (m.Groups["name"].Value, s[m.Length..].Trim(), false, false);
     }
 
+    private const int MaxConstantParentheses = 64;
+
     /// <summary>A constant expression of numbers, + - * / and &lt;&lt; with parentheses (e.g. "64 * 1024"), or null.</summary>
     internal static ulong? Constant(string expression)
     {
         var tokens = ConstantToken().Matches(expression).Select(m => m.Value).ToList();
         if (string.Concat(tokens) != Regex.Replace(expression, @"\s+", "")) return null;
+        // Parentheses are evaluated by recursion: a depth no script needs is not a constant worth knowing.
+        if (tokens.Count(t => t == "(") > MaxConstantParentheses) return null;
         var at = 0;
         ulong? Sum()
         {

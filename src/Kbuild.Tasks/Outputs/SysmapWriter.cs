@@ -33,14 +33,6 @@ public static class SysmapWriter
         using (var image = ElfImage.Open(elfPath))
             contents = Render(image, filter);
 
-        try
-        {
-            AtomicOutput.WriteAllBytes(outputPath, contents);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KbuildException(ErrorCodes.SysmapWriteFailed, outputPath,
-                $"cannot write System.map '{outputPath}': {e.Message}; check that its directory exists and is writable.", inner: e);
-        }
+        AtomicOutput.WriteAllBytes(outputPath, contents, ErrorCodes.SysmapWriteFailed);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Kbuild.Inputs;
 using Kbuild.Elf;
 using Kbuild.IO;
+using Kbuild.Diagnostics;
 
 namespace Kbuild.Symbols;
 
@@ -33,22 +34,23 @@ internal sealed record InputObjectFacts(ElfClass Class, ushort Machine, bool IsL
 /// reads only the objects that changed (a thin archive names each member's own file: touching one source file
 /// changes one entry). An entry is keyed by what identifies the object's content the way make decides it: the
 /// file's full path, size and modification time (for a member of a regular archive: the archive's, and the
-/// member's name and offset in it). A missing, stale or damaged cache file is ignored, never an error; the file
-/// is rewritten (atomically) only when an entry changed, and then holds exactly this link's objects.
+/// member's name and offset in it). A missing, stale or damaged cache file is ignored, never an error
+/// (<see cref="CacheFile"/>); the file is rewritten (atomically) only when an entry changed, and then holds exactly this
+/// link's objects.
 /// </summary>
 internal sealed class InputSymbolCache
 {
-    private const string Magic = "kbuild-input-symbols-3";
+    private const string Header = "kbuild-input-symbols-4";
 
-    private readonly string? _path;
+    private readonly CacheFile? _file;
     private readonly Dictionary<string, InputObjectFacts> _previous;
     private readonly Dictionary<string, InputObjectFacts> _current = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private bool _changed;
 
-    private InputSymbolCache(string? path, Dictionary<string, InputObjectFacts> previous)
+    private InputSymbolCache(CacheFile? file, Dictionary<string, InputObjectFacts> previous)
     {
-        _path = path;
+        _file = file;
         _previous = previous;
     }
 
@@ -58,25 +60,26 @@ internal sealed class InputSymbolCache
     /// <summary>Objects read this time (the rest came from the cache).</summary>
     public int Misses { get; private set; }
 
-    public static InputSymbolCache Load(string? path)
+    public static InputSymbolCache Load(CacheFile? file)
     {
-        if (path is not { Length: > 0 }) return None;
+        if (file == null) return None;
+        using var reader = file.Read(Header);
+        if (reader == null) return new InputSymbolCache(file, []);
         try
         {
-            // Read whole: a FileStream read per field costs more than the rest of the load.
-            using var reader = new BinaryReader(new MemoryStream(File.ReadAllBytes(path), writable: false), Encoding.UTF8);
-            return new InputSymbolCache(path, ReadEntries(reader));
+            return new InputSymbolCache(file, ReadEntries(reader));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or FormatException or InvalidDataException)
+        catch (Exception e) when (e is EndOfStreamException or FormatException or InvalidDataException)
         {
-            return new InputSymbolCache(path, []);
+            file.Ignore("an entry does not read as one");
+            return new InputSymbolCache(file, []);
         }
     }
 
     /// <summary>The facts of <paramref name="input"/>: from the cache when its identity is unchanged, else read (thread-safe).</summary>
     public InputObjectFacts Get(LinkInputObject input)
     {
-        var key = _path == null ? null : KeyOf(input);
+        var key = _file == null ? null : KeyOf(input);
         InputObjectFacts? facts = null;
         lock (_gate)
             if (key != null && (_current.TryGetValue(key, out var cached) || _previous.TryGetValue(key, out cached))) facts = cached;
@@ -90,15 +93,28 @@ internal sealed class InputSymbolCache
         return facts;
     }
 
+    /// <summary>
+    /// The facts of every input in parallel (each from the cache when unchanged), in the inputs' order: the one reader of
+    /// link inputs. The first input in link order that cannot be read is the error, whichever thread met its error first.
+    /// </summary>
+    public InputObjectFacts[] GetAll(IReadOnlyList<LinkInputObject> inputs)
+    {
+        var facts = new InputObjectFacts[inputs.Count];
+        var errors = new KbuildException?[inputs.Count];
+        Parallel.For(0, inputs.Count, i =>
+        {
+            try { facts[i] = Get(inputs[i]); }
+            catch (KbuildException e) { errors[i] = e; }
+        });
+        if (Array.Find(errors, e => e != null) is { } first) throw first;
+        return facts;
+    }
+
     /// <summary>Writes the entries of this link when anything changed (objects read, or objects no longer linked).</summary>
     public void Save()
     {
-        if (_path == null || !_changed && _current.Count == _previous.Count) return;
-        AtomicOutput.Write(_path, temp =>
-        {
-            using var writer = new BinaryWriter(File.Create(temp), Encoding.UTF8);
-            WriteEntries(writer, _current);
-        });
+        if (_file == null || !_changed && _current.Count == _previous.Count) return;
+        _file.Write(Header, writer => WriteEntries(writer, _current));
     }
 
     /// <summary>What identifies the object's content (path, size, modification time); null when its file is gone.</summary>
@@ -113,7 +129,6 @@ internal sealed class InputSymbolCache
 
     private static void WriteEntries(BinaryWriter w, Dictionary<string, InputObjectFacts> entries)
     {
-        w.Write(Magic);
         w.Write(entries.Count);
         foreach (var (key, facts) in entries)
         {
@@ -121,7 +136,6 @@ internal sealed class InputSymbolCache
             WriteFacts(w, facts.Class, facts.Machine, facts.IsLittleEndian, facts.Sections, facts.Symbols);
             w.Write(facts.Digest);
         }
-        w.Write(Magic);
     }
 
     internal static void WriteFacts(BinaryWriter w, ElfClass elfClass, ushort machine, bool littleEndian, InputSection[] sections, ElfSymbol[] symbols)
@@ -139,7 +153,6 @@ internal sealed class InputSymbolCache
 
     private static Dictionary<string, InputObjectFacts> ReadEntries(BinaryReader r)
     {
-        if (r.ReadString() != Magic) return [];
         var count = r.ReadInt32();
         if (count < 0) throw new InvalidDataException();
         var entries = new Dictionary<string, InputObjectFacts>(StringComparer.Ordinal);
@@ -161,7 +174,7 @@ internal sealed class InputSymbolCache
                     (ElfSymbolType)r.ReadByte(), (ElfSymbolBinding)r.ReadByte(), r.ReadByte(), r.ReadUInt32());
             entries[key] = new InputObjectFacts(elfClass, machine, littleEndian, sections, symbols, r.ReadBytes(DigestSize));
         }
-        if (r.ReadString() != Magic) return [];  // truncated or appended to: trust nothing
+        if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException();
         return entries;
     }
 

@@ -3,6 +3,7 @@ using Kbuild.Elf;
 using Kbuild.Inputs;
 using Kbuild.Table;
 using Kbuild.Diagnostics;
+using Kbuild.IO;
 
 namespace Kbuild.Symbols;
 
@@ -40,7 +41,7 @@ public static partial class LinkPrediction
         string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, string? symbolCache = null,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
-        var cache = InputSymbolCache.Load(symbolCache);
+        var cache = InputSymbolCache.Load(symbolCache is { Length: > 0 } ? new CacheFile(symbolCache) : null);
         var symbols = SystemMapSymbols(objects, libraries, linkerScript, layout, options, filter, cache, linkerIsLld, linkerFlags);
         cache.Save();
         return symbols;
@@ -166,16 +167,8 @@ public static partial class LinkPrediction
         return majority;
     }
 
-    private static List<ObjectSymbols> Read(IReadOnlyList<LinkInputObject> objects, InputSymbolCache cache)
-    {
-        var result = new ObjectSymbols[objects.Count];
-        Parallel.For(0, objects.Count, i =>
-        {
-            var facts = cache.Get(objects[i]);
-            result[i] = new ObjectSymbols(objects[i], facts.Class, facts.Machine, facts.Sections, facts.Symbols);
-        });
-        return [.. result];
-    }
+    private static List<ObjectSymbols> Read(IReadOnlyList<LinkInputObject> objects, InputSymbolCache cache) =>
+        [.. cache.GetAll(objects).Select((facts, i) => new ObjectSymbols(objects[i], facts.Class, facts.Machine, facts.Sections, facts.Symbols))];
 
     /// <summary>ld's archive rule: a member joins the link when it defines a symbol that is still undefined and not weak.</summary>
     private static void PullMembers(List<ObjectSymbols> linked, List<ObjectSymbols> candidates)

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Image;
 using Kbuild.Inputs;
@@ -15,20 +14,20 @@ namespace Kbuild.Symbols;
 /// facts predicts the same symbols: the key is known without loading every input's symbols or predicting again.
 /// Touching one source file gives its object a new identity but, recompiled the same, the same facts: only that
 /// object is read. Anything else (a symbol, a section size, an object more or less, another order) misses, and the
-/// full prediction writes the memo again. A missing or damaged memo is a miss, never an error.
+/// full prediction writes the memo again. A missing or damaged memo is a miss, never an error (<see cref="CacheFile"/>).
 /// </summary>
 internal static class PredictionMemo
 {
-    private const string Magic = "kbuild-prediction-memo-1";
+    private const string Header = "kbuild-prediction-memo-2";
     private const int DigestSize = 32;
 
     private sealed record Entry(string Name, string Identity, byte[] Digest);
 
     /// <summary>The key and symbol count of the last prediction when it was made from <paramref name="inputs"/> in
     /// <paramref name="context"/>; else null.</summary>
-    public static (string Key, int Symbols)? Unchanged(string path, string context, IReadOnlyList<LinkInputObject> inputs)
+    public static (string Key, int Symbols)? Unchanged(CacheFile file, string context, IReadOnlyList<LinkInputObject> inputs)
     {
-        if (TryLoad(path) is not { } memo || memo.Context != context || memo.Entries.Count != inputs.Count) return null;
+        if (TryLoad(file) is not { } memo || memo.Context != context || memo.Entries.Count != inputs.Count) return null;
         try
         {
             for (var i = 0; i < inputs.Count; i++)
@@ -47,53 +46,45 @@ internal static class PredictionMemo
     }
 
     /// <summary>Records a full prediction: its context, its inputs' facts (from <paramref name="factsOf"/>), its key.</summary>
-    public static void Save(string path, string context, IReadOnlyList<LinkInputObject> inputs, Func<LinkInputObject, InputObjectFacts> factsOf,
+    public static void Save(CacheFile file, string context, IReadOnlyList<LinkInputObject> inputs, Func<LinkInputObject, InputObjectFacts> factsOf,
         string key, int symbols)
     {
         var entries = new List<Entry>(inputs.Count);
         foreach (var input in inputs)
         {
-            if (InputSymbolCache.KeyOf(input) is not { } identity) { AtomicOutput.DeleteIfExists(path); return; }
+            if (InputSymbolCache.KeyOf(input) is not { } identity) { file.Delete(); return; }
             entries.Add(new Entry(input.DisplayName, identity, DigestOf(input, factsOf)));
         }
-        try
+        file.Write(Header, w =>
         {
-            AtomicOutput.Write(path, temp =>
-            {
-                using var w = new BinaryWriter(File.Create(temp), Encoding.UTF8);
-                w.Write(Magic); w.Write(context); w.Write(key); w.Write(symbols);
-                w.Write(entries.Count);
-                foreach (var e in entries) { w.Write(e.Name); w.Write(e.Identity); w.Write(e.Digest); }
-                w.Write(Magic);
-            });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Without a memo the next relink predicts in full; nothing else.
-        }
+            w.Write(context); w.Write(key); w.Write(symbols);
+            w.Write(entries.Count);
+            foreach (var e in entries) { w.Write(e.Name); w.Write(e.Identity); w.Write(e.Digest); }
+        });
     }
 
     /// <summary>An ELF object's facts digest; an LLVM bitcode object's (read through a stand-in) the digest of its bytes.</summary>
     private static byte[] DigestOf(LinkInputObject input, Func<LinkInputObject, InputObjectFacts> factsOf) =>
         input.Member == null && BitcodeStandIns.IsBitcodeFile(input.Name)
-            ? SHA256.HashData(File.ReadAllBytes(input.Name))
+            ? SHA256.HashData(RegularFile.ReadAllBytes(input.Name))
             : factsOf(input).Digest;
 
-    private static (string Context, string Key, int Symbols, List<Entry> Entries)? TryLoad(string path)
+    private static (string Context, string Key, int Symbols, List<Entry> Entries)? TryLoad(CacheFile file)
     {
+        using var r = file.Read(Header);
+        if (r == null) return null;
         try
         {
-            using var r = new BinaryReader(new MemoryStream(File.ReadAllBytes(path), writable: false), Encoding.UTF8);
-            if (r.ReadString() != Magic) return null;
             var (context, key, symbols, count) = (r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32());
-            if (count < 0 || count > 1 << 24) return null;
+            if (count < 0 || count > 1 << 24) throw new InvalidDataException();
             var entries = new List<Entry>(count);
             for (var i = 0; i < count; i++)
                 entries.Add(new Entry(r.ReadString(), r.ReadString(), r.ReadBytes(DigestSize)));
-            return r.ReadString() == Magic ? (context, key, symbols, entries) : null;
+            return (context, key, symbols, entries);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or FormatException)
+        catch (Exception e) when (e is EndOfStreamException or FormatException or InvalidDataException)
         {
+            file.Ignore("an entry does not read as one");
             return null;
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Kbuild.Diagnostics;
+using Kbuild.IO;
 
 namespace Kbuild.Symbols;
 
@@ -14,6 +15,7 @@ public static class SystemMap
     {
         try
         {
+            RegularFile.Check(path);
             using var reader = new StreamReader(path, Encoding.Latin1);
             return Parse(reader, path);
         }

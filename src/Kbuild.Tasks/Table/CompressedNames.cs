@@ -9,11 +9,12 @@ namespace Kbuild.Table;
 /// count and code, and each symbol is rewritten on its own — not on addresses or order. So when a build's symbols
 /// are the same multiset as the build before (a relink after touching one source file, nearly always), the
 /// previous result is the result: it is kept in a file under obj/ and reused, byte for byte, after checking that
-/// the multisets are equal (every symbol with the same count); anything else compresses again and rewrites it.
+/// the multisets are equal (every symbol with the same count); anything else compresses again and rewrites it. A damaged
+/// file is ignored (<see cref="CacheFile"/>).
 /// </summary>
 internal sealed class CompressedNames
 {
-    private static readonly string Magic = "kbuild-compressed-names-1 " + typeof(CompressedNames).Assembly.ManifestModule.ModuleVersionId;
+    private static readonly string Header = "kbuild-compressed-names-2 " + typeof(CompressedNames).Assembly.ManifestModule.ModuleVersionId;
 
     private readonly byte[][] _compressed;
 
@@ -32,22 +33,22 @@ internal sealed class CompressedNames
     public ReadOnlySpan<byte> Compressed(int index) => _compressed[index];
 
     /// <param name="symbols">Each symbol's type letter followed by its name, in table order.</param>
-    /// <param name="cachePath">The file that keeps the last result (null: always compress).</param>
-    public static CompressedNames Compress(byte[][] symbols, string? cachePath)
+    /// <param name="cache">The file that keeps the last result (null: always compress).</param>
+    public static CompressedNames Compress(byte[][] symbols, CacheFile? cache)
     {
-        if (cachePath is { Length: > 0 } && TryLoad(cachePath, symbols) is { } reused) return reused;
+        if (cache != null && TryLoad(cache, symbols) is { } reused) return reused;
         var compressor = new KallsymsCompressor(symbols);
         compressor.Optimize();
         var compressed = new byte[symbols.Length][];
         for (var i = 0; i < compressed.Length; i++) compressed[i] = compressor.Compressed(i).ToArray();
         var result = new CompressedNames(compressed, compressor.ExpandedTokens());
-        if (cachePath is { Length: > 0 }) Save(cachePath, symbols, result);
+        if (cache != null) Save(cache, symbols, result);
         return result;
     }
 
     private static string Key(byte[] symbol) => Encoding.Latin1.GetString(symbol);
 
-    private static void Save(string path, byte[][] symbols, CompressedNames result)
+    private static void Save(CacheFile cache, byte[][] symbols, CompressedNames result)
     {
         var entries = new Dictionary<string, (int Count, byte[] Compressed)>(StringComparer.Ordinal);
         for (var i = 0; i < symbols.Length; i++)
@@ -55,66 +56,59 @@ internal sealed class CompressedNames
             var key = Key(symbols[i]);
             entries[key] = (entries.TryGetValue(key, out var e) ? e.Count + 1 : 1, result._compressed[i]);
         }
-        try
+        cache.Write(Header, w =>
         {
-            AtomicOutput.Write(path, temp =>
+            foreach (var token in result.Tokens) { w.Write(token.Length); w.Write(token); }
+            w.Write(entries.Count);
+            foreach (var (symbol, (count, compressed)) in entries)
             {
-                using var w = new BinaryWriter(File.Create(temp), Encoding.Latin1);
-                w.Write(Magic);
-                foreach (var token in result.Tokens) { w.Write(token.Length); w.Write(token); }
-                w.Write(entries.Count);
-                foreach (var (symbol, (count, compressed)) in entries)
-                {
-                    w.Write(symbol.Length); w.Write(Encoding.Latin1.GetBytes(symbol));
-                    w.Write(count);
-                    w.Write(compressed.Length); w.Write(compressed);
-                }
-                w.Write(Magic);
-            });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A cache that cannot be written costs the next build a compression, nothing else.
-        }
+                w.Write(symbol.Length); w.Write(Encoding.Latin1.GetBytes(symbol));
+                w.Write(count);
+                w.Write(compressed.Length); w.Write(compressed);
+            }
+        });
     }
 
-    private static CompressedNames? TryLoad(string path, byte[][] symbols)
+    private static CompressedNames? TryLoad(CacheFile cache, byte[][] symbols)
     {
+        using var r = cache.Read(Header);
+        if (r == null) return null;
+        var tokens = new byte[256][];
+        Dictionary<string, (int Count, byte[] Compressed)> entries;
         try
         {
-            // Read whole: a FileStream read per field costs more than the rest of the load.
-            using var r = new BinaryReader(new MemoryStream(File.ReadAllBytes(path), writable: false), Encoding.Latin1);
-            if (r.ReadString() != Magic) return null;
-            var tokens = new byte[256][];
-            for (var i = 0; i < tokens.Length; i++) tokens[i] = r.ReadBytes(Length(r, 0xFFFF));
+            for (var i = 0; i < tokens.Length; i++) tokens[i] = ReadExactly(r, Length(r, 0xFFFF));
             var count = Length(r, 1 << 26);
-            var entries = new Dictionary<string, (int Count, byte[] Compressed)>(count, StringComparer.Ordinal);
+            entries = new Dictionary<string, (int Count, byte[] Compressed)>(count, StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
             {
-                var symbol = Encoding.Latin1.GetString(r.ReadBytes(Length(r, 0xFFFF)));
+                var symbol = Encoding.Latin1.GetString(ReadExactly(r, Length(r, 0xFFFF)));
                 var n = Length(r, int.MaxValue);
-                entries[symbol] = (n, r.ReadBytes(Length(r, 0xFFFF)));
+                entries[symbol] = (n, ReadExactly(r, Length(r, 0xFFFF)));
             }
-            if (r.ReadString() != Magic) return null;
-
-            // The same multiset: every symbol known, each as often as before, nothing left over.
-            var compressed = new byte[symbols.Length][];
-            var seen = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
-            for (var i = 0; i < symbols.Length; i++)
-            {
-                var key = Key(symbols[i]);
-                if (!entries.TryGetValue(key, out var entry)) return null;
-                compressed[i] = entry.Compressed;
-                seen[key] = seen.TryGetValue(key, out var s) ? s + 1 : 1;
-            }
-            if (seen.Count != entries.Count || seen.Any(kv => entries[kv.Key].Count != kv.Value)) return null;
-            return new CompressedNames(compressed, tokens) { Reused = true };
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or InvalidDataException)
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
         {
+            cache.Ignore("an entry does not read as one");
             return null;
         }
+
+        // The same multiset: every symbol known, each as often as before, nothing left over.
+        var compressed = new byte[symbols.Length][];
+        var seen = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+        for (var i = 0; i < symbols.Length; i++)
+        {
+            var key = Key(symbols[i]);
+            if (!entries.TryGetValue(key, out var entry)) return null;
+            compressed[i] = entry.Compressed;
+            seen[key] = seen.TryGetValue(key, out var s) ? s + 1 : 1;
+        }
+        if (seen.Count != entries.Count || seen.Any(kv => entries[kv.Key].Count != kv.Value)) return null;
+        return new CompressedNames(compressed, tokens) { Reused = true };
     }
+
+    private static byte[] ReadExactly(BinaryReader r, int count) =>
+        r.ReadBytes(count) is var bytes && bytes.Length == count ? bytes : throw new EndOfStreamException();
 
     private static int Length(BinaryReader r, int max)
     {

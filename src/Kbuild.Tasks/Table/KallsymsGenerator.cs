@@ -4,6 +4,7 @@ using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Kernel;
 using Kbuild.Symbols;
+using Kbuild.IO;
 
 namespace Kbuild.Table;
 
@@ -48,7 +49,7 @@ public sealed class KallsymsGenerator
     private ulong _textAddress;
     private ulong _relativeBase;
     private Entry[] _table = [];
-    private string? _namesCache;
+    private CacheFile? _namesCache;
 
     private KallsymsGenerator(KallsymsLayout layout, KallsymsOptions options, KallsymsTarget target, string? mapFile)
     {
@@ -78,7 +79,7 @@ public sealed class KallsymsGenerator
     /// <param name="mapFile">Where the symbols came from, for diagnostics.</param>
     /// <param name="namesCache">A file under obj/ keeping the compressed names for the next build with the same names (see <see cref="CompressedNames"/>).</param>
     public static KallsymsTable Generate(IReadOnlyList<NmSymbol> map, KallsymsLayout layout, KallsymsOptions options,
-        KallsymsTarget target, string? mapFile = null, string? namesCache = null)
+        KallsymsTarget target, string? mapFile = null, CacheFile? namesCache = null)
     {
         var generator = new KallsymsGenerator(layout, options, target, mapFile) { _namesCache = namesCache };
         generator.ReadMap(map);

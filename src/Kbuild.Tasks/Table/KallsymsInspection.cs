@@ -75,14 +75,6 @@ public static class KallsymsInspection
     /// <summary>Writes the dump through a temporary file renamed into place.</summary>
     public static void WriteFile(string path, string contents)
     {
-        try
-        {
-            IO.AtomicOutput.WriteAllBytes(path, Encoding.Latin1.GetBytes(contents));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KbuildException(ErrorCodes.KallsymsDumpWriteFailed, path,
-                $"cannot write the kallsyms dump '{path}': {e.Message}; check that its directory exists and is writable.", inner: e);
-        }
+        IO.AtomicOutput.WriteAllBytes(path, Encoding.Latin1.GetBytes(contents), ErrorCodes.KallsymsDumpWriteFailed);
     }
 }

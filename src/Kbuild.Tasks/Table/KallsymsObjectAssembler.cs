@@ -12,7 +12,8 @@ public static class KallsymsObjectAssembler
     /// room (the image records no sizes, as the kernel's table does not), for the patcher. With GNU as behind the
     /// compiler driver (not clang's integrated assembler, which lays symbols out its own way) an x86-64 object of
     /// <paramref name="machine"/> is written directly, the same bytes (<see cref="ReservationObjectWriter"/>). With
-    /// <paramref name="key"/>, what the reservation was made from is recorded for the next build (written last).
+    /// <paramref name="key"/>, what the reservation was made from is recorded for the next build (written last, with the
+    /// files' hashes; without, the hashes alone).
     /// </summary>
     public static void WriteReservation(Reservation reservation, string assembly, string output, string roomsFile,
         string compiler, string? flags, ToolProcess? tools = null, ushort machine = 0, string? key = null)
@@ -24,7 +25,7 @@ public static class KallsymsObjectAssembler
         else
             Assemble(compiler, flags, assembly, output, tools);
         AtomicOutput.WriteAllText(roomsFile, reservation.Rooms.ToJson());
-        if (key != null) ReservationReuse.Remember(output, key);
+        ReservationReuse.Remember(output, roomsFile, key);
     }
 
     /// <param name="compiler">The compiler command, possibly with leading words (e.g. "ccache gcc").</param>

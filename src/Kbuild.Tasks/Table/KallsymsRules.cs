@@ -1,6 +1,7 @@
 using Kbuild.Elf;
 using Kbuild.Kernel;
 using Kbuild.Symbols;
+using Kbuild.IO;
 
 namespace Kbuild.Table;
 
@@ -21,7 +22,7 @@ public sealed record KallsymsRules(KernelSeries Series, KallsymsOptions Options)
 
     /// <summary>The table of a linked image: its System.map symbols (nm -n through mksysmap's filter), its class and byte order.</summary>
     /// <param name="namesCache">A file keeping the compressed names for the next build (<see cref="CompressedNames"/>).</param>
-    public KallsymsTable TableOf(ElfImage image, string? namesCache = null) =>
+    public KallsymsTable TableOf(ElfImage image, CacheFile? namesCache = null) =>
         KallsymsGenerator.Generate(Filter.Symbols(image), Layout, Options,
             new KallsymsTarget(image.Class, image.IsLittleEndian), image.Path, namesCache);
 
@@ -37,17 +38,6 @@ public sealed record KallsymsRules(KernelSeries Series, KallsymsOptions Options)
         return TableOf(image);
     }
 
-    private static bool IsElf(string path)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        try
-        {
-            using var file = File.OpenRead(path);
-            return file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && ElfImage.HasElfMagic(magic);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // SystemMap.Read reports the unreadable file
-        }
-    }
+    // An unreadable file is read as a map: SystemMap.Read reports it.
+    private static bool IsElf(string path) => ElfImage.HasElfMagic(RegularFile.Start(path, 4));
 }

@@ -35,12 +35,15 @@ public static class PredictedReservation
         public string? VmlinuxFlags { get; init; }
         public ToolProcess? Tools { get; init; }
 
-        internal string? SymbolCache => Cached(ObjCaches.Symbols);
-        internal string? Memo => Cached(ObjCaches.PredictionMemo);
-        internal string? StandInDirectory => Cached(ObjCaches.StandIns);
-        internal string? NamesCache => Cached(ObjCaches.Names);
+        /// <summary>Told once for each damaged cache the build ignores (and writes again).</summary>
+        public Action<string>? OnCacheIgnored { get; init; }
 
-        private string? Cached(string name) => CacheDirectory == null ? null : Path.Combine(CacheDirectory, name);
+        internal CacheFile? SymbolCache => Cached(ObjCaches.Symbols);
+        internal CacheFile? Memo => Cached(ObjCaches.PredictionMemo);
+        internal string? StandInDirectory => CacheDirectory == null ? null : Path.Combine(CacheDirectory, ObjCaches.StandIns);
+        internal CacheFile? NamesCache => Cached(ObjCaches.Names);
+
+        private CacheFile? Cached(string name) => CacheDirectory == null ? null : new CacheFile(Path.Combine(CacheDirectory, name), OnCacheIgnored);
     }
 
     public static Prediction Predict(Request request)
@@ -69,7 +72,7 @@ public static class PredictedReservation
     /// </summary>
     public static (string Key, int Symbols)? Unchanged(Request request)
     {
-        if (request.Memo is not { } memo || !File.Exists(memo)) return null;
+        if (request.Memo is not { } memo || !File.Exists(memo.Path)) return null;
         var (inputs, objectCount) = Expanded(request.Objects, request.Libraries);
         string context;
         try { context = Context(request, objectCount); }
@@ -93,13 +96,13 @@ public static class PredictedReservation
     /// <summary>Everything but the inputs' facts the prediction and its key follow from.</summary>
     private static string Context(Request request, int objectCount)
     {
-        var script = request.LinkerScript is { Length: > 0 } path ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))) : "";
+        var script = request.LinkerScript is { Length: > 0 } path ? Convert.ToHexString(SHA256.HashData(RegularFile.ReadAllBytes(path))) : "";
         return string.Join('\n', typeof(PredictedReservation).Assembly.ManifestModule.ModuleVersionId, request.Rules.Layout.Description,
             request.Rules.Series.Name, request.Rules.Options, request.Slack, request.Cc, request.AFlags, request.Linker,
             request.LinkerFlags, request.VmlinuxFlags, $"script {script}", $"objects {objectCount}");
     }
 
-    public static Reservation Create(Prediction prediction, KallsymsRules rules, ReservationSlack slack, string? namesCache = null) =>
+    public static Reservation Create(Prediction prediction, KallsymsRules rules, ReservationSlack slack, CacheFile? namesCache = null) =>
         Reservation.Create(prediction.Symbols, rules.Layout, rules.Options, prediction.Target, slack, namesCache);
 
     /// <summary>The class, byte order and machine of the first object linked (x86-64 when there is none).</summary>

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Kbuild.Diagnostics;
 using Kbuild.Symbols;
+using Kbuild.IO;
 
 namespace Kbuild.Table;
 
@@ -22,6 +23,11 @@ public readonly record struct ReservationSlack(int Percent, int MinimumBytes)
 /// </summary>
 public sealed record ReservationRooms(ReservationSlack Slack, IReadOnlyList<ReservedArray> Arrays)
 {
+    /// <summary>More than any table needs (a kernel with a million symbols takes tens of MB): a rooms file claiming more is damaged.</summary>
+    private const int MaxRoom = 1 << 30;
+
+    public int TotalReserved => Arrays.Sum(a => a.Reserved);
+
     // Written and read by hand, not with JsonSerializer: its reflection over these record structs cost every build
     // ≈ 200 JIT-compiled methods and Reflection.Emit on first use, which the ReadyToRun image cannot hold.
     public string ToJson()
@@ -52,7 +58,7 @@ public sealed record ReservationRooms(ReservationSlack Slack, IReadOnlyList<Rese
     public static ReservationRooms Read(string path)
     {
         string text;
-        try { text = File.ReadAllText(path); }
+        try { text = RegularFile.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KbuildException(ErrorCodes.KallsymsReservationMissing, path,
@@ -67,10 +73,14 @@ public sealed record ReservationRooms(ReservationSlack Slack, IReadOnlyList<Rese
             foreach (var array in root.GetProperty(nameof(Arrays)).EnumerateArray())
                 arrays.Add(new ReservedArray(array.GetProperty(nameof(ReservedArray.SymbolName)).GetString() ?? throw new FormatException("a null name"),
                     array.GetProperty(nameof(ReservedArray.Used)).GetInt32(), array.GetProperty(nameof(ReservedArray.Reserved)).GetInt32()));
-            return arrays.Count > 0
-                ? new ReservationRooms(new ReservationSlack(slack.GetProperty(nameof(ReservationSlack.Percent)).GetInt32(),
-                    slack.GetProperty(nameof(ReservationSlack.MinimumBytes)).GetInt32()), arrays)
-                : throw new FormatException("no arrays");
+            if (arrays.Count == 0) throw new FormatException("no arrays");
+            foreach (var a in arrays)
+                if (a.SymbolName.Length == 0 || a.Used < 0 || a.Used > a.Reserved || a.Reserved > MaxRoom)
+                    throw new FormatException($"'{a.SymbolName}' has {a.Used} bytes used of {a.Reserved} reserved");
+            if (arrays.Sum(a => (long)a.Reserved) > MaxRoom)
+                throw new FormatException($"{arrays.Sum(a => (long)a.Reserved)} bytes reserved in all");
+            return new ReservationRooms(new ReservationSlack(slack.GetProperty(nameof(ReservationSlack.Percent)).GetInt32(),
+                slack.GetProperty(nameof(ReservationSlack.MinimumBytes)).GetInt32()), arrays);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -125,7 +135,7 @@ public sealed class Reservation
     /// <param name="namesCache">Where the compressed names are kept: an exact prediction's names are the final table's,
     /// so the patch finds them there instead of compressing again.</param>
     public static Reservation Create(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
-        KallsymsTarget target, ReservationSlack slack, string? namesCache = null)
+        KallsymsTarget target, ReservationSlack slack, CacheFile? namesCache = null)
     {
         var known = symbols.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Where(name => !known.Contains(name))

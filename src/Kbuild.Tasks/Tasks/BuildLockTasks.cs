@@ -12,8 +12,13 @@ public sealed class LockBuild : KbuildTask
 {
     [Required] public ITaskItem[] LockFiles { get; set; } = [];
     public int TimeoutSeconds { get; set; } = 600;
-    /// <summary>Files and directories left by interrupted builds (wildcards already expanded).</summary>
+    /// <summary>Files and directories left by interrupted builds (wildcards already expanded), and names the targets
+    /// list whether or not an earlier version's build left them.</summary>
     public ITaskItem[] Leftovers { get; set; } = [];
+
+    /// <summary>The files the build writes and reads again (in obj/, and its outputs). One that is a FIFO, a device or a
+    /// socket is removed: the step reading it would wait forever (MSBuild's WriteLinesToFile reads the inputs cache).</summary>
+    public ITaskItem[] BuildFiles { get; set; } = [];
 
     protected override void Run()
     {
@@ -24,8 +29,15 @@ public sealed class LockBuild : KbuildTask
         foreach (var leftover in Leftovers.Select(i => i.ItemSpec))
         {
             if (Directory.Exists(leftover)) KernelTree.PostlinkShadow.Remove(leftover);
-            else AtomicOutput.DeleteIfExists(leftover);
+            else if (File.Exists(leftover)) AtomicOutput.DeleteIfExists(leftover);
+            else continue;
             Log.LogMessage(MessageImportance.Normal, $"removed {leftover}, left by an interrupted build");
+        }
+        foreach (var file in BuildFiles.Select(i => i.ItemSpec))
+        {
+            if (Directory.Exists(file) || RegularFile.KindOf(file) is not { } kind) continue;  // a directory: its writer says so
+            AtomicOutput.DeleteIfExists(file);
+            Log.LogMessage(MessageImportance.High, $"removed {file}: it was {kind} where the build keeps a file");
         }
     }
 }

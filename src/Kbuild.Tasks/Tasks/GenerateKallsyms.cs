@@ -83,7 +83,7 @@ public sealed class GenerateKallsyms : KallsymsTask
         }
         var request = new PredictedReservation.Request(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Cc, AFlags,
             Path.GetDirectoryName(Path.GetFullPath(ReservationObject))!)
-        { Linker = Ld, LinkerFlags = LdFlags, VmlinuxFlags = LdFlagsVmlinux, Tools = Tools };
+        { Linker = Ld, LinkerFlags = LdFlags, VmlinuxFlags = LdFlagsVmlinux, Tools = Tools, OnCacheIgnored = ReportIgnoredCache };
         // A relink whose inputs say what they said last time knows the key without predicting again.
         var unchanged = PredictedReservation.Unchanged(request);
         if (unchanged is { } last && Keep(last.Key, last.Symbols)) return;
@@ -99,8 +99,8 @@ public sealed class GenerateKallsyms : KallsymsTask
     /// <summary>Keeps the last reservation object when its key is <paramref name="key"/>.</summary>
     private bool Keep(string key, int symbols)
     {
-        if (ReservationReuse.TryReuse(ReservationObject!, RoomsFile!, key) is not { } rooms) return false;
-        ReservedBytes = rooms.Arrays.Sum(a => a.Reserved);
+        if (ReservationReuse.TryReuse(ReservationObject!, RoomsFile!, key, ReportIgnoredCache) is not { } rooms) return false;
+        ReservedBytes = rooms.TotalReserved;
         Log.LogMessage(MessageImportance.Normal,
             $"kallsyms reservation: the predicted symbols are those of the last build ({symbols}); {ReservationObject} kept ({ReservedBytes} bytes)");
         return true;

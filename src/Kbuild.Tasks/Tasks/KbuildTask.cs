@@ -61,6 +61,9 @@ public abstract class KbuildTask : Microsoft.Build.Utilities.Task, ICancelableTa
         Log.LogError(subcategory: null, errorCode: e.Code, helpKeyword: null, file: e.File,
             lineNumber: e.Line, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: e.Message);
 
+    /// <summary>A damaged file in obj/ the step ignores and writes again: said once, at a verbosity a terminal shows.</summary>
+    protected void ReportIgnoredCache(string message) => Log.LogMessage(MessageImportance.High, message);
+
     protected void LogWarning(string code, string? file, string message) =>
         Log.LogWarning(subcategory: null, warningCode: code, helpKeyword: null, file: file,
             lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message);

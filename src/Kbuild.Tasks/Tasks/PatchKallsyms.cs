@@ -1,6 +1,7 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Image;
+using Kbuild.IO;
 using Kbuild.Table;
 using Microsoft.Build.Framework;
 
@@ -42,7 +43,7 @@ public sealed class PatchKallsyms : KallsymsTask
         BuildIdHash? buildId;
         using (var image = ElfImage.Open(Image))
         {
-            var table = rules.TableOf(image, ObjCaches.Beside(ReservationRooms, ObjCaches.Names));
+            var table = rules.TableOf(image, new CacheFile(ObjCaches.Beside(ReservationRooms, ObjCaches.Names), ReportIgnoredCache));
             foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Image, warning);
             plan = KallsymsPatcher.Plan(image, table, rooms);
             buildId = BuildId.HashFromFlags((LinkerFlags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), BuildId.LinkerOf(image));

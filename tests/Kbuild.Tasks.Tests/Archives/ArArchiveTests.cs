@@ -46,11 +46,7 @@ public sealed class ArArchiveTests
         foreach (var archive in Archives)
         {
             var path = tree.PathOf(archive);
-            var ours = new StringBuilder();
-            foreach (var o in LinkInputs.ReadSymbols([path], sorted: true))
-                ours.Append('\n').Append(o.Object.Name).Append(":\n").Append(NmOracle.Format(o.Symbols, o.Class));
-            var expected = NmOracle.Nm("-n", path);
-            Assert.AreEqual(expected, ours.ToString(), archive);
+            Assert.AreEqual(NmOracle.Nm("-n", path), NmOracle.OursForArchive(path), archive);
         }
     }
 
@@ -59,7 +55,7 @@ public sealed class ArArchiveTests
     {
         using var tree = BuildTree();
         var inputs = new[] { tree.PathOf("c.o"), tree.PathOf("thin.a"), tree.PathOf("sub/regular.a") };
-        var names = LinkInputs.ReadSymbols(inputs).Select(o => o.Object.DisplayName).ToArray();
+        var names = LinkInputs.Expand(inputs).Select(o => o.DisplayName).ToArray();
         string thin = tree.PathOf("thin.a"), root = tree.Root + "/";
         CollectionAssert.AreEqual(new[]
         {
@@ -99,7 +95,7 @@ public sealed class ArArchiveTests
         using var tree = BuildTree();
         tree.Write("notes.txt", "hello\n");
         tree.Run("ar", "rc", "mixed.a", "notes.txt");
-        var e = Assert.ThrowsExactly<KbuildException>(() => LinkInputs.ReadSymbols([tree.PathOf("mixed.a")]));
+        var e = Assert.ThrowsExactly<KbuildException>(() => LinkInputReader.Read(tree.PathOf("mixed.a")));
         Assert.AreEqual(ErrorCodes.NotElf, e.Code);
         Assert.AreEqual($"{tree.PathOf("mixed.a")}(notes.txt)", e.File);
     }

@@ -58,6 +58,19 @@ public static class NmOracle
         return Format(NmReader.ReadSorted(image), image.Class);
     }
 
+    /// <summary>nm -n of every object behind link inputs (archives expanded as the link reads them), in nm's layout for
+    /// an archive: a blank line and "member:" before each member's symbols.</summary>
+    public static string OursForArchive(string path)
+    {
+        var ours = new System.Text.StringBuilder();
+        foreach (var o in Kbuild.Inputs.LinkInputs.Expand([path]))
+        {
+            using var image = o.Open();
+            ours.Append('\n').Append(o.Name).Append(":\n").Append(Format(NmReader.ReadSorted(image), image.Class));
+        }
+        return ours.ToString();
+    }
+
     public static string Format(IEnumerable<NmSymbol> symbols, ElfClass elfClass)
     {
         using var output = new MemoryStream();

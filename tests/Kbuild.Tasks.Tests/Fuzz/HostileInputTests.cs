@@ -2,6 +2,7 @@ using System.Text;
 using Kbuild.Inputs;
 using Kbuild.Diagnostics;
 using Kbuild.IO;
+using Kbuild.Tests.Archives;
 using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Fuzz;
@@ -58,7 +59,7 @@ public sealed class HostileInputTests
         using var tree = new TempTree();
         var self = tree.PathOf("self.a");
         File.WriteAllBytes(self, Archive("!<thin>\n", Header("self.a/", 68)));
-        var e = Assert.ThrowsExactly<KbuildException>(() => LinkInputs.ReadSymbols([self]));
+        var e = Assert.ThrowsExactly<KbuildException>(() => LinkInputReader.Read(self));
         Assert.AreEqual(ErrorCodes.ArchiveCycle, e.Code);
     }
 
@@ -69,7 +70,7 @@ public sealed class HostileInputTests
         File.WriteAllBytes(tree.PathOf("a.a"), Archive("!<thin>\n", Header("b.a/", 68)));
         File.WriteAllBytes(tree.PathOf("b.a"), Archive("!<thin>\n", Header("a.a/", 68)));
         Assert.AreEqual(ErrorCodes.ArchiveCycle,
-            Assert.ThrowsExactly<KbuildException>(() => LinkInputs.ReadSymbols([tree.PathOf("a.a")])).Code);
+            Assert.ThrowsExactly<KbuildException>(() => LinkInputReader.Read(tree.PathOf("a.a"))).Code);
     }
 
     [TestMethod]
@@ -112,16 +113,21 @@ public sealed class HostileInputTests
     }
 
     /// <summary>A cancelled make gets to delete the target it was half-way through, as after Ctrl-C in a terminal
-    /// (a SIGKILLed make leaves it, and the next make trusts it: a vmlinux.o objtool never finished).</summary>
+    /// (a SIGKILLed make leaves it, and the next make trusts it: a vmlinux.o objtool never finished) — also when make
+    /// runs with SIGINT ignored, as everything a shell starts in the background does (`eng/test.sh &`, nohup).</summary>
     [TestMethod]
-    public void ToolProcess_CancelLetsMakeDeleteTheTargetItWasMaking()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void ToolProcess_CancelLetsMakeDeleteTheTargetItWasMaking(bool sigintIgnored)
     {
         using var tree = new TempTree();
         var makefile = tree.Write("Makefile", "half.o:\n\techo half > $@; echo started; sleep 60; echo whole > $@\n");
         using var cancel = new CancellationTokenSource();
         var tools = new ToolProcess { Cancel = cancel.Token, OnLine = (line, _) => { if (line == "started") cancel.Cancel(); } };
         var started = DateTime.UtcNow;
-        Assert.ThrowsExactly<OperationCanceledException>(() => tools.Run("make", ["-f", makefile, "half.o"], tree.Root));
+        // An ignored signal stays ignored across exec: make starts as a background job's would.
+        string[] make = sigintIgnored ? ["sh", "-c", "trap '' INT; exec make \"$@\"", "sh", "-f", makefile, "half.o"] : ["make", "-f", makefile, "half.o"];
+        Assert.ThrowsExactly<OperationCanceledException>(() => tools.Run(make[0], make[1..], tree.Root));
         Assert.IsTrue(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "the cancel did not stop make");
         Assert.IsFalse(File.Exists(tree.PathOf("half.o")), "make did not delete the target it was making");
     }

@@ -1,4 +1,5 @@
 using Kbuild.Kernel;
+using Kbuild.IO;
 using Kbuild.Symbols;
 using Kbuild.Table;
 
@@ -17,7 +18,7 @@ public sealed class IncrementalCacheTests
         SystemMap.Parse(new StringReader(SyntheticMap.Kernel(seed, functions).ToString()), null);
 
     private static KallsymsTable Generate(IReadOnlyList<NmSymbol> map, string version, string? cache = null) =>
-        KallsymsGenerator.Generate(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, namesCache: cache);
+        KallsymsGenerator.Generate(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, namesCache: cache == null ? null : new CacheFile(cache));
 
     private static void AssertSameTable(KallsymsTable expected, KallsymsTable actual)
     {
@@ -40,7 +41,7 @@ public sealed class IncrementalCacheTests
 
         AssertSameTable(fresh, Generate(map, version, cache));   // writes the cache
         var symbols = fresh.Symbols.Select(s => Symbol(s)).ToArray();
-        Assert.IsTrue(CompressedNames.Compress(symbols, cache).Reused, "the same names must come from the cache");
+        Assert.IsTrue(CompressedNames.Compress(symbols, new CacheFile(cache)).Reused, "the same names must come from the cache");
         AssertSameTable(fresh, Generate(map, version, cache));   // reads it
 
         // Same names at other addresses (another order in the table): still reused, and still what a compression gives.
@@ -66,7 +67,7 @@ public sealed class IncrementalCacheTests
         foreach (var changed in new[] { renamed, added, removed, retyped, doubled })
         {
             var table = Generate(changed, "6.12");
-            Assert.IsFalse(CompressedNames.Compress(table.Symbols.Select(Symbol).ToArray(), cache).Reused);
+            Assert.IsFalse(CompressedNames.Compress(table.Symbols.Select(Symbol).ToArray(), new CacheFile(cache)).Reused);
             AssertSameTable(table, Generate(changed, "6.12", cache));
             Generate(map, "6.12", cache);  // back to the original cache
         }
@@ -86,10 +87,10 @@ public sealed class IncrementalCacheTests
         var map = Map(13);
         // The reservation of the predicted symbols (placeholder addresses) and the table of the linked image (the same
         // symbols at their real addresses, the array labels among them as the image has them).
-        var reservation = Reservation.Create(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, ReservationSlack.None, cache);
+        var reservation = Reservation.Create(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, ReservationSlack.None, new CacheFile(cache));
         var linked = reservation.Table.Symbols.Select((s, i) => s with { Address = 0xffffffff81000000UL + (ulong)i * 16 }).ToList();
         var final = Generate(linked, version);
-        Assert.IsTrue(CompressedNames.Compress(final.Symbols.Select(Symbol).ToArray(), cache).Reused, "the patch must find the reservation's names");
+        Assert.IsTrue(CompressedNames.Compress(final.Symbols.Select(Symbol).ToArray(), new CacheFile(cache)).Reused, "the patch must find the reservation's names");
         AssertSameTable(final, Generate(linked, version, cache));
         Directory.Delete(dir, true);
     }
@@ -130,12 +131,12 @@ public sealed class IncrementalCacheTests
         File.WriteAllText(rooms, new ReservationRooms(ReservationSlack.None, [new ReservedArray("kallsyms_names", 10, 10)]).ToJson());
 
         Assert.IsNull(ReservationReuse.TryReuse(obj, rooms, "K"), "no key file yet");
-        ReservationReuse.Remember(obj, "K");
+        ReservationReuse.Remember(obj, rooms, "K");
         Assert.IsNotNull(ReservationReuse.TryReuse(obj, rooms, "K"));
         Assert.IsNull(ReservationReuse.TryReuse(obj, rooms, "other"));
         ReservationReuse.Forget(obj);
         Assert.IsNull(ReservationReuse.TryReuse(obj, rooms, "K"), "a forgotten key vouches for nothing");
-        ReservationReuse.Remember(obj, "K");
+        ReservationReuse.Remember(obj, rooms, "K");
         File.Delete(rooms);
         Assert.IsNull(ReservationReuse.TryReuse(obj, rooms, "K"), "the rooms are gone");
         Directory.Delete(dir, true);

@@ -74,11 +74,13 @@ public sealed class LinkingTests
         var path = Path.Combine(dir, "vmlinux");
         File.WriteAllText(path, "previous");
 
-        Assert.ThrowsExactly<IOException>(() => AtomicOutput.Write(path, temp =>
+        var e = Assert.ThrowsExactly<KbuildException>(() => AtomicOutput.Write(path, temp =>
         {
             File.WriteAllText(temp, "half");
             throw new IOException("interrupted");
         }));
+        Assert.AreEqual(ErrorCodes.OutputUnwritable, e.Code);
+        Assert.AreEqual(path, e.File);
 
         Assert.AreEqual("previous", File.ReadAllText(path));
         CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir));
