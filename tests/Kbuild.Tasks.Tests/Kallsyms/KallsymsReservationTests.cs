@@ -22,9 +22,10 @@ public sealed class KallsymsReservationTests
     [DataRow("6.1", true)]
     [DataRow("6.1", false)]
     [DataRow("6.12", true)]
+    [DataRow("7.3", false)]
     public void ReservationAssemblyHoldsLabelsRoomAndPointerSlotsOnly(string version, bool baseRelative)
     {
-        var table = Table(version, new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative });
+        var table = Table(version, new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative, PcRelative = true });
         var reserved = table.Arrays.ToDictionary(a => a.SymbolName, a => KallsymsTable.AlignUp(a.Size + 100, a.Alignment));
         var dir = TestTemp.Directory("kallsyms-reserve-");
         var assembled = KernelKallsymsTool.Assemble(KallsymsAssembly.ReservationToText(table, reserved), ElfClass.Elf64,
@@ -38,13 +39,15 @@ public sealed class KallsymsReservationTests
             offset = KallsymsTable.AlignUp(offset, array.Alignment);
             Assert.AreEqual(offset, labels[array.SymbolName], array.SymbolName);
             var expected = new byte[reserved[array.SymbolName]];
+            var linked = array.LinkedAt(assembled.LinkedAddress + (ulong)offset, table.TextAddress, new ByteOrder(true));
+            var slotSize = array.RelocationKind == TextRelocationKind.Pointer ? 8 : 4;
             foreach (var slot in array.TextRelocations)
-                array.Bytes.AsSpan(slot.Offset, 8).CopyTo(expected.AsSpan(slot.Offset));
+                linked.AsSpan(slot.Offset, slotSize).CopyTo(expected.AsSpan(slot.Offset));
             CollectionAssert.AreEqual(expected, assembled.LinkedRodata.AsSpan(offset, expected.Length).ToArray(), array.SymbolName);
             offset += reserved[array.SymbolName];
         }
         Assert.AreEqual(table.Arrays.Sum(a => a.TextRelocations.Count),
-            assembled.Relocations.Split('\n').Count(l => l.Contains("R_X86_64_64") && l.Contains(" _text ")), assembled.Relocations);
+            assembled.Relocations.Split('\n').Count(l => (l.Contains("R_X86_64_64") || l.Contains("R_X86_64_PC32")) && l.Contains(" _text ")), assembled.Relocations);
         Directory.Delete(dir, true);
     }
 
@@ -151,10 +154,13 @@ public sealed class KallsymsReservationTests
     [DataRow("6.1", true)]
     [DataRow("6.12", true)]
     [DataRow("6.12", false)]
+    [DataRow("7.2", true)]
+    [DataRow("7.3", true)]
+    [DataRow("7.3", false)]
     public void ExactReservationObjectIsLaidOutLikeTheKernels(string version, bool allSymbols)
     {
         var mapText = SyntheticMap.Kernel(9, 500).ToString();
-        var options = new KallsymsOptions { AllSymbols = allSymbols, BaseRelative = true };
+        var options = new KallsymsOptions { AllSymbols = allSymbols, BaseRelative = true, PcRelative = true };
         var table = KallsymsGenerator.Generate(SystemMap.Parse(new StringReader(mapText), null), KernelSeries.For(version).Kallsyms, options,
             KallsymsTarget.X86_64);
         var reservation = Reservation.FromTable(table, ReservationSlack.None);
