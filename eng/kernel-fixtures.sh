@@ -2,9 +2,11 @@
 # Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
 #
 #   eng/kernel-fixtures.sh [all | matrix | src | <version>-<config> ...]   (default: all)
-#     all     what CI builds and eng/test.sh requires, one version per feature: 6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64
-#     matrix  all, and the other version of each feature: 6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64, and 6.12-arm64gcc (tests of a fixture
-#             outside `all` are skipped while it is missing; with them: eng/kernel-fixtures.sh matrix && eng/test.sh)
+#     all     what CI builds and eng/test.sh requires, one version per feature: 6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64 7.3-P,
+#             and every version's source (the plain-class tests read each series' scripts)
+#     matrix  all, and the other version of each feature: 6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64, 6.12-arm64gcc, 7.3-A 7.2-A
+#             7.3-arm64gcc (tests of a fixture outside `all` are skipped while it is missing; with them:
+#             eng/kernel-fixtures.sh matrix && eng/test.sh)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
 #   src/linux-<ver>      kernel source extracted from Debian's linux-source-<ver>: /usr/src/linux-source-<ver>.tar.xz
@@ -19,6 +21,8 @@
 # arm64 = tinyconfig + arm64.config built with ARCH=arm64 LLVM=-16 (clang-16, no cross gcc), vmlinux and Image
 # (cold: 967 s CPU, user+sys).
 # arm64gcc = the same config built with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- (Debian's gcc-12 cross, GNU ld).
+# P = tinyconfig + A.config + P.config (7.x production-like: SMP, KASLR, modules, IBT, ORC, ftrace, BTF, no KALLSYMS_ALL;
+# KBUILD_BUILD_TIMESTAMP fixed as for BTF; cold: about 15 min on 2 cores). 7.x needs LLVM 17: its fixtures use GCC.
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
 # fixture; on failure the log's tail.
@@ -29,8 +33,8 @@ recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12 7.2 7.3)
 configs=(A B BTF L P debug arm64 arm64gcc)
 # A fresh machine's whole CI run must stay under an hour on 2 cores: `all` builds one version of each feature.
-ci_fixtures=(6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64)  # `all`
-matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc)  # `matrix`: the other versions, GCC for arm64
+ci_fixtures=(6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64 7.3-P)  # `all`
+matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc 7.3-A 7.2-A 7.3-arm64gcc)  # `matrix`: the other versions, GCC for arm64
 btf_build_timestamp="Thu Jan  1 00:00:00 UTC 2026"   # KBUILD_BUILD_TIMESTAMP of the BTF fixtures
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }

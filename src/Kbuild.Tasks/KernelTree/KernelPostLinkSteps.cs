@@ -122,7 +122,10 @@ public static partial class KernelPostLinkSteps
     /// (all stay newer than the .cmd files; nothing in them changes) and the stamp written newest, all at one time taken
     /// from the clock, not the file system's, which can lag it. Returns whether make adopts it.
     /// </summary>
-    public static bool Adopt(KbuildValues kbuild, string vmlinux, string? systemMap, string stamp, ToolProcess? tools = null)
+    /// <param name="publishedStamps">The build's stamps of vmlinux and System.map as published (touched with them; those
+    /// that exist).</param>
+    public static bool Adopt(KbuildValues kbuild, string vmlinux, string? systemMap, string stamp, IReadOnlyList<string>? publishedStamps = null,
+        ToolProcess? tools = null)
     {
         var adopted = IsBuildDirVmlinux(kbuild, vmlinux);
         File.Delete(stamp);
@@ -137,6 +140,7 @@ public static partial class KernelPostLinkSteps
             foreach (var derived in kbuild.Series.Link.DerivedOutputs)
                 File.SetLastWriteTimeUtc(kbuild.InBuildDir(derived.Name), now);
         if (systemMap is { Length: > 0 } map && File.Exists(map)) File.SetLastWriteTimeUtc(map, now);
+        foreach (var published in (publishedStamps ?? []).Where(File.Exists)) File.SetLastWriteTimeUtc(published, now);
         File.WriteAllText(stamp, kbuild.Release + "\n");
         File.SetLastWriteTimeUtc(stamp, now);
         return adopted;

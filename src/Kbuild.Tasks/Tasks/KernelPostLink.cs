@@ -34,10 +34,14 @@ public sealed class KernelAdoptVmlinux : KbuildTask
     /// <summary>Touched with vmlinux so both stay newer than .vmlinux.cmd (nothing in them changes).</summary>
     public string? SystemMap { get; set; }
     [Required] public string Stamp { get; set; } = "";
+    /// <summary>The stamps that say vmlinux and System.map are as the build published them: touched with them, since
+    /// touching them here changes nothing in them.</summary>
+    public ITaskItem[] PublishedStamps { get; set; } = [];
 
     protected override void Run()
     {
-        var adopted = KernelPostLinkSteps.Adopt(KbuildProbe.Load(KernelBuildDir, ValuesCache), Vmlinux, SystemMap, Stamp, Tools);
+        var adopted = KernelPostLinkSteps.Adopt(KbuildProbe.Load(KernelBuildDir, ValuesCache), Vmlinux, SystemMap, Stamp,
+            PublishedStamps.Select(s => s.ItemSpec).ToList(), Tools);
         Log.LogMessage(MessageImportance.Normal, adopted
             ? $"{Vmlinux}: kernel post-link steps done; make accepts it as its own vmlinux"
             : $"{Vmlinux}: tables sorted (not the build directory's vmlinux, so no arch postlink and no .vmlinux.cmd)");
