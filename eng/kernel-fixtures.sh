@@ -18,6 +18,7 @@
 # BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves).
 # L = tinyconfig + A.config + B.config + L.config with LLVM=-16 (Clang ThinLTO; cold: 1112 s CPU).
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
+# btfdebug = defconfig + btfdebug.config (debug with BTF: a large SMP + BTF kernel for benchmarks; not in `all`, not in CI).
 # arm64 = tinyconfig + arm64.config built with ARCH=arm64 LLVM=-16 (clang-16, no cross gcc), vmlinux and Image
 # (cold: 967 s CPU, user+sys).
 # arm64gcc = the same config built with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- (Debian's gcc-12 cross, GNU ld).
@@ -31,7 +32,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12 7.2 7.3)
-configs=(A B BTF L P debug arm64 arm64gcc)
+configs=(A B BTF L P debug btfdebug arm64 arm64gcc)
 # A fresh machine's whole CI run must stay under an hour on 2 cores: `all` builds one version of each feature.
 ci_fixtures=(6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64 7.3-P)  # `all`
 matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc 7.3-A 7.2-A 7.3-arm64gcc)  # `matrix`: the other versions, GCC for arm64
@@ -47,6 +48,7 @@ fragments() {  # config letter -> fragment files, in merge order
     L) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config $repo/eng/kconfig/L.config" ;;
     P) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/P.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
+    btfdebug) echo "$repo/eng/kconfig/btfdebug.config" ;;
     arm64|arm64gcc) echo "$repo/eng/kconfig/arm64.config" ;;
     *) die "unknown config '$1' (known: ${configs[*]})" ;;
   esac
@@ -54,7 +56,7 @@ fragments() {  # config letter -> fragment files, in merge order
 
 base_config() {  # config letter -> the make target the fragments are merged into
   case $1 in
-    debug) echo defconfig ;;
+    debug|btfdebug) echo defconfig ;;
     *) echo tinyconfig ;;
   esac
 }
@@ -142,7 +144,7 @@ build() {  # fixture (ver-cfg); runs with output going to the log
   want=$(fingerprint "$ver" "$cfg")
   # BTF: the kernel's reproducible-build setting, so its pahole runs without -j (deterministic .BTF; tests
   # link the same build dir with the same value and compare byte for byte).
-  case $cfg in BTF|P) export KBUILD_BUILD_TIMESTAMP="$btf_build_timestamp" ;; esac
+  case $cfg in BTF|P|btfdebug) export KBUILD_BUILD_TIMESTAMP="$btf_build_timestamp" ;; esac
   extract "$ver"
   mkdir -p "$out"
   rm -f "$out/.kbuild-fixture"
