@@ -3,6 +3,7 @@ using System.Text;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.IO;
+using Kbuild.Kernel;
 
 namespace Kbuild.Image;
 
@@ -34,8 +35,8 @@ public static class BitcodeStandIns
                     "set Ld to the kernel's ld.lld (kernel-tree mode takes it from the kernel's make), or build without LTO.");
             Directory.CreateDirectory(workDir);
             var output = Path.Combine(workDir, $"{i}-{Path.GetFileName(input)}");
-            var (kept, _) = LldFlags.ForLld(LinkerCommand.SplitFlags(flags));
-            var command = LinkerCommand.SplitFlags(linker);
+            var (kept, _) = LldFlags.ForLld(ShellWords.CommandLine(flags));
+            var command = ShellWords.CommandLine(linker);
             var keyFile = output + ".key";
             var key = KeyOf(input, [.. command, .. kept]);
             if (key != null && File.Exists(output) && ReadKey(keyFile) == key) { result.Add(output); continue; }

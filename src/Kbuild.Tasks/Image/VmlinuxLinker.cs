@@ -1,5 +1,6 @@
 using Kbuild.Diagnostics;
 using Kbuild.IO;
+using Kbuild.Kernel;
 
 namespace Kbuild.Image;
 
@@ -30,7 +31,7 @@ public sealed class VmlinuxLinker
     /// <summary>KBUILD_LDFLAGS or LDFLAGS_vmlinux as the linker takes them (split like the shell would).</summary>
     public IReadOnlyList<string> FlagsFor(string? flags)
     {
-        var split = LinkerCommand.SplitFlags(flags);
+        var split = ShellWords.CommandLine(flags);
         if (!LldFlags.IsLld(Ld)) return split;
         var (kept, dropped) = LldFlags.ForLld(split);
         if (dropped.Count > 0) OnDroppedFlags(dropped);

@@ -176,7 +176,7 @@ public static partial class KbuildProbe
             if (eq > 0) env[entry[..eq]] = entry[(eq + 1)..];
         }
         return new KbuildValues(buildDir, version, config, linkScript: a[1], linker: a[2], kbuildLdflags: a[3],
-            ldflagsVmlinux: a[4], archPostlink: a[5], make: a[6], env, KbuildValues.Words(a[7]));
+            ldflagsVmlinux: a[4], archPostlink: a[5], make: a[6], env, ShellWords.UnquotedExpansion(a[7]));
     }
 
     // The capture script's arguments after OUT: $@ $< $(LD) $(KBUILD_LDFLAGS) $(LDFLAGS_vmlinux) $(ARCH_POSTLINK) $(MAKE) $(newer-prereqs).

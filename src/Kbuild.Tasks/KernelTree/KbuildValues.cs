@@ -87,7 +87,7 @@ public sealed partial class KbuildValues
 
     /// <summary><c>$(KBUILD_VMLINUX_LIBS)</c>, linked inside <c>--start-group</c> (none with vmlinux.o).</summary>
     public IReadOnlyList<string> Libraries =>
-        LinksVmlinuxO ? [] : Words(Get("KBUILD_VMLINUX_LIBS")).Select(InBuildDir).ToList();
+        LinksVmlinuxO ? [] : ShellWords.UnquotedExpansion(Get("KBUILD_VMLINUX_LIBS")).Select(InBuildDir).ToList();
 
     /// <summary>The flags of the final link: KBUILD_LDFLAGS, LDFLAGS_vmlinux, <c>--script=</c>, and
     /// <c>-Map=vmlinux.map</c> with CONFIG_VMLINUX_MAP (link-vmlinux.sh splits them on blanks).</summary>
@@ -95,7 +95,7 @@ public sealed partial class KbuildValues
     {
         get
         {
-            var flags = Words(KbuildLdflags).Concat(Words(LdflagsVmlinux)).Append($"--script={LinkerScript}").ToList();
+            var flags = ShellWords.UnquotedExpansion(KbuildLdflags).Concat(ShellWords.UnquotedExpansion(LdflagsVmlinux)).Append($"--script={LinkerScript}").ToList();
             if (MapFlag is { } map) flags.Add(map);
             return flags;
         }
@@ -129,7 +129,7 @@ public sealed partial class KbuildValues
         get
         {
             var words = new[] { "NOSTDINC_FLAGS", "LINUXINCLUDE", "KBUILD_CPPFLAGS", "KBUILD_AFLAGS", "KBUILD_AFLAGS_KERNEL" }
-                .SelectMany(v => Words(Get(v))).ToList();
+                .SelectMany(v => ShellWords.UnquotedExpansion(Get(v))).ToList();
             for (var i = 0; i < words.Count; i++)
             {
                 if (words[i] is "-I" or "-include" or "-isystem" or "-iquote" && i + 1 < words.Count)
@@ -194,7 +194,6 @@ public sealed partial class KbuildValues
 
     internal string InBuildDir(string path) => Path.GetFullPath(path, BuildDir);
 
-    internal static string[] Words(string s) => s.Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
 
     [GeneratedRegex(@"is_enabled\s+(?<config>CONFIG_\w+)(?:\s*\|\|\s*is_enabled\s+(?<config>CONFIG_\w+))*\s*;\s*then\s+kallsymopt=""\$\{kallsymopt\}\s+(?<option>--[\w-]+)""")]
     private static partial Regex KallsymsOptionPattern();

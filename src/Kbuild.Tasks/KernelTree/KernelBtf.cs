@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.IO;
+using Kbuild.Kernel;
 
 namespace Kbuild.KernelTree;
 
@@ -35,7 +36,7 @@ public static partial class KernelBtf
             return;
         }
         var environment = new Dictionary<string, string>(kbuild.ToolEnvironment, StringComparer.Ordinal) { ["LLVM_OBJCOPY"] = kbuild.Objcopy };
-        Run(kbuild, kbuild.Get("PAHOLE"), ["-J", .. KbuildValues.Words(kbuild.Get("PAHOLE_FLAGS")), image], environment, image, "pahole -J", tools);
+        Run(kbuild, kbuild.Get("PAHOLE"), ["-J", .. ShellWords.UnquotedExpansion(kbuild.Get("PAHOLE_FLAGS")), image], environment, image, "pahole -J", tools);
         AtomicOutput.Write(btfObject, temp =>
         {
             Run(kbuild, kbuild.Objcopy, ["--only-section=.BTF", "--set-section-flags", ".BTF=alloc,readonly", "--strip-all", image, temp],

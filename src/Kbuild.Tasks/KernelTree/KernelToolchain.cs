@@ -2,6 +2,7 @@ using Kbuild.IO;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Kbuild.Diagnostics;
+using Kbuild.Kernel;
 
 namespace Kbuild.KernelTree;
 
@@ -41,7 +42,7 @@ public static partial class KernelToolchain
         {
             // CC="ccache gcc": the command is the first word.
             var command = Variable(t.Item1) is { Length: > 0 } own ? own : t.Item2;
-            command = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? t.Item2;
+            command = ShellWords.CommandLine(command).FirstOrDefault() ?? t.Item2;
             return new Tool(t.Item1, command, DebianPackage(command));
         }).ToList();
     }

@@ -1,6 +1,7 @@
 using Kbuild.IO;
 using Kbuild.Diagnostics;
 using Kbuild.Image;
+using Kbuild.Kernel;
 
 namespace Kbuild.Table;
 
@@ -31,12 +32,12 @@ public static class KallsymsObjectAssembler
     /// <param name="compiler">The compiler command, possibly with leading words (e.g. "ccache gcc").</param>
     public static void Assemble(string compiler, string? flags, string source, string output, ToolProcess? tools = null)
     {
-        var command = LinkerCommand.SplitFlags(compiler);
+        var command = ShellWords.CommandLine(compiler);
         if (command.Count == 0)
             throw new KbuildException(ErrorCodes.KallsymsAssemblyFailed, source, "Cc is empty; set it to the kernel's C compiler (gcc or clang).");
         AtomicOutput.Write(output, temp =>
         {
-            var args = command.Skip(1).Concat(LinkerCommand.SplitFlags(flags)).Concat(["-c", "-o", temp, source]).ToList();
+            var args = command.Skip(1).Concat(ShellWords.CommandLine(flags)).Concat(["-c", "-o", temp, source]).ToList();
             var r = (tools ?? ToolProcess.Quiet).Run(command[0], args);
             if (r.ExitCode != 0)
                 throw new KbuildException(ErrorCodes.KallsymsAssemblyFailed, source,

@@ -3,6 +3,7 @@ using Kbuild.IO;
 using Kbuild.Image;
 using Kbuild.Inputs;
 using Kbuild.Symbols;
+using Kbuild.Kernel;
 
 namespace Kbuild.Table;
 
@@ -53,7 +54,7 @@ public static class PredictedReservation
         var superset = LinkPrediction.SystemMapSymbols(objects, request.Libraries, request.LinkerScript, request.Rules.Layout,
             request.Rules.Options, request.Rules.Filter, cache,
             linkerIsLld: request.Linker is { Length: > 0 } && LldFlags.IsLld(request.Linker),
-            linkerFlags: [.. LinkerCommand.SplitFlags(request.LinkerFlags), .. LinkerCommand.SplitFlags(request.VmlinuxFlags)]);
+            linkerFlags: [.. ShellWords.CommandLine(request.LinkerFlags), .. ShellWords.CommandLine(request.VmlinuxFlags)]);
         var (target, machine) = TargetOf(objects, cache);
         cache.Save();
         var key = ReservationReuse.KeyOf(superset, request.Rules.Layout, request.Rules.Options, target, request.Slack, request.Cc, request.AFlags);

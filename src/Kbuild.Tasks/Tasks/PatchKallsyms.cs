@@ -4,6 +4,7 @@ using Kbuild.Image;
 using Kbuild.IO;
 using Kbuild.Table;
 using Microsoft.Build.Framework;
+using Kbuild.Kernel;
 
 namespace Kbuild.Tasks;
 
@@ -46,7 +47,7 @@ public sealed class PatchKallsyms : KallsymsTask
             var table = rules.TableOf(image, new CacheFile(ObjCaches.Beside(ReservationRooms, ObjCaches.Names), ReportIgnoredCache));
             foreach (var warning in table.Warnings) LogWarning(ErrorCodes.KallsymsNameTooLong, Image, warning);
             plan = KallsymsPatcher.Plan(image, table, rooms);
-            buildId = BuildId.HashFromFlags((LinkerFlags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), BuildId.LinkerOf(image));
+            buildId = BuildId.HashFromFlags(ShellWords.CommandLine(LinkerFlags), BuildId.LinkerOf(image));
         }
 
         if (MayRelink && !plan.Fits)

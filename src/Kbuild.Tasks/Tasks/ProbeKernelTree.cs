@@ -3,6 +3,7 @@ using Kbuild.Image;
 using Kbuild.Table;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using Kbuild.Kernel;
 
 namespace Kbuild.Tasks;
 
@@ -56,7 +57,7 @@ public sealed class ProbeKernelTree : KbuildTask
     protected override void Run()
     {
         var kbuild = RunMake
-            ? KbuildProbe.Capture(KernelBuildDir, LinkerCommand.SplitFlags(MakeArguments), MakeJobs, saveTo: ValuesCache, tools: Tools)
+            ? KbuildProbe.Capture(KernelBuildDir, ShellWords.CommandLine(MakeArguments), MakeJobs, saveTo: ValuesCache, tools: Tools)
             : KbuildProbe.Load(KernelBuildDir, ValuesCache);
 
         KernelVersion = kbuild.Version.ToString();

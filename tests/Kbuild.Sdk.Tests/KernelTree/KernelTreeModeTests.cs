@@ -127,7 +127,7 @@ public sealed class KernelTreeModeTests
 
         // The kernel's make takes our vmlinux as its own.
         work.ClearLinkLog();
-        Tool.RunChecked("make", ["-C", build, "-s", "-j2", .. Kbuild.Image.LinkerCommand.SplitFlags(KernelFixtures.MakeVariables(version, "BTF")), "vmlinux"],
+        Tool.RunChecked("make", ["-C", build, "-s", "-j2", .. Kbuild.Kernel.ShellWords.CommandLine(KernelFixtures.MakeVariables(version, "BTF")), "vmlinux"],
             environment: work.Environment);
         Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux: " + string.Join('\n', work.FinalLinks()));
     }
@@ -279,7 +279,7 @@ public sealed class KernelTreeModeTests
 
         // The kernel's make takes all of it as its own.
         work.ClearLinkLog();
-        Tool.RunChecked("make", ["-C", build, "-s", "-j2", .. Kbuild.Image.LinkerCommand.SplitFlags(KernelFixtures.MakeVariables(version, config)),
+        Tool.RunChecked("make", ["-C", build, "-s", "-j2", .. Kbuild.Kernel.ShellWords.CommandLine(KernelFixtures.MakeVariables(version, config)),
             arm64 ? "Image" : "bzImage", "modules"], environment: work.Environment);
         Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux: " + string.Join('\n', work.FinalLinks()));
         foreach (var f in linkFiles.Concat(bootFiles))
@@ -329,7 +329,7 @@ public sealed class KernelTreeModeTests
 
         // The kernel's make takes our vmlinux as its own.
         work.ClearLinkLog();
-        Tool.RunChecked("make", ["-C", build, "-s", "-j2", .. Kbuild.Image.LinkerCommand.SplitFlags(KernelFixtures.MakeVariables(version, "L")), "vmlinux"],
+        Tool.RunChecked("make", ["-C", build, "-s", "-j2", .. Kbuild.Kernel.ShellWords.CommandLine(KernelFixtures.MakeVariables(version, "L")), "vmlinux"],
             environment: work.PathEnvironment);
         Assert.AreEqual(0, work.FinalLinks().Count, "make relinked vmlinux: " + string.Join('\n', work.FinalLinks()));
     }

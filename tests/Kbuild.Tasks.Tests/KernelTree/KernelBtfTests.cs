@@ -1,6 +1,7 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.KernelTree;
+using Kbuild.Kernel;
 
 namespace Kbuild.Tests.KernelTree;
 
@@ -22,7 +23,7 @@ public sealed class KernelBtfTests
         var build = KernelFixtures.BuildDir(version, "BTF");
         var kbuild = CaptureWithFixtureTimestamp(build, version);
         StringAssert.Contains(kbuild.Get("PAHOLE_FLAGS"), "--btf_gen_floats");
-        Assert.IsFalse(KbuildValues.Words(kbuild.Get("PAHOLE_FLAGS")).Contains("-j"), "no -j: deterministic");
+        Assert.IsFalse(ShellWords.UnquotedExpansion(kbuild.Get("PAHOLE_FLAGS")).Contains("-j"), "no -j: deterministic");
 
         var work = TestTemp.Directory("kbuild-btf-");
         try
@@ -87,7 +88,7 @@ public sealed class KernelBtfTests
     {
         var saved = Environment.GetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP");
         Environment.SetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP", KernelFixtures.BtfBuildTimestamp);
-        try { return KbuildProbe.Capture(build, Kbuild.Image.LinkerCommand.SplitFlags(KernelFixtures.MakeVariables(version, "BTF"))); }
+        try { return KbuildProbe.Capture(build, ShellWords.CommandLine(KernelFixtures.MakeVariables(version, "BTF"))); }
         finally { Environment.SetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP", saved); }
     }
 

@@ -45,8 +45,8 @@ public sealed class LinkingTests
             LinkerScript = Path.Combine(dir, "s.lds"),
             Objects = [Path.Combine(dir, "start.o"), Path.Combine(dir, "whole.a")],
             Libraries = [Path.Combine(dir, "lib.a")],
-            Flags = LinkerCommand.SplitFlags("-m elf_x86_64 -z noexecstack"),
-            VmlinuxFlags = LinkerCommand.SplitFlags("--build-id=sha1"),
+            Flags = ShellWords.CommandLine("-m elf_x86_64 -z noexecstack"),
+            VmlinuxFlags = ShellWords.CommandLine("--build-id=sha1"),
         };
         var rsp = Path.Combine(dir, "link.rsp");
         File.WriteAllText(rsp, command.ToResponseFile());
@@ -57,14 +57,6 @@ public sealed class LinkingTests
         Assert.IsTrue(names.IsSupersetOf(["_start", "only_in_whole_archive", "lib_used"]), string.Join(' ', names));
         Assert.IsFalse(names.Contains("lib_unused"), "a grouped library member nothing uses was linked");
         Directory.Delete(root, true);
-    }
-
-    [TestMethod]
-    public void SplitFlags_ReadsQuotesAndEscapesLikeTheShell()
-    {
-        var flags = "-m elf_x86_64  --defsym='a b=1' \"-Map=x y.map\" c\\ d";
-        var shell = Tool.RunChecked("bash", ["-c", $"printf '%s\\n' {flags}"]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        CollectionAssert.AreEqual(shell, LinkerCommand.SplitFlags(flags).ToArray());
     }
 
     [TestMethod]

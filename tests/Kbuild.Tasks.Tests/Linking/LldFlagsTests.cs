@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Kbuild.Image;
+using Kbuild.Kernel;
 
 namespace Kbuild.Tests.Linking;
 
@@ -39,7 +40,7 @@ public sealed class LldFlagsTests
         var cmd = File.ReadLines(Path.Combine(KernelFixtures.BuildDir(version, config), ".vmlinux.cmd")).First();
         // cmd_vmlinux := …/link-vmlinux.sh "LD" "KBUILD_LDFLAGS" "LDFLAGS_vmlinux"; …
         var quoted = Regex.Matches(cmd, "\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToList();
-        var flags = LinkerCommand.SplitFlags(quoted[1]).Concat(LinkerCommand.SplitFlags(quoted[2])).ToList();
+        var flags = ShellWords.CommandLine(quoted[1]).Concat(ShellWords.CommandLine(quoted[2])).ToList();
 
         var (kept, dropped) = LldFlags.ForLld(flags);
 
