@@ -91,5 +91,42 @@ public sealed record KallsymsLayout
     /// <summary>True when the table always has kallsyms_relative_base (the tool has no --base-relative switch).</summary>
     public bool AlwaysBaseRelative => Offsets == KallsymsOffsets.BaseRelative;
 
+    /// <summary>Whether the table has kallsyms_relative_base: always on 6.12, with --base-relative on 6.1, never on 7.x.</summary>
+    public bool IsBaseRelative(bool baseRelativeSwitch) => Offsets switch
+    {
+        KallsymsOffsets.BaseRelative => true,
+        KallsymsOffsets.BaseRelativeSwitch => baseRelativeSwitch,
+        _ => false,
+    };
+
+    /// <summary>The arrays a table has, in emission order: kallsyms_relative_base only in a base-relative one.</summary>
+    public IEnumerable<KallsymsArrayKind> EmittedArrays(bool baseRelative) =>
+        EmissionOrder.Where(kind => baseRelative || kind != KallsymsArrayKind.RelativeBase);
+
+    /// <summary>The label of an array (the symbol the kernel's kallsyms.c reads it by).</summary>
+    public string ArraySymbolName(KallsymsArrayKind kind, bool baseRelative) => kind switch
+    {
+        KallsymsArrayKind.OffsetsOrAddresses =>
+            baseRelative || Offsets == KallsymsOffsets.PcRelativeSwitch ? "kallsyms_offsets" : "kallsyms_addresses",
+        KallsymsArrayKind.RelativeBase => "kallsyms_relative_base",
+        KallsymsArrayKind.NumSyms => "kallsyms_num_syms",
+        KallsymsArrayKind.Names => "kallsyms_names",
+        KallsymsArrayKind.Markers => "kallsyms_markers",
+        KallsymsArrayKind.SeqsOfNames => "kallsyms_seqs_of_names",
+        KallsymsArrayKind.TokenTable => "kallsyms_token_table",
+        KallsymsArrayKind.TokenIndex => "kallsyms_token_index",
+        _ => throw new InvalidOperationException($"unknown kallsyms array {kind}"),
+    };
+
+    /// <summary>
+    /// The label of every array a table has under the --base-relative switch, in emission order — known without
+    /// generating the table (a reservation adds them to its own symbols, the prediction links them).
+    /// </summary>
+    public IReadOnlyList<string> ArraySymbolNames(bool baseRelativeSwitch)
+    {
+        var baseRelative = IsBaseRelative(baseRelativeSwitch);
+        return EmittedArrays(baseRelative).Select(kind => ArraySymbolName(kind, baseRelative)).ToList();
+    }
+
     public override string ToString() => Description;
 }

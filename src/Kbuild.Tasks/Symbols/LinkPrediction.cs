@@ -1,7 +1,6 @@
 using Kbuild.Kernel;
 using Kbuild.Elf;
 using Kbuild.Inputs;
-using Kbuild.Table;
 using Kbuild.Diagnostics;
 using Kbuild.IO;
 
@@ -33,26 +32,27 @@ public static partial class LinkPrediction
     /// The symbols of the final System.map, predicted for a link that adds the kallsyms table's own object (its labels
     /// in .rodata, referencing _text): the prediction through mksysmap's filter.
     /// </summary>
+    /// <param name="tableLabels">The labels of the table's arrays (<see cref="KallsymsLayout.ArraySymbolNames"/>).</param>
     /// <param name="symbolCache">A file under obj/ that keeps every input's symbols for the next prediction (null: none).</param>
     /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden symbols local (GNU ld only in a -shared link).</param>
     /// <param name="linkerFlags">The linker's flags, for the sections it makes itself (<see cref="LldSyntheticSections"/>,
     /// <see cref="GnuLdDynamicLink"/>) and GNU ld's -shared.</param>
     public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, string? symbolCache = null,
+        string? linkerScript, IEnumerable<string> tableLabels, SysmapFilter filter, string? symbolCache = null,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
         var cache = InputSymbolCache.Load(symbolCache is { Length: > 0 } ? new CacheFile(symbolCache) : null);
-        var symbols = SystemMapSymbols(objects, libraries, linkerScript, layout, options, filter, cache, linkerIsLld, linkerFlags);
+        var symbols = SystemMapSymbols(objects, libraries, linkerScript, tableLabels, filter, cache, linkerIsLld, linkerFlags);
         cache.Save();
         return symbols;
     }
 
     internal static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, KallsymsLayout layout, KallsymsOptions options, SysmapFilter filter, InputSymbolCache cache,
+        string? linkerScript, IEnumerable<string> tableLabels, SysmapFilter filter, InputSymbolCache cache,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
-        var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
+        var labels = tableLabels.Select(name => (name, ".rodata"));
         var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld, linkerFlags ?? []);
         var digits = NmFormat.AddressDigits(elfClass);
         return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();

@@ -63,17 +63,9 @@ public sealed class KallsymsGenerator
         _options = options;
         _target = target;
         _mapFile = mapFile;
-        _baseRelative = IsBaseRelative(layout, options);
+        _baseRelative = layout.IsBaseRelative(options.BaseRelative);
         _pcRelative = layout.Offsets == KallsymsOffsets.PcRelativeSwitch && options.PcRelative;
     }
-
-    /// <summary>Whether the table has kallsyms_relative_base: always on 6.12, with --base-relative on 6.1, never on 7.x.</summary>
-    private static bool IsBaseRelative(KallsymsLayout layout, KallsymsOptions options) => layout.Offsets switch
-    {
-        KallsymsOffsets.BaseRelative => true,
-        KallsymsOffsets.BaseRelativeSwitch => options.BaseRelative,
-        _ => false,
-    };
 
     /// <param name="map">The symbols as System.map lists them (mksysmap output), in map order.</param>
     /// <param name="mapFile">Where the symbols came from, for diagnostics.</param>
@@ -194,39 +186,12 @@ public sealed class KallsymsGenerator
             }
     }
 
-    /// <summary>
-    /// The label of every array a table for these options has, in emission order — known without
-    /// generating the table (a reservation adds them to its own symbols).
-    /// </summary>
-    public static IReadOnlyList<string> ArraySymbolNames(KallsymsLayout layout, KallsymsOptions options)
-    {
-        var baseRelative = IsBaseRelative(layout, options);
-        return EmittedKinds(layout, baseRelative).Select(kind => ArraySymbolName(kind, layout, baseRelative)).ToList();
-    }
-
-    private static IEnumerable<KallsymsArrayKind> EmittedKinds(KallsymsLayout layout, bool baseRelative) =>
-        layout.EmissionOrder.Where(kind => baseRelative || kind != KallsymsArrayKind.RelativeBase);
-
-    private static string ArraySymbolName(KallsymsArrayKind kind, KallsymsLayout layout, bool baseRelative) => kind switch
-    {
-        KallsymsArrayKind.OffsetsOrAddresses =>
-            baseRelative || layout.Offsets == KallsymsOffsets.PcRelativeSwitch ? "kallsyms_offsets" : "kallsyms_addresses",
-        KallsymsArrayKind.RelativeBase => "kallsyms_relative_base",
-        KallsymsArrayKind.NumSyms => "kallsyms_num_syms",
-        KallsymsArrayKind.Names => "kallsyms_names",
-        KallsymsArrayKind.Markers => "kallsyms_markers",
-        KallsymsArrayKind.SeqsOfNames => "kallsyms_seqs_of_names",
-        KallsymsArrayKind.TokenTable => "kallsyms_token_table",
-        KallsymsArrayKind.TokenIndex => "kallsyms_token_index",
-        _ => throw new InvalidOperationException($"unknown kallsyms array {kind}"),
-    };
-
     private KallsymsTable WriteTable()
     {
         var compressor = CompressedNames.Compress(Array.ConvertAll(_table, s => s.Symbol), _namesCache);
         var (names, markers) = NamesAndMarkers(compressor);
         var (tokenTable, tokenIndex) = TokenTableAndIndex(compressor);
-        var arrays = EmittedKinds(_layout, _baseRelative).Select(kind => kind switch
+        var arrays = _layout.EmittedArrays(_baseRelative).Select(kind => kind switch
         {
             KallsymsArrayKind.OffsetsOrAddresses =>
                 _baseRelative ? Offsets() : _layout.Offsets == KallsymsOffsets.PcRelativeSwitch ? PcRelativeOffsets() : Addresses(),
@@ -247,7 +212,7 @@ public sealed class KallsymsGenerator
 
     private KallsymsArray NewArray(KallsymsArrayKind kind, byte[] bytes, IReadOnlyList<TextRelocation>? relocations = null,
         TextRelocationKind relocationKind = TextRelocationKind.Pointer) =>
-        new(kind, ArraySymbolName(kind, _layout, _baseRelative), bytes, _layout.LabelAlignment ?? _target.Alignment, relocations ?? [],
+        new(kind, _layout.ArraySymbolName(kind, _baseRelative), bytes, _layout.LabelAlignment ?? _target.Alignment, relocations ?? [],
             relocationKind, _layout.SizedArrays.Contains(kind));
 
     private void WritePointer(Span<byte> slot, ulong value)

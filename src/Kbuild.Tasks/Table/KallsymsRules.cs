@@ -20,6 +20,9 @@ public sealed record KallsymsRules(KernelSeries Series, KallsymsOptions Options)
 
     public SysmapFilter Filter => SysmapFilter.For(Series);
 
+    /// <summary>The labels of the table's arrays, in emission order (<see cref="KallsymsLayout.ArraySymbolNames"/>).</summary>
+    public IReadOnlyList<string> ArraySymbolNames => Layout.ArraySymbolNames(Options.BaseRelative);
+
     /// <summary>The table of a linked image: its System.map symbols (nm -n through mksysmap's filter), its class and byte order.</summary>
     /// <param name="namesCache">A file keeping the compressed names for the next build (<see cref="CompressedNames"/>).</param>
     public KallsymsTable TableOf(ElfImage image, CacheFile? namesCache = null) =>

@@ -138,7 +138,7 @@ public sealed class Reservation
         KallsymsTarget target, ReservationSlack slack, CacheFile? namesCache = null)
     {
         var known = symbols.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Where(name => !known.Contains(name))
+        var labels = layout.ArraySymbolNames(options.BaseRelative).Where(name => !known.Contains(name))
             .Select(name => new NmSymbol(0, 'R', name));
         var table = KallsymsGenerator.Generate([.. symbols, .. labels], layout,
             options with { PlaceholderAddresses = true }, target, namesCache: namesCache);

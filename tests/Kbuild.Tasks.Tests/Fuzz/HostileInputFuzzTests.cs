@@ -55,7 +55,7 @@ public sealed class HostileInputFuzzTests
         var layout = KernelSeries.For("6.12").Kallsyms;
         var options = new KallsymsOptions { AllSymbols = true };
         var filter = SysmapFilter.ForKernel("6.12");
-        var superset = LinkPrediction.SystemMapSymbols([a, b], [], lds, layout, options, filter);
+        var superset = LinkPrediction.SystemMapSymbols([a, b], [], lds, layout.ArraySymbolNames(options.BaseRelative), filter);
         var reservation = Reservation.Create(superset, layout, options, KallsymsTarget.X86_64, new ReservationSlack(2, 64));
         _rooms = reservation.Rooms;
         var source = _tree.Write("kallsyms.reserve.S", reservation.ToAssembly());

@@ -129,7 +129,7 @@ public sealed class KallsymsReservationTests
         var options = new KallsymsOptions { AllSymbols = true, BaseRelative = baseRelative };
         var table = Table(version, options);
         CollectionAssert.AreEqual(table.Arrays.Select(a => a.SymbolName).ToArray(),
-            KallsymsGenerator.ArraySymbolNames(KernelSeries.For(version).Kallsyms, options).ToArray());
+            KernelSeries.For(version).Kallsyms.ArraySymbolNames(options.BaseRelative).ToArray());
     }
 
     /// <summary>Where the kernel keeps the kallsyms_* labels (6.12), the reservation's table lists them too.</summary>

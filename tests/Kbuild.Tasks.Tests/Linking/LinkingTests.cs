@@ -489,7 +489,7 @@ public sealed class LinkingTests
     internal static void AssertPredictsMap(IReadOnlyList<string> objects, IReadOnlyList<string> libraries, string script,
         string systemMap, string version, KallsymsOptions options, bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
-        var labels = KallsymsGenerator.ArraySymbolNames(KernelSeries.For(version).Kallsyms, new KallsymsOptions { BaseRelative = true })
+        var labels = KernelSeries.For(version).Kallsyms.ArraySymbolNames(baseRelativeSwitch: true)
             .Select(n => (n, ".rodata"));
         var (predicted, elfClass) = LinkPrediction.Predict(objects, libraries, LinkerScriptLayout.Read(script), labels, ["_text"], linkerIsLld, linkerFlags);
         var filter = SysmapFilter.ForKernel(version);
