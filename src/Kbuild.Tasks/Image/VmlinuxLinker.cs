@@ -1,6 +1,7 @@
 using Kbuild.Diagnostics;
 using Kbuild.IO;
 using Kbuild.Kernel;
+using Kbuild.Inputs;
 
 namespace Kbuild.Image;
 

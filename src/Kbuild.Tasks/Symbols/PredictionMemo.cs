@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Kbuild.Diagnostics;
-using Kbuild.Image;
 using Kbuild.Inputs;
 using Kbuild.IO;
 

@@ -1,6 +1,5 @@
 using Kbuild.IO;
 using Kbuild.Diagnostics;
-using Kbuild.Image;
 using Kbuild.Kernel;
 
 namespace Kbuild.Table;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Kbuild.IO;
-using Kbuild.Image;
 using Kbuild.Inputs;
 using Kbuild.Symbols;
 using Kbuild.Kernel;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Kbuild.Image;
 using Kbuild.Kernel;
+using Kbuild.Inputs;
 
 namespace Kbuild.Tests.Linking;
 

@@ -5,7 +5,7 @@ using Kbuild.Elf;
 using Kbuild.IO;
 using Kbuild.Kernel;
 
-namespace Kbuild.Image;
+namespace Kbuild.Inputs;
 
 /// <summary>
 /// Native stand-ins for LLVM bitcode link inputs, so the prediction can read them: with CONFIG_LTO_CLANG the

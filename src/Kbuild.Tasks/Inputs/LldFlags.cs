@@ -1,4 +1,4 @@
-namespace Kbuild.Image;
+namespace Kbuild.Inputs;
 
 /// <summary>
 /// Makes the kernel's linker flags acceptable to ld.lld. The kernel picks flags for the LD it was configured
