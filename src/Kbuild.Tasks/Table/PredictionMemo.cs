@@ -2,8 +2,9 @@ using System.Security.Cryptography;
 using Kbuild.Diagnostics;
 using Kbuild.Inputs;
 using Kbuild.IO;
+using Kbuild.Symbols;
 
-namespace Kbuild.Symbols;
+namespace Kbuild.Table;
 
 /// <summary>
 /// What the last prediction was made from, in a small file under obj/: its context (the linker script's bytes, the
