@@ -5,7 +5,7 @@
 #     all     what CI builds and eng/test.sh requires, one version per feature: 6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64 7.3-P,
 #             and every version's source (the plain-class tests read each series' scripts)
 #     matrix  all, and the other version of each feature: 6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64, 6.12-arm64gcc, 7.3-A 7.2-A
-#             7.3-arm64gcc (tests of a fixture outside `all` are skipped while it is missing; with them:
+#             7.2-P 7.3-arm64gcc 7.2-arm64gcc (tests of a fixture outside `all` are skipped while it is missing; with them:
 #             eng/kernel-fixtures.sh matrix && eng/test.sh)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
@@ -35,7 +35,7 @@ versions=(6.1 6.12 7.2 7.3)
 configs=(A B BTF L P debug btfdebug arm64 arm64gcc)
 # A fresh machine's whole CI run must stay under an hour on 2 cores: `all` builds one version of each feature.
 ci_fixtures=(6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64 7.3-P)  # `all`
-matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc 7.3-A 7.2-A 7.3-arm64gcc)  # `matrix`: the other versions, GCC for arm64
+matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc 7.3-A 7.2-A 7.2-P 7.3-arm64gcc 7.2-arm64gcc)  # `matrix`: the other versions, GCC for arm64
 btf_build_timestamp="Thu Jan  1 00:00:00 UTC 2026"   # KBUILD_BUILD_TIMESTAMP of the BTF fixtures
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }

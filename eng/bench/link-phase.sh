@@ -16,8 +16,11 @@
 # of the largest single process):
 #   kernel   the kernel's link phase: scripts/link-vmlinux.sh with the arguments and the exported environment
 #            make runs it with (captured by Kbuild.Bench probe = KbuildProbe, the make step of kernel-tree mode),
-#            plus ARCH_POSTLINK on 6.12 — in a shadow of the build dir (a directory of symlinks to every entry
-#            of it except the link's outputs; init/, include/ and .version copied), so nothing of the fixture is written.
+#            plus ARCH_POSTLINK on 6.12; on 7.x `make -f scripts/Makefile.vmlinux` (link-vmlinux.sh writing
+#            vmlinux.unstripped, then the objcopy that makes vmlinux, and modules.builtin) — in a shadow of the build dir
+#            (a directory of symlinks to every entry of it except the link's outputs; init/, include/ and .version
+#            copied), so nothing of the fixture is written. Ours links out of place: on 7.x its image is make's
+#            vmlinux.unstripped, and it makes no stripped copy.
 #   ours     `dotnet build kernel.kproj` in kernel-tree mode (KernelBuildDir = the build dir) with the make step off
 #            (KernelRunMake=false: the link values the warm-up build's make reported), after deleting its outputs:
 #            reservation, link, patch+verify, System.map, sorttable. Output in RESULTS, never in the build dir.
@@ -157,12 +160,16 @@ KPROJ
   for entry in "$build"/* "$build"/.[!.]*; do
     case ${entry##*/} in
       vmlinux|System.map|vmlinux.map|.tmp_*|.btf.*|.vmlinux.cmd|.vmlinux.d) ;;
+      vmlinux.unstripped|.vmlinux.unstripped.cmd|.vmlinux.unstripped.d|modules.builtin|modules.builtin.modinfo|.modules.builtin*.cmd) ;;
       init|include|.version) cp -a "$entry" "$work/kernel/" ;;
       *) ln -s "$entry" "$work/kernel/${entry##*/}" ;;
     esac
   done
   kernel_phase() {
     cd "$work/kernel"
+    # What the last run made (never a link into the fixture: these names are the shadow's own files): 7.x's make would
+    # otherwise find the image up to date.
+    rm -f vmlinux vmlinux.unstripped .vmlinux.cmd .vmlinux.unstripped.cmd modules.builtin modules.builtin.modinfo .modules.builtin*.cmd
     env -i "${env[@]}" "${kernel_link[@]}"
     [ ${#postlink[@]} -eq 0 ] || env -i "${env[@]}" "${postlink[@]}"
   }

@@ -10,8 +10,11 @@ namespace Kbuild.Bench;
 /// (<see cref="KbuildProbe"/>, the make step of kernel-tree mode) and writes what the link-phase benchmark runs:
 /// <list type="bullet">
 /// <item><c>tool.env</c>: make's exported environment for kernel tools (NUL-separated KEY=VALUE)</item>
-/// <item><c>kernel-link.args</c>: the kernel's link phase, <c>sh link-vmlinux.sh LD KBUILD_LDFLAGS LDFLAGS_vmlinux</c></item>
-/// <item><c>postlink.args</c>: <c>make -f ARCH_POSTLINK vmlinux</c>, empty when the arch has none</item>
+/// <item><c>kernel-link.args</c>: the kernel's link phase, <c>sh link-vmlinux.sh LD KBUILD_LDFLAGS LDFLAGS_vmlinux</c>; on 7.x,
+/// whose link writes vmlinux.unstripped and then makes vmlinux from it, <c>make -f scripts/Makefile.vmlinux</c>: the link
+/// and the objcopy (and modules.builtin) as make runs them</item>
+/// <item><c>postlink.args</c>: <c>make -f ARCH_POSTLINK vmlinux</c>, empty when the arch has none (and on 7.x, where
+/// Makefile.vmlinux runs it)</item>
 /// <item><c>floor.args</c>: one bare final link of the same inputs (output <c>floor/vmlinux</c>, table: the reservation
 /// object the SDK writes in kernel-tree mode, e.g. <c>obj/.tmp_vmlinux2.kallsyms.o</c>)</item>
 /// </list>
@@ -26,10 +29,12 @@ public static class ProbeCommand
         var outDir = Directory.CreateDirectory(args[1]).FullName;
 
         WriteNulSeparated(Path.Combine(outDir, "tool.env"), values.ToolEnvironment.Select(kv => $"{kv.Key}={kv.Value}"));
-        WriteNulSeparated(Path.Combine(outDir, "kernel-link.args"),
-            ["sh", values.LinkScript, values.Linker, values.KbuildLdflags, values.LdflagsVmlinux]);
+        var derives = values.Series.Link.DerivedOutputs.Count > 0;
+        WriteNulSeparated(Path.Combine(outDir, "kernel-link.args"), derives
+            ? [values.Make, "-f", Path.Combine(values.SourceDir, "scripts", "Makefile.vmlinux")]
+            : ["sh", values.LinkScript, values.Linker, values.KbuildLdflags, values.LdflagsVmlinux]);
         WriteNulSeparated(Path.Combine(outDir, "postlink.args"),
-            values.ArchPostlink.Length > 0 ? [values.Make, "-f", values.ArchPostlink, "vmlinux"] : []);
+            values.ArchPostlink.Length > 0 && !derives ? [values.Make, "-f", values.ArchPostlink, "vmlinux"] : []);
 
         var floor = new LinkerCommand
         {

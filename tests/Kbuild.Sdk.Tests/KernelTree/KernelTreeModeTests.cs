@@ -252,6 +252,8 @@ public sealed class KernelTreeModeTests
     [TestMethod]
     [DataRow("7.3", "P")]
     [DataRow("7.3", "arm64gcc")]
+    [DataRow("7.2", "P")]
+    [DataRow("7.2", "arm64gcc")]
     public void Linux7InPlaceIsMakesEveryFileAndBoots(string version, string config)
     {
         var build = KernelFixtures.BuildDir(version, config);

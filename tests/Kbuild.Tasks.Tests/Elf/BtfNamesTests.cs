@@ -5,17 +5,19 @@ namespace Kbuild.Tests.Elf;
 
 /// <summary>
 /// BtfNames against bpftool, the kernel's own BTF reader: on the vmlinux make linked for each BTF fixture, the same
-/// functions and variables in the same order. Damaged sections give null, never an exception.
+/// functions and variables in the same order, and the same data sections with the same variables at the same offsets.
+/// Damaged sections give null, never an exception.
 /// </summary>
 [TestClass]
 public sealed partial class BtfNamesTests
 {
     [TestMethod]
-    [DataRow("6.1")]
-    [DataRow("6.12")]
-    public void NamesAreTheFunctionsAndVariablesBpftoolLists(string version)
+    [DataRow("6.1", "BTF", "vmlinux")]
+    [DataRow("6.12", "BTF", "vmlinux")]
+    [DataRow("7.3", "P", "vmlinux.unstripped")]
+    public void NamesAreTheFunctionsAndVariablesBpftoolLists(string version, string config, string image)
     {
-        var vmlinux = Path.Combine(KernelFixtures.BuildDir(version, "BTF"), "vmlinux");
+        var vmlinux = Path.Combine(KernelFixtures.BuildDir(version, config), image);
         var names = BtfNames.Read(BtfSection(vmlinux));
         Assert.IsNotNull(names);
 
@@ -24,7 +26,17 @@ public sealed partial class BtfNamesTests
         CollectionAssert.AreEqual(listed.Where(l => l.Kind == "FUNC").Select(l => l.Name).ToList(), names.Functions.ToList());
         CollectionAssert.AreEqual(listed.Where(l => l.Kind == "VAR").Select(l => l.Name).ToList(), names.Variables.ToList());
         Assert.IsTrue(names.Functions.Count > 1000, $"{names.Functions.Count} functions");
+        var sections = DataSectionLine().Matches(dump).Select(m => $"{m.Groups["name"].Value} {m.Groups["size"].Value}:" + string.Concat(
+            VariableLine().Matches(m.Groups["vars"].Value).Select(v => $" {v.Groups["name"].Value}@{v.Groups["offset"].Value}+{v.Groups["size"].Value}"))).ToList();
+        CollectionAssert.AreEqual(sections, names.DataSections.Select(d => $"{d.Name} {d.Size}:" + string.Concat(d.Variables.Select(v => $" {v.Name}@{v.Offset}+{v.Size}"))).ToList());
     }
+
+    // "[19691] DATASEC '.data..percpu' size=157760 vlen=225" and its "\ttype_id=26676 offset=0 size=4096 (VAR 'cpu_debug_store')" lines.
+    [GeneratedRegex(@"^\[\d+\] DATASEC '(?<name>[^']*)' size=(?<size>\d+) vlen=\d+\n(?<vars>(?:\t[^\n]*\n)*)", RegexOptions.Multiline)]
+    private static partial Regex DataSectionLine();
+
+    [GeneratedRegex(@"offset=(?<offset>\d+) size=(?<size>\d+) \(VAR '(?<name>[^']*)'\)")]
+    private static partial Regex VariableLine();
 
     [TestMethod]
     public void DamagedSectionsGiveNullOrNames()

@@ -84,6 +84,62 @@ public sealed class KernelBtfTests
         }
     }
 
+    /// <summary>
+    /// SMP kernels keep per-CPU variables in .data..percpu and its subsections (..page_aligned, ..read_mostly, …), which
+    /// only the final link's script merges, and pahole encodes per-CPU variables from the section named .data..percpu
+    /// alone. BTF of a plain relocatable link misses the subsections' variables, and the check against the linked image
+    /// names them (KB0464); with the final script's .data..percpu statement in the relocatable link
+    /// (<see cref="KernelBtf.RelocatableLinkScript"/>) the BTF passes the check and is, byte for byte, pahole's BTF of
+    /// the linked image (link-vmlinux.sh's way).
+    /// </summary>
+    [TestMethod]
+    public void PerCpuVariablesOfTheSubsectionsAreInTheBtfOfTheRelocatableLink()
+    {
+        var work = TestTemp.Directory("kbuild-btf-percpu-");
+        File.WriteAllText(Path.Combine(work, "a.c"), """
+            #define PERCPU(sub) __attribute__((section(".data..percpu" sub), used))
+            PERCPU("..page_aligned") char page_aligned_var[4096] __attribute__((aligned(4096)));
+            PERCPU("..read_mostly") int read_mostly_var = 1;
+            PERCPU("") long plain_var = 2;
+            PERCPU("..shared_aligned") int shared_var __attribute__((aligned(64))) = 3;
+            int f(void) { return read_mostly_var + plain_var + shared_var + page_aligned_var[0]; }
+            void _start(void) { f(); }
+            """);
+        Tool.RunChecked("gcc", ["-g", "-O1", "-c", "-fno-pie", "a.c", "-o", "a.o"], work);
+        var lds = Path.Combine(work, "vmlinux.lds");
+        File.WriteAllText(lds, """
+            SECTIONS {
+             .text : { *(.text) }
+             . = ALIGN((1 << 12));
+             .data..percpu : AT(ADDR(.data..percpu) - 0) { __per_cpu_start = .; . = ALIGN((1 << 12)); *(.data..percpu..page_aligned) . = ALIGN((1 << (6))); *(.data..percpu..read_mostly) . = ALIGN((1 << (6))); *(.data..percpu) *(.data..percpu..shared_aligned) __per_cpu_end = .; }
+            }
+            """);
+        Tool.RunChecked("ld", ["-T", "vmlinux.lds", "-o", "image", "a.o"], work);
+        string Btf(string input, string name)
+        {
+            Tool.RunChecked("pahole", ["-J", input], work);
+            Tool.RunChecked("objcopy", ["--only-section=.BTF", "--set-section-flags", ".BTF=alloc,readonly", "--strip-all", input, name], work);
+            return Path.Combine(work, name);
+        }
+
+        Tool.RunChecked("ld", ["-r", "-o", "plain.o", "a.o"], work);
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelBtf.CheckAgainstImage(Btf("plain.o", "plain-btf.o"), Path.Combine(work, "image"), namesToo: true));
+        Assert.AreEqual(ErrorCodes.KernelBtfNotTheImages, e.Code);
+        StringAssert.Contains(e.Message, "section .data..percpu");
+
+        var script = KernelBtf.RelocatableLinkScript(lds)!;
+        File.WriteAllText(Path.Combine(work, "btf.lds"), script);
+        Tool.RunChecked("ld", ["-r", "-T", "btf.lds", "-o", "merged.o", "a.o"], work);
+        var merged = Btf("merged.o", "merged-btf.o");
+        KernelBtf.CheckAgainstImage(merged, Path.Combine(work, "image"), namesToo: true);
+        Tool.RunChecked("cp", ["image", "linked"], work);
+        CollectionAssert.AreEqual(Section(Btf("linked", "linked-btf.o"), work), Section(merged, work), "the BTF of the relocatable link is the linked image's");
+
+        File.WriteAllText(Path.Combine(work, "up.lds"), "SECTIONS { .text : { *(.text) } .data : { *(.data .data.*) } }\n");
+        Assert.IsNull(KernelBtf.RelocatableLinkScript(Path.Combine(work, "up.lds")), "a uniprocessor kernel's script has no per-CPU section");
+        Directory.Delete(work, recursive: true);
+    }
+
     internal static KbuildValues CaptureWithFixtureTimestamp(string build, string version)
     {
         var saved = Environment.GetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP");
