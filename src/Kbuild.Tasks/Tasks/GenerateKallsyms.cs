@@ -81,15 +81,15 @@ public sealed class GenerateKallsyms : KallsymsTask
             Log.LogMessage(MessageImportance.Normal, exact.Describe());
             return;
         }
-        var request = new PredictedReservation.Request(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Cc, AFlags,
+        var request = new KallsymsReserver.Request(Paths(Objects), Paths(Libraries), LinkerScript, rules, slack, Cc, AFlags,
             Path.GetDirectoryName(Path.GetFullPath(ReservationObject))!)
         { Linker = Ld, LinkerFlags = LdFlags, VmlinuxFlags = LdFlagsVmlinux, Tools = Tools, OnCacheIgnored = ReportIgnoredCache };
         // A relink whose inputs say what they said last time knows the key without predicting again.
-        var unchanged = PredictedReservation.Unchanged(request);
+        var unchanged = KallsymsReserver.Unchanged(request);
         if (unchanged is { } last && Keep(last.Key, last.Symbols)) return;
-        var prediction = PredictedReservation.Predict(request);
+        var prediction = KallsymsReserver.Predict(request);
         if (unchanged == null && Keep(prediction.Key, prediction.Symbols.Count)) return;
-        var reservation = PredictedReservation.Create(prediction, rules, slack, request.NamesCache);
+        var reservation = KallsymsReserver.Create(prediction, rules, slack, request.NamesCache);
         KallsymsObjectAssembler.WriteReservation(reservation, OutputAssembly, ReservationObject, RoomsFile, Cc, AFlags, Tools,
             prediction.Machine, prediction.Key);
         ReservedBytes = reservation.TotalReserved;

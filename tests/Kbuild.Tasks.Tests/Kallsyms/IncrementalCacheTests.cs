@@ -202,32 +202,32 @@ public sealed class IncrementalCacheTests
         Tool.RunChecked("ar", ["rcsT", "thin.a", "a.o", "b.o"], dir);
         Tool.RunChecked("ar", ["rcs", "lib.a", "lib.o"], dir);
         var rules = KallsymsRules.For("6.12", Options);
-        PredictedReservation.Request Request(string linkerFlags = "") => new(
+        KallsymsReserver.Request Request(string linkerFlags = "") => new(
             [Path.Combine(dir, "thin.a")], [Path.Combine(dir, "lib.a")], script, rules, ReservationSlack.None, "gcc", "", dir) { LinkerFlags = linkerFlags };
 
-        Assert.IsNull(PredictedReservation.Unchanged(Request()), "no memo yet");
-        var key = PredictedReservation.Predict(Request()).Key;
-        Assert.AreEqual(key, PredictedReservation.Unchanged(Request())?.Key, "nothing changed");
+        Assert.IsNull(KallsymsReserver.Unchanged(Request()), "no memo yet");
+        var key = KallsymsReserver.Predict(Request()).Key;
+        Assert.AreEqual(key, KallsymsReserver.Unchanged(Request())?.Key, "nothing changed");
         Compile("a", A);  // rebuilt, new modification time, the same facts
-        Assert.AreEqual(key, PredictedReservation.Unchanged(Request())?.Key, "a rebuilt object with the same symbols and sections");
+        Assert.AreEqual(key, KallsymsReserver.Unchanged(Request())?.Key, "a rebuilt object with the same symbols and sections");
 
-        Assert.IsNull(PredictedReservation.Unchanged(Request("-shared")), "other linker flags");
+        Assert.IsNull(KallsymsReserver.Unchanged(Request("-shared")), "other linker flags");
         Compile("a", "int a_data = 1; int a_func(void) { return a_data + 1; }");
-        Assert.IsNull(PredictedReservation.Unchanged(Request()), "a section size changed");
-        var changed = PredictedReservation.Predict(Request()).Key;
-        Assert.AreEqual(changed, PredictedReservation.Unchanged(Request())?.Key, "the full prediction wrote the memo again");
+        Assert.IsNull(KallsymsReserver.Unchanged(Request()), "a section size changed");
+        var changed = KallsymsReserver.Predict(Request()).Key;
+        Assert.AreEqual(changed, KallsymsReserver.Unchanged(Request())?.Key, "the full prediction wrote the memo again");
         Compile("a", "int a_renamed = 1; int a_func(void) { return a_renamed + 1; }");
-        Assert.IsNull(PredictedReservation.Unchanged(Request()), "a symbol renamed");
-        PredictedReservation.Predict(Request());
+        Assert.IsNull(KallsymsReserver.Unchanged(Request()), "a symbol renamed");
+        KallsymsReserver.Predict(Request());
         File.AppendAllText(script, "\n/* a comment */\n");
-        Assert.IsNull(PredictedReservation.Unchanged(Request()), "the linker script changed");
-        PredictedReservation.Predict(Request());
+        Assert.IsNull(KallsymsReserver.Unchanged(Request()), "the linker script changed");
+        KallsymsReserver.Predict(Request());
         Tool.RunChecked("ar", ["rcsT", "thin2.a", "b.o"], dir);
         File.Move(Path.Combine(dir, "thin2.a"), Path.Combine(dir, "thin.a"), overwrite: true);
-        Assert.IsNull(PredictedReservation.Unchanged(Request()), "an object removed");
-        PredictedReservation.Predict(Request());
+        Assert.IsNull(KallsymsReserver.Unchanged(Request()), "an object removed");
+        KallsymsReserver.Predict(Request());
         File.WriteAllBytes(Path.Combine(dir, "kallsyms.prediction.memo"), [1, 2, 3]);
-        Assert.IsNull(PredictedReservation.Unchanged(Request()), "a damaged memo");
+        Assert.IsNull(KallsymsReserver.Unchanged(Request()), "a damaged memo");
         Directory.Delete(dir, true);
     }
 

@@ -14,7 +14,7 @@ namespace Kbuild.Table;
 /// predicted keeps that build's object (<see cref="ReservationReuse"/>); when the inputs' facts are those the last
 /// prediction was made from, even the prediction is skipped (<see cref="Unchanged"/>).
 /// </summary>
-public static class PredictedReservation
+public static class KallsymsReserver
 {
     /// <summary>The predicted symbols, what they are linked for (class, byte order, machine) and the reservation's key.</summary>
     public sealed record Prediction(IReadOnlyList<NmSymbol> Symbols, KallsymsTarget Target, ushort Machine, string Key);
@@ -97,7 +97,7 @@ public static class PredictedReservation
     private static string Context(Request request, int objectCount)
     {
         var script = request.LinkerScript is { Length: > 0 } path ? Convert.ToHexString(SHA256.HashData(RegularFile.ReadAllBytes(path))) : "";
-        return string.Join('\n', typeof(PredictedReservation).Assembly.ManifestModule.ModuleVersionId, request.Rules.Layout.Description,
+        return string.Join('\n', typeof(KallsymsReserver).Assembly.ManifestModule.ModuleVersionId, request.Rules.Layout.Description,
             request.Rules.Series.Name, request.Rules.Options, request.Slack, request.Cc, request.AFlags, request.Linker,
             request.LinkerFlags, request.VmlinuxFlags, $"script {script}", $"objects {objectCount}");
     }
