@@ -19,6 +19,10 @@ public static partial class ErrorCodes
     /// <summary>KernelTreeBtfFrom is neither LinkInputs nor Image: set it to one of them (or leave it unset).</summary>
     public const string SdkBtfSourceUnknown = "KB0505";
 
+    /// <summary>A task was not given what its job needs: ReserveKallsyms From=LinkedImage without LinkedImage, From=LinkInputs
+    /// without Objects, or a From that is neither. Sdk.targets passes them; a target of your own that calls the task must too.</summary>
+    public const string TaskParameterMissing = "KB0506";
+
     /// <summary>Another build of the same output (obj/ or the kernel build directory) held its lock for longer
     /// than KbuildLockTimeoutSeconds: wait for it to finish, or raise the timeout. Two builds at once would corrupt the outputs.</summary>
     public const string BuildLockTimeout = "KB0520";

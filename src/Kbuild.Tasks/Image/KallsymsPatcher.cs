@@ -34,6 +34,34 @@ public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IR
         string.Join(", ", Rooms.Where(r => !r.Fits).Select(r => $"{r.Array.SymbolName} needs {r.Array.Size} bytes, {r.Reserved} reserved"));
 }
 
+/// <summary>What the patch step is given: the linked image (patched in place, then renamed onto
+/// <paramref name="Destination"/>, on the same file system), the kernel's rules, and the reservation's rooms.</summary>
+public sealed record KallsymsPatchRequest(string Image, KallsymsRules Rules, ReservationRooms Rooms, string Destination)
+{
+    /// <summary>The flags the image was linked with: their --build-id says how to recompute the ID.</summary>
+    public IReadOnlyList<string> LinkerFlags { get; init; } = [];
+
+    /// <summary>A room that does not fit the real table — too small, or, without slack, not exactly its size — asks for a
+    /// relink instead of failing (too small) or padding (larger).</summary>
+    public bool MayRelink { get; init; }
+
+    /// <summary>How the names are compressed (a build's are kept in obj/: <see cref="KallsymsReserver.CompressedNamesBeside"/>).</summary>
+    public Func<byte[][], CompressedNames>? CompressNames { get; init; }
+}
+
+/// <summary>What the patch step did: the plan it patched by, or the relink it asks for (a warning's code and text), and
+/// the table's warnings (names too long for kallsyms).</summary>
+public sealed record KallsymsPatchOutcome(KallsymsPatchPlan Plan, IReadOnlyList<string> TableWarnings, string? RelinkCode = null, string? RelinkReason = null)
+{
+    public bool NeedsRelink => RelinkCode != null;
+
+    /// <summary>When the table was patched into a larger room: the note that vmlinux lacks make's layout.</summary>
+    public string? PaddingNote => !NeedsRelink && !Plan.IsExact
+        ? $"kallsyms: the table is smaller than its room, padded with zeros ({Plan.DescribeMismatch()}); " +
+          "vmlinux is correct but its layout is not the kernel's make's."
+        : null;
+}
+
 /// <summary>
 /// Writes the real kallsyms table into a vmlinux linked with a reservation: each array at the file offset
 /// of its kallsyms_* symbol, the rest of its room zeroed; relocations that point into the table get the
@@ -44,6 +72,38 @@ public sealed record KallsymsPatchPlan(string ImagePath, KallsymsTable Table, IR
 /// </summary>
 public static class KallsymsPatcher
 {
+    /// <summary>
+    /// Pass 2 of the single link, the whole step (target KbuildPatchKallsyms, task PatchKallsyms): the real table of the
+    /// linked image (<see cref="KallsymsRules.TableOf(ElfImage, Func{byte[][], CompressedNames})"/>), its rooms
+    /// (<see cref="Plan"/>), then — unless a relink is asked for (<see cref="KallsymsPatchRequest.MayRelink"/>) — the
+    /// patch, verified by decoding it back, the build ID recomputed, renamed onto the destination (<see cref="Patch"/>).
+    /// The image is left as linked when it is not patched (a relink reads its symbols).
+    /// </summary>
+    public static KallsymsPatchOutcome Run(KallsymsPatchRequest request)
+    {
+        KallsymsPatchPlan plan;
+        BuildIdHash? buildId;
+        IReadOnlyList<string> warnings;
+        using (var image = ElfImage.Open(request.Image))
+        {
+            var table = request.Rules.TableOf(image, request.CompressNames);
+            warnings = table.Warnings;
+            plan = Plan(image, table, request.Rooms);
+            buildId = BuildId.HashFromFlags(request.LinkerFlags, BuildId.LinkerOf(image));
+        }
+
+        if (request.MayRelink && !plan.Fits)
+            return new KallsymsPatchOutcome(plan, warnings, ErrorCodes.KallsymsReservationOverflow,
+                $"the kallsyms table outgrew its reservation ({plan.DescribeOverflow()}); relinking once with a reservation " +
+                "sized from the real symbols. Raise KallsymsSlackPercent or KallsymsSlackMinBytes to avoid the extra link.");
+        if (request.MayRelink && request.Rooms.Slack.IsNone && !plan.IsExact)
+            return new KallsymsPatchOutcome(plan, warnings, ErrorCodes.KallsymsPredictionMissed,
+                $"the predicted kallsyms table is not the real one ({plan.DescribeMismatch()}); relinking once with an exact " +
+                "reservation so vmlinux has the kernel's own layout. Set KallsymsSlackPercent above 0 to pad instead of relinking.");
+        Patch(plan, request.Destination, patched => KallsymsDecoder.Decode(patched, request.Rules.Options.AbsolutePercpu), buildId);
+        return new KallsymsPatchOutcome(plan, warnings);
+    }
+
     /// <summary>Finds each array's room: the address of its label in the image, the reserved size from the reservation's rooms.</summary>
     public static KallsymsPatchPlan Plan(ElfImage image, KallsymsTable table, ReservationRooms reservation)
     {

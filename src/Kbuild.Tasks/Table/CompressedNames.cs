@@ -12,7 +12,7 @@ namespace Kbuild.Table;
 /// the multisets are equal (every symbol with the same count); anything else compresses again and rewrites it. A damaged
 /// file is ignored (<see cref="CacheFile"/>).
 /// </summary>
-internal sealed class CompressedNames
+public sealed class CompressedNames
 {
     private static readonly string Header = "kbuild-compressed-names-2 " + typeof(CompressedNames).Assembly.ManifestModule.ModuleVersionId;
 
@@ -32,19 +32,30 @@ internal sealed class CompressedNames
 
     public ReadOnlySpan<byte> Compressed(int index) => _compressed[index];
 
+    /// <summary>The kernel's compression of <paramref name="symbols"/> (optimize_token_table), with no file.</summary>
     /// <param name="symbols">Each symbol's type letter followed by its name, in table order.</param>
-    /// <param name="cache">The file that keeps the last result (null: always compress).</param>
-    public static CompressedNames Compress(byte[][] symbols, CacheFile? cache)
+    public static CompressedNames Compress(byte[][] symbols)
     {
-        if (cache != null && TryLoad(cache, symbols) is { } reused) return reused;
         var compressor = new KallsymsCompressor(symbols);
         compressor.Optimize();
         var compressed = new byte[symbols.Length][];
         for (var i = 0; i < compressed.Length; i++) compressed[i] = compressor.Compressed(i).ToArray();
-        var result = new CompressedNames(compressed, compressor.ExpandedTokens());
+        return new CompressedNames(compressed, compressor.ExpandedTokens());
+    }
+
+    /// <summary>The compression of <paramref name="symbols"/>: the last result kept in <paramref name="cache"/> when the
+    /// multiset is the same, else <see cref="Compress(byte[][])"/>, kept there for the next build.</summary>
+    /// <param name="cache">The file that keeps the last result (null: always compress).</param>
+    public static CompressedNames Compress(byte[][] symbols, CacheFile? cache)
+    {
+        if (cache != null && TryLoad(cache, symbols) is { } reused) return reused;
+        var result = Compress(symbols);
         if (cache != null) Save(cache, symbols, result);
         return result;
     }
+
+    /// <summary>A compression for <see cref="KallsymsGenerator.Generate"/> that keeps its result in <paramref name="cache"/>.</summary>
+    public static Func<byte[][], CompressedNames> KeptIn(CacheFile cache) => symbols => Compress(symbols, cache);
 
     private static string Key(byte[] symbol) => Encoding.Latin1.GetString(symbol);
 

@@ -4,7 +4,6 @@ using Kbuild.Diagnostics;
 using Kbuild.Elf;
 using Kbuild.Kernel;
 using Kbuild.Symbols;
-using Kbuild.IO;
 
 namespace Kbuild.Table;
 
@@ -49,7 +48,7 @@ public sealed class KallsymsGenerator
     private ulong _textAddress;
     private ulong _relativeBase;
     private Entry[] _table = [];
-    private CacheFile? _namesCache;
+    private Func<byte[][], CompressedNames> _compressNames = CompressedNames.Compress;
 
     private KallsymsGenerator(KallsymsLayout layout, KallsymsOptions options, KallsymsTarget target, string? mapFile)
     {
@@ -69,11 +68,13 @@ public sealed class KallsymsGenerator
 
     /// <param name="map">The symbols as System.map lists them (mksysmap output), in map order.</param>
     /// <param name="mapFile">Where the symbols came from, for diagnostics.</param>
-    /// <param name="namesCache">A file under obj/ keeping the compressed names for the next build with the same names (see <see cref="CompressedNames"/>).</param>
+    /// <param name="compressNames">How the names are compressed: the kernel's optimize_token_table
+    /// (<see cref="CompressedNames.Compress(byte[][])"/>) unless the caller keeps the result of the same names (a build's
+    /// reservation and patch: <see cref="CompressedNames.KeptIn"/>).</param>
     public static KallsymsTable Generate(IReadOnlyList<NmSymbol> map, KallsymsLayout layout, KallsymsOptions options,
-        KallsymsTarget target, string? mapFile = null, CacheFile? namesCache = null)
+        KallsymsTarget target, string? mapFile = null, Func<byte[][], CompressedNames>? compressNames = null)
     {
-        var generator = new KallsymsGenerator(layout, options, target, mapFile) { _namesCache = namesCache };
+        var generator = new KallsymsGenerator(layout, options, target, mapFile) { _compressNames = compressNames ?? CompressedNames.Compress };
         generator.ReadMap(map);
         generator.ShrinkTable();
         if (options.AbsolutePercpu) generator.MakePercpusAbsolute();
@@ -188,7 +189,7 @@ public sealed class KallsymsGenerator
 
     private KallsymsTable WriteTable()
     {
-        var compressor = CompressedNames.Compress(Array.ConvertAll(_table, s => s.Symbol), _namesCache);
+        var compressor = _compressNames(Array.ConvertAll(_table, s => s.Symbol));
         var (names, markers) = NamesAndMarkers(compressor);
         var (tokenTable, tokenIndex) = TokenTableAndIndex(compressor);
         var arrays = _layout.EmittedArrays(_baseRelative).Select(kind => kind switch

@@ -24,10 +24,10 @@ public sealed record KallsymsRules(KernelSeries Series, KallsymsOptions Options)
     public IReadOnlyList<string> ArraySymbolNames => Layout.ArraySymbolNames(Options.BaseRelative);
 
     /// <summary>The table of a linked image: its System.map symbols (nm -n through mksysmap's filter), its class and byte order.</summary>
-    /// <param name="namesCache">A file keeping the compressed names for the next build (<see cref="CompressedNames"/>).</param>
-    public KallsymsTable TableOf(ElfImage image, CacheFile? namesCache = null) =>
+    /// <param name="compressNames">How the names are compressed (<see cref="KallsymsGenerator.Generate"/>).</param>
+    public KallsymsTable TableOf(ElfImage image, Func<byte[][], CompressedNames>? compressNames = null) =>
         KallsymsGenerator.Generate(Filter.Symbols(image), Layout, Options,
-            new KallsymsTarget(image.Class, image.IsLittleEndian), image.Path, namesCache);
+            new KallsymsTarget(image.Class, image.IsLittleEndian), image.Path, compressNames);
 
     /// <summary>
     /// The table of a linked ELF (<see cref="TableOf(ElfImage)"/>), or of any other file read as a System.map for

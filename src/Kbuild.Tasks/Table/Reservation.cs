@@ -132,16 +132,16 @@ public sealed class Reservation
     /// dropped for its address). The kallsyms_* labels themselves are added, since a kernel that keeps
     /// them (6.12 with all symbols) lists them in its final table.
     /// </summary>
-    /// <param name="namesCache">Where the compressed names are kept: an exact prediction's names are the final table's,
-    /// so the patch finds them there instead of compressing again.</param>
+    /// <param name="compressNames">How the names are compressed (a build keeps them: an exact prediction's names are the
+    /// final table's, so the patch finds them instead of compressing again).</param>
     public static Reservation Create(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
-        KallsymsTarget target, ReservationSlack slack, CacheFile? namesCache = null)
+        KallsymsTarget target, ReservationSlack slack, Func<byte[][], CompressedNames>? compressNames = null)
     {
         var known = symbols.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var labels = layout.ArraySymbolNames(options.BaseRelative).Where(name => !known.Contains(name))
             .Select(name => new NmSymbol(0, 'R', name));
         var table = KallsymsGenerator.Generate([.. symbols, .. labels], layout,
-            options with { PlaceholderAddresses = true }, target, namesCache: namesCache);
+            options with { PlaceholderAddresses = true }, target, compressNames: compressNames);
         return FromTable(table, slack);
     }
 

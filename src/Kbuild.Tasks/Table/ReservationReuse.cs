@@ -20,7 +20,7 @@ namespace Kbuild.Table;
 /// </summary>
 public static class ReservationReuse
 {
-    public static string KeyPath(string objectFile) => objectFile + ".key";
+    public static string KeyPath(string objectFile) => KallsymsReserver.Files.KeyOf(objectFile);
 
     public static string KeyOf(IReadOnlyList<NmSymbol> symbols, KallsymsLayout layout, KallsymsOptions options,
         KallsymsTarget target, ReservationSlack slack, string cc, string? aflags)

@@ -1,3 +1,5 @@
+using Kbuild.Diagnostics;
+using Kbuild.Elf;
 using Kbuild.Table;
 using Microsoft.Build.Framework;
 
@@ -28,6 +30,12 @@ public abstract class KallsymsTask : KbuildTask
     public bool LtoClang { get; set; }
 
     protected KallsymsRules Rules => KallsymsRules.For(KernelVersion, Options);
+
+    /// <summary>What a System.map input is read for (a map brings no class or byte order of its own): 32 or 64 bits
+    /// (the kernel's BITS_PER_LONG), else KB0204.</summary>
+    protected static KallsymsTarget MapTarget(int bits, bool bigEndian) => bits is 32 or 64
+        ? new KallsymsTarget(bits == 64 ? ElfClass.Elf64 : ElfClass.Elf32, !bigEndian)
+        : throw new KbuildException(ErrorCodes.KallsymsOptionUnsupported, null, $"Bits must be 32 or 64 (the kernel's BITS_PER_LONG), not {bits}.");
 
     protected KallsymsOptions Options => new()
     {

@@ -17,7 +17,7 @@ internal sealed record StepsOutcome(string? FailedTask, RecordingBuildEngine Log
 /// <summary>
 /// The sample's build (samples/minikernel: its sources, flags and linker script) laid out in a directory — head.o, a
 /// thin archive of main.o and kallsyms.o, a regular lib.a searched as a library — and the build's own steps run on
-/// it the way Sdk.targets runs them, through each task's Execute: LockBuild, GenerateKallsyms (the reservation, with
+/// it the way Sdk.targets runs them, through each task's Execute: LockBuild, ReserveKallsyms (the reservation, with
 /// its caches in obj/), LinkVmlinux, PatchKallsyms (and the relink with an exact reservation when it asks for one),
 /// PublishFile, MkSysmap, UnlockBuild. Unlike the targets, every step runs every time.
 /// </summary>
@@ -48,7 +48,7 @@ internal sealed class BuildSteps
     public string[] BuildFiles =>
     [
         ReservationObject, ReservationObject + ".key", Rooms, Path.Combine(Obj, "kallsyms.reserve.S"),
-        Path.Combine(Obj, ObjCaches.Symbols), Path.Combine(Obj, ObjCaches.PredictionMemo), Path.Combine(Obj, ObjCaches.Names),
+        .. KallsymsReserver.Files.Caches.Select(name => Path.Combine(Obj, name)),
         LockFile, Vmlinux, SystemMap,
     ];
 
@@ -108,13 +108,14 @@ internal sealed class BuildSteps
     /// <summary>The reservation (exact for <paramref name="relinkFrom"/>'s symbols in the relink) and the link; the failed task or null.</summary>
     private string? Link(RecordingBuildEngine log, string linked, string? relinkFrom)
     {
-        var reserve = new GenerateKallsyms
+        var reserve = new ReserveKallsyms
         {
-            KernelVersion = KernelVersion, AllSymbols = true, Input = relinkFrom, Objects = Items(Objects), Libraries = Items(Libraries),
+            KernelVersion = KernelVersion, AllSymbols = true, From = relinkFrom == null ? ReserveKallsyms.FromLinkInputs : ReserveKallsyms.FromLinkedImage,
+            LinkedImage = relinkFrom, Objects = Items(Objects), Libraries = Items(Libraries),
             LinkerScript = Script, Ld = "ld", LdFlags = LdFlags, LdFlagsVmlinux = LdFlagsVmlinux, Cc = "gcc",
             OutputAssembly = Path.Combine(Obj, "kallsyms.reserve.S"), ReservationObject = ReservationObject, RoomsFile = Rooms,
         };
-        if (!Execute(reserve, log)) return nameof(GenerateKallsyms);
+        if (!Execute(reserve, log)) return nameof(ReserveKallsyms);
         var link = new LinkVmlinux
         {
             Objects = Items(Objects), Libraries = Items(Libraries), LinkerScript = Script, Flags = LdFlags, VmlinuxFlags = LdFlagsVmlinux,

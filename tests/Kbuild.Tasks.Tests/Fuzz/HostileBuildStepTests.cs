@@ -70,7 +70,7 @@ public sealed class HostileBuildStepTests
 
         var error = FailsWith(steps, code);
         Assert.AreEqual(path, error.File);
-        Assert.AreEqual(nameof(GenerateKallsyms), Run(steps).FailedTask);
+        Assert.AreEqual(nameof(ReserveKallsyms), Run(steps).FailedTask);
         CollectionAssert.AreEqual(vmlinux, File.ReadAllBytes(steps.Vmlinux));
     }
 

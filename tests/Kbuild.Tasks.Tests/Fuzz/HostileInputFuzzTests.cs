@@ -51,7 +51,7 @@ public sealed class HostileInputFuzzTests
         var script = File.ReadAllText(Path.Combine(root, "samples", "minikernel", "minikernel.lds"));
         var lds = _tree.Write("kernel.lds", script);
 
-        // A linked image with a kallsyms reservation, the way GenerateKallsyms and LinkVmlinux make one.
+        // A linked image with a kallsyms reservation, the way ReserveKallsyms and LinkVmlinux make one.
         var layout = KernelSeries.For("6.12").Kallsyms;
         var options = new KallsymsOptions { AllSymbols = true };
         var filter = SysmapFilter.ForKernel("6.12");
@@ -132,19 +132,11 @@ public sealed class HostileInputFuzzTests
         _ = SystemMap.Parse(new StringReader(text), "System.map");
     });
 
-    private static void Patch(string image, string output)
-    {
-        var filter = SysmapFilter.ForKernel("6.12");
-        var options = new KallsymsOptions { AllSymbols = true };
-        KallsymsPatchPlan plan;
-        using (var elf = ElfImage.Open(image))
+    private static void Patch(string image, string output) =>
+        KallsymsPatcher.Run(new KallsymsPatchRequest(image, KallsymsRules.For("6.12", new KallsymsOptions { AllSymbols = true }), _rooms!, output)
         {
-            var table = KallsymsGenerator.Generate(filter.Symbols(elf), KernelSeries.For("6.12").Kallsyms, options,
-                new KallsymsTarget(elf.Class, elf.IsLittleEndian), image);
-            plan = KallsymsPatcher.Plan(elf, table, _rooms!);
-        }
-        KallsymsPatcher.Patch(plan, output, patched => KallsymsDecoder.Decode(patched));
-    }
+            LinkerFlags = ["--build-id=sha1"],
+        });
 
     private static byte[] SysmapWriterRender(string path)
     {

@@ -18,7 +18,7 @@ public sealed class IncrementalCacheTests
         SystemMap.Parse(new StringReader(SyntheticMap.Kernel(seed, functions).ToString()), null);
 
     private static KallsymsTable Generate(IReadOnlyList<NmSymbol> map, string version, string? cache = null) =>
-        KallsymsGenerator.Generate(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, namesCache: cache == null ? null : new CacheFile(cache));
+        KallsymsGenerator.Generate(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, compressNames: cache == null ? null : CompressedNames.KeptIn(new CacheFile(cache)));
 
     private static void AssertSameTable(KallsymsTable expected, KallsymsTable actual)
     {
@@ -87,7 +87,7 @@ public sealed class IncrementalCacheTests
         var map = Map(13);
         // The reservation of the predicted symbols (placeholder addresses) and the table of the linked image (the same
         // symbols at their real addresses, the array labels among them as the image has them).
-        var reservation = Reservation.Create(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, ReservationSlack.None, new CacheFile(cache));
+        var reservation = Reservation.Create(map, KernelSeries.For(version).Kallsyms, Options, KallsymsTarget.X86_64, ReservationSlack.None, CompressedNames.KeptIn(new CacheFile(cache)));
         var linked = reservation.Table.Symbols.Select((s, i) => s with { Address = 0xffffffff81000000UL + (ulong)i * 16 }).ToList();
         var final = Generate(linked, version);
         Assert.IsTrue(CompressedNames.Compress(final.Symbols.Select(Symbol).ToArray(), new CacheFile(cache)).Reused, "the patch must find the reservation's names");

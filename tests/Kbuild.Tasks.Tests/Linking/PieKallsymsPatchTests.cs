@@ -94,11 +94,11 @@ public sealed class PieKallsymsPatchTests
         var reservation = Reservation.FromTable(TableOf(first), ReservationSlack.None);
         var unpatched = Link("vmlinux.unpatched", AssembleObject("reserve", reservation.ToAssembly()));
         var patched = tree.PathOf("vmlinux");
-        KallsymsPatchPlan plan;
-        using (var elf = ElfImage.Open(unpatched))
-            plan = KallsymsPatcher.Plan(elf, TableOf(unpatched), reservation.Rooms);
+        var plan = KallsymsPatcher.Run(new KallsymsPatchRequest(unpatched, KallsymsRules.For("6.12", options), reservation.Rooms, patched)
+        {
+            LinkerFlags = flags,
+        }).Plan;
         Assert.IsTrue(plan.IsExact, plan.DescribeMismatch());
-        KallsymsPatcher.Patch(plan, patched, image => KallsymsDecoder.Decode(image));
 
         // The kernel's way: the real table assembled and linked in.
         var kernels = Link("vmlinux.kernels", AssembleObject("kallsyms", KallsymsAssembly.ToText(plan.Table)));
