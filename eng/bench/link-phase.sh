@@ -15,7 +15,7 @@
 # Cases (each timed with /usr/bin/time: wall, user+sys CPU of the process tree that was waited for, peak RSS
 # of the largest single process):
 #   kernel   the kernel's link phase: scripts/link-vmlinux.sh with the arguments and the exported environment
-#            make runs it with (captured by Kbuild.Bench probe = KbuildProbe, the make step of kernel-tree mode),
+#            make runs it with (captured by Kbuild.Bench probe = KernelTreeProbe, the make step of kernel-tree mode),
 #            plus ARCH_POSTLINK on 6.12; on 7.x `make -f scripts/Makefile.vmlinux` (link-vmlinux.sh writing
 #            vmlinux.unstripped, then the objcopy that makes vmlinux, and modules.builtin) — in a shadow of the build dir
 #            (a directory of symlinks to every entry of it except the link's outputs; init/, include/ and .version

@@ -7,7 +7,7 @@ namespace Kbuild.Bench;
 
 /// <summary>
 /// probe &lt;kernel-build-dir&gt; &lt;out-dir&gt;: asks the kernel's make how it links vmlinux
-/// (<see cref="KbuildProbe"/>, the make step of kernel-tree mode) and writes what the link-phase benchmark runs:
+/// (<see cref="KernelTreeProbe"/>, the make step of kernel-tree mode) and writes what the link-phase benchmark runs:
 /// <list type="bullet">
 /// <item><c>tool.env</c>: make's exported environment for kernel tools (NUL-separated KEY=VALUE)</item>
 /// <item><c>kernel-link.args</c>: the kernel's link phase, <c>sh link-vmlinux.sh LD KBUILD_LDFLAGS LDFLAGS_vmlinux</c>; on 7.x,
@@ -25,7 +25,7 @@ public static class ProbeCommand
     public static void Run(string[] args)
     {
         if (args.Length != 2) throw new ArgumentException("usage: probe <kernel-build-dir> <out-dir>");
-        var values = KbuildProbe.Capture(args[0]);
+        var values = KernelTreeProbe.Capture(args[0]);
         var outDir = Directory.CreateDirectory(args[1]).FullName;
 
         WriteNulSeparated(Path.Combine(outDir, "tool.env"), values.ToolEnvironment.Select(kv => $"{kv.Key}={kv.Value}"));
@@ -42,8 +42,8 @@ public static class ProbeCommand
             LinkerScript = values.LinkerScript,
             Objects = values.WholeArchiveInputs,
             Libraries = values.Libraries,
-            Flags = LinkerCommand.SplitFlags(values.KbuildLdflags),
-            VmlinuxFlags = LinkerCommand.SplitFlags(values.LdflagsVmlinux),
+            Flags = ShellWords.CommandLine(values.KbuildLdflags),
+            VmlinuxFlags = ShellWords.CommandLine(values.LdflagsVmlinux),
             KallsymsObject = Path.Combine(outDir, "obj", values.Series.Link.FinalKallsymsObjectName),
         };
         WriteNulSeparated(Path.Combine(outDir, "floor.args"), [values.Linker, .. floor.Arguments()]);

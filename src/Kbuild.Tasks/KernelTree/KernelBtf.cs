@@ -18,7 +18,7 @@ namespace Kbuild.KernelTree;
 public static partial class KernelBtf
 {
     /// <summary>Whether this kernel's link generates BTF.</summary>
-    public static bool Enabled(KbuildValues kbuild) => kbuild.Config.IsEnabled("DEBUG_INFO_BTF");
+    public static bool Enabled(KernelTreeValues kbuild) => kbuild.Config.IsEnabled("DEBUG_INFO_BTF");
 
     /// <summary>
     /// The .BTF object of <paramref name="image"/> (linked with DWARF) into <paramref name="btfObject"/>; on 7.x also the
@@ -27,7 +27,7 @@ public static partial class KernelBtf
     /// then the .BTF section alone, allocated and read-only, without symbols, into <paramref name="btfObject"/>,
     /// whose e_type is patched to ET_REL so that ld takes it as an input.
     /// </summary>
-    public static void Generate(KbuildValues kbuild, string image, string btfObject, string? btfIds = null, ToolProcess? tools = null)
+    public static void Generate(KernelTreeValues kbuild, string image, string btfObject, string? btfIds = null, ToolProcess? tools = null)
     {
         if (kbuild.Series.Link.BtfScript is { } script)
         {
@@ -52,7 +52,7 @@ public static partial class KernelBtf
     /// <c>resolve_btfids --btf</c>, and the .BTF object compiled from an empty C file), which leaves image.btf.o and
     /// image.BTF_ids beside the image; they are renamed to <paramref name="btfObject"/> and <paramref name="btfIds"/>.
     /// </summary>
-    private static void GenerateWithScript(KbuildValues kbuild, string script, string image, string btfObject, string btfIds, ToolProcess? tools)
+    private static void GenerateWithScript(KernelTreeValues kbuild, string script, string image, string btfObject, string btfIds, ToolProcess? tools)
     {
         var shell = kbuild.Get("CONFIG_SHELL") is { Length: > 0 } s ? s : "sh";
         Run(kbuild, shell, [Path.Combine(kbuild.SourceDir, script), image], kbuild.ToolEnvironment, image, script, tools);
@@ -68,7 +68,7 @@ public static partial class KernelBtf
     /// <summary><c>$(RESOLVE_BTFIDS) image</c>: fills the .BTF_ids section of the final image; 7.x:
     /// <c>$(RESOLVE_BTFIDS) --patch_btfids btfIds image</c> with the .BTF_ids <see cref="GenerateWithScript"/> resolved.
     /// 6.1 asks for CONFIG_BPF too; every series' DEBUG_INFO_BTF depends on BPF_SYSCALL, which selects it.</summary>
-    public static void ResolveIds(KbuildValues kbuild, string image, string? btfIds = null, ToolProcess? tools = null)
+    public static void ResolveIds(KernelTreeValues kbuild, string image, string? btfIds = null, ToolProcess? tools = null)
     {
         if (!Enabled(kbuild) || !kbuild.Config.IsEnabled("BPF")) return;
         var resolveBtfIds = kbuild.InBuildDir(kbuild.Get("RESOLVE_BTFIDS"));
@@ -154,7 +154,7 @@ public static partial class KernelBtf
     [GeneratedRegex(@"(?<![\w.])\.data\.\.percpu(?:\s+0)?\s*:[^{]*\{")]
     private static partial Regex PerCpuStatement();
 
-    private static void Run(KbuildValues kbuild, string tool, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,
+    private static void Run(KernelTreeValues kbuild, string tool, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,
         string image, string step, ToolProcess? tools)
     {
         var r = (tools ?? ToolProcess.Quiet).Run(tool, args, kbuild.BuildDir, environment);

@@ -24,7 +24,7 @@ public static class KernelKallsymsRules
                 $"'{buildDir}' has neither source/scripts/link-vmlinux.sh nor scripts/link-vmlinux.sh, so the kallsyms switches of " +
                 "its kernel are unknown: point KernelBuildDir at the kernel's build directory (its 'source' link intact), or clear it and " +
                 "set KernelVersion and the Kallsyms* properties yourself.");
-        return (version, KallsymsOptions.FromSwitches(KbuildValues.KallsymsOptionsOf(config, linkScript), KernelSeries.For(version).Kallsyms));
+        return (version, KallsymsOptions.FromSwitches(KernelTreeValues.KallsymsOptionsOf(config, linkScript), KernelSeries.For(version).Kallsyms));
     }
 
     /// <summary>

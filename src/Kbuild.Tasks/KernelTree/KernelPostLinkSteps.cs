@@ -19,7 +19,7 @@ public static partial class KernelPostLinkSteps
     /// <c>sorttable()</c> function of this kernel's link-vmlinux.sh (6.1: <c>scripts/sorttable vmlinux</c>;
     /// 6.12 first writes <c>nm -S</c> for it). A kernel that needs it crashes on a fault without it.
     /// </summary>
-    public static void SortTables(KbuildValues kbuild, string vmlinux, ToolProcess? tools = null)
+    public static void SortTables(KernelTreeValues kbuild, string vmlinux, ToolProcess? tools = null)
     {
         if (!kbuild.Config.IsEnabled("BUILDTIME_TABLE_SORT")) return;
         var script = File.ReadAllText(kbuild.LinkScript);
@@ -37,7 +37,7 @@ public static partial class KernelPostLinkSteps
     /// directory, so it runs in a shadow of the build directory (<see cref="PostlinkShadow"/>) whose vmlinux is
     /// the staged image. Returns the side outputs it wrote, staged, for <see cref="PublishSideOutputs"/>.
     /// </summary>
-    public static IReadOnlyList<StagedFile> RunArchPostlink(KbuildValues kbuild, string stagedVmlinux, ToolProcess? tools = null)
+    public static IReadOnlyList<StagedFile> RunArchPostlink(KernelTreeValues kbuild, string stagedVmlinux, ToolProcess? tools = null)
     {
         if (kbuild.ArchPostlink.Length == 0) return [];
         return InShadow(kbuild, "the arch postlink", stagedVmlinux, [], writesArch: true, shadow =>
@@ -55,7 +55,7 @@ public static partial class KernelPostLinkSteps
     /// command or inputs not what make would link with, it would link vmlinux.unstripped again (into the shadow, whose
     /// files it writes are its own) and the step fails, naming it. Nothing on 6.x, whose link writes vmlinux itself.
     /// </summary>
-    public static void MakeDerivedOutputs(KbuildValues kbuild, ToolProcess? tools = null)
+    public static void MakeDerivedOutputs(KernelTreeValues kbuild, ToolProcess? tools = null)
     {
         var derived = kbuild.Series.Link.DerivedOutputs;
         if (derived.Count == 0) return;
@@ -79,7 +79,7 @@ public static partial class KernelPostLinkSteps
     }
 
     /// <summary>Runs <paramref name="step"/> in a <see cref="PostlinkShadow"/> of the build directory.</summary>
-    private static IReadOnlyList<StagedFile> InShadow(KbuildValues kbuild, string step, string? stagedImage, IReadOnlyCollection<string> ownFiles,
+    private static IReadOnlyList<StagedFile> InShadow(KernelTreeValues kbuild, string step, string? stagedImage, IReadOnlyCollection<string> ownFiles,
         bool writesArch, Func<PostlinkShadow, IReadOnlyList<StagedFile>> run)
     {
         try
@@ -96,7 +96,7 @@ public static partial class KernelPostLinkSteps
 
     /// <summary>True when <paramref name="vmlinux"/> is the build directory's own linked image (make's target: vmlinux, 7.x
     /// vmlinux.unstripped).</summary>
-    public static bool IsBuildDirVmlinux(KbuildValues kbuild, string vmlinux) =>
+    public static bool IsBuildDirVmlinux(KernelTreeValues kbuild, string vmlinux) =>
         Path.GetFullPath(vmlinux) == Path.Combine(kbuild.BuildDir, kbuild.LinkedImage);
 
     /// <summary>
@@ -106,7 +106,7 @@ public static partial class KernelPostLinkSteps
     /// <see cref="Adopt"/> writes it again a plain make relinks rather than trust a pair an interrupted build may have
     /// left half-replaced.
     /// </summary>
-    public static void RunOnStaged(KbuildValues kbuild, string stagedVmlinux, string outputPath, ToolProcess? tools = null)
+    public static void RunOnStaged(KernelTreeValues kbuild, string stagedVmlinux, string outputPath, ToolProcess? tools = null)
     {
         SortTables(kbuild, stagedVmlinux, tools);
         if (!IsBuildDirVmlinux(kbuild, outputPath)) return;
@@ -124,7 +124,7 @@ public static partial class KernelPostLinkSteps
     /// </summary>
     /// <param name="publishedStamps">The build's stamps of vmlinux and System.map as published (touched with them; those
     /// that exist).</param>
-    public static bool Adopt(KbuildValues kbuild, string vmlinux, string? systemMap, string stamp, IReadOnlyList<string>? publishedStamps = null,
+    public static bool Adopt(KernelTreeValues kbuild, string vmlinux, string? systemMap, string stamp, IReadOnlyList<string>? publishedStamps = null,
         ToolProcess? tools = null)
     {
         var adopted = IsBuildDirVmlinux(kbuild, vmlinux);
@@ -155,12 +155,12 @@ public static partial class KernelPostLinkSteps
     /// <summary>
     /// Writes the link's .cmd file (.vmlinux.cmd; 7.x .vmlinux.unstripped.cmd) into <paramref name="dir"/> (the build
     /// directory, or a shadow of it) as make's if_changed_dep would after the kernel's own link — the kernel's
-    /// scripts/basic/fixdep turns <see cref="KbuildValues.SavedLinkCommand"/> and the .d file link-vmlinux.sh leaves into
+    /// scripts/basic/fixdep turns <see cref="KernelTreeValues.SavedLinkCommand"/> and the .d file link-vmlinux.sh leaves into
     /// <c>cmd_vmlinux :=</c> (6.1) / <c>savedcmd_vmlinux :=</c> (6.12+) plus its CONFIG dependencies — so a later
     /// <c>make vmlinux</c>/<c>make bzImage</c> sees the same command and, the image being newer than its inputs, does
     /// not relink.
     /// </summary>
-    public static void WriteSavedCommand(KbuildValues kbuild, string dir, ToolProcess? tools = null)
+    public static void WriteSavedCommand(KernelTreeValues kbuild, string dir, ToolProcess? tools = null)
     {
         var image = kbuild.LinkedImage;
         var depFile = Path.Combine(dir, $".{image}.d");
@@ -183,7 +183,7 @@ public static partial class KernelPostLinkSteps
         }
     }
 
-    private static void Run(KbuildValues kbuild, ToolProcess? tools, string tool, IEnumerable<string> args, string step,
+    private static void Run(KernelTreeValues kbuild, ToolProcess? tools, string tool, IEnumerable<string> args, string step,
         string? workingDirectory = null)
     {
         var r = (tools ?? ToolProcess.Quiet).Run(tool, args, workingDirectory ?? kbuild.BuildDir, kbuild.ToolEnvironment);

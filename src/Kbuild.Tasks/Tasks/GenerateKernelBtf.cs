@@ -16,7 +16,7 @@ public sealed class GenerateKernelBtf : KbuildTask
 
     protected override void Run()
     {
-        var kbuild = KbuildProbe.Load(KernelBuildDir, ValuesCache);
+        var kbuild = KernelTreeProbe.Load(KernelBuildDir, ValuesCache);
         KernelBtf.Generate(kbuild, Path.GetFullPath(Image), Path.GetFullPath(OutputFile), BtfIdsFile is { Length: > 0 } ids ? Path.GetFullPath(ids) : null, Tools);
         Log.LogMessage(MessageImportance.High, $"BTF: {OutputFile} ({kbuild.Get("PAHOLE")} -J {kbuild.Get("PAHOLE_FLAGS")})");
     }

@@ -19,7 +19,7 @@ public sealed class KernelPostLink : KbuildTask
     [Required] public string OutputPath { get; set; } = "";
 
     protected override void Run() =>
-        KernelPostLinkSteps.RunOnStaged(KbuildProbe.Load(KernelBuildDir, ValuesCache), Vmlinux, OutputPath, Tools);
+        KernelPostLinkSteps.RunOnStaged(KernelTreeProbe.Load(KernelBuildDir, ValuesCache), Vmlinux, OutputPath, Tools);
 }
 
 /// <summary>
@@ -40,7 +40,7 @@ public sealed class KernelAdoptVmlinux : KbuildTask
 
     protected override void Run()
     {
-        var adopted = KernelPostLinkSteps.Adopt(KbuildProbe.Load(KernelBuildDir, ValuesCache), Vmlinux, SystemMap, Stamp,
+        var adopted = KernelPostLinkSteps.Adopt(KernelTreeProbe.Load(KernelBuildDir, ValuesCache), Vmlinux, SystemMap, Stamp,
             PublishedStamps.Select(s => s.ItemSpec).ToList(), Tools);
         Log.LogMessage(MessageImportance.Normal, adopted
             ? $"{Vmlinux}: kernel post-link steps done; make accepts it as its own vmlinux"

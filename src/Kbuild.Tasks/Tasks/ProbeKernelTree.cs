@@ -9,7 +9,7 @@ namespace Kbuild.Tasks;
 
 /// <summary>
 /// Kernel-tree mode's first step: runs the kernel's make in KernelBuildDir up to the vmlinux link
-/// (<see cref="KbuildProbe.Capture"/>) — or, with RunMake false, loads the settings the last run saved —
+/// (<see cref="KernelTreeProbe.Capture"/>) — or, with RunMake false, loads the settings the last run saved —
 /// and returns how the kernel links vmlinux, in the SDK's property and item names.
 /// </summary>
 public sealed class ProbeKernelTree : KbuildTask
@@ -57,8 +57,8 @@ public sealed class ProbeKernelTree : KbuildTask
     protected override void Run()
     {
         var kbuild = RunMake
-            ? KbuildProbe.Capture(KernelBuildDir, ShellWords.CommandLine(MakeArguments), MakeJobs, saveTo: ValuesCache, tools: Tools)
-            : KbuildProbe.Load(KernelBuildDir, ValuesCache);
+            ? KernelTreeProbe.Capture(KernelBuildDir, ShellWords.CommandLine(MakeArguments), MakeJobs, saveTo: ValuesCache, tools: Tools)
+            : KernelTreeProbe.Load(KernelBuildDir, ValuesCache);
 
         KernelVersion = kbuild.Version.ToString();
         KernelRelease = kbuild.Release.Release;

@@ -23,7 +23,7 @@ public sealed class ResolveKernelBtfIds : KbuildTask
     protected override void Run()
     {
         KernelBtf.CheckAgainstImage(BtfObject, Image, namesToo: BtfFromLinkInputs);
-        var kbuild = KbuildProbe.Load(KernelBuildDir, ValuesCache);
+        var kbuild = KernelTreeProbe.Load(KernelBuildDir, ValuesCache);
         KernelBtf.ResolveIds(kbuild, Image, BtfIdsFile is { Length: > 0 } ids ? ids : null, Tools);
         Log.LogMessage(MessageImportance.Normal, $"BTFIDS {Image}");
     }

@@ -39,7 +39,7 @@ public sealed class KernelTreeModeTests
         // the in-place test (K) is the proof.
         // On 7.x the link's image is vmlinux.unstripped; vmlinux is made from it after the link.
         var build = KernelFixtures.BuildDir(version, config);
-        if (KbuildProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
+        if (KernelTreeProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
             Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, KernelSeries.For(version).Link.LinkedImage), work.Vmlinux));
         Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, "System.map"), work.SystemMap));
         // Tools that read stripped images (vmlinux-to-elf) find our table by its shape. The finder knows the base-relative
@@ -103,7 +103,7 @@ public sealed class KernelTreeModeTests
         if (makes is not null)
             foreach (var f in makesFiles.Where(f => File.Exists(makes.Saved(f))))
                 Assert.IsNull(ImageDiff.FirstDifference(makes.Saved(f), Path.Combine(build, f)));
-        else if (KbuildProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
+        else if (KernelTreeProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
             Assert.IsNull(ImageDiff.FirstDifference(kernels, work.Vmlinux));
 
         var btf = Section(work.Vmlinux, ".BTF", work.Dir);
@@ -155,7 +155,7 @@ public sealed class KernelTreeModeTests
         Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
         Assert.IsFalse(outcome.Warnings.Any(w => w.Code is "KB0309" or "KB0380"), outcome.ToString());
 
-        var kbuild = KbuildProbe.Load(work.Build_, work.ValuesCache);
+        var kbuild = KernelTreeProbe.Load(work.Build_, work.ValuesCache);
         Assert.AreEqual("", kbuild.ArchPostlink, "arm64 has no Makefile.postlink on this kernel");
         var makes = Path.Combine(build, "vmlinux");
         Assert.AreEqual(Relocations(makes), Relocations(work.Vmlinux), "dynamic relocations differ from make's vmlinux");
@@ -271,7 +271,7 @@ public sealed class KernelTreeModeTests
         Assert.IsFalse(outcome.Warnings.Any(w => w.Code is "KB0309" or "KB0380"), outcome.ToString());
         foreach (var f in linkFiles)
             Assert.IsNull(ImageDiff.FirstDifference(makes.Saved(f), Path.Combine(build, f)), f);
-        var nm = KbuildProbe.Load(work.Build_, work.ValuesCache).Get("NM");
+        var nm = KernelTreeProbe.Load(work.Build_, work.ValuesCache).Get("NM");
         Assert.AreEqual(KernelMksysmap(version, Path.Combine(build, "vmlinux.unstripped"), work.Dir, nm), File.ReadAllText(work.SystemMap));
         AssertTableIsKernelKallsymsOutput(version, work);
 
@@ -291,7 +291,7 @@ public sealed class KernelTreeModeTests
         var bootImage = Path.Combine(build, bootFiles[0]);
         var (booted, btfSize) = QemuBoot.Boot(arm64 ? bootImage : work.Vmlinux, arm64 ? "nokaslr" : "");
         CollectionAssert.AreEquivalent(table, booted.ToList());
-        if (KbuildProbe.Load(work.Build_, work.ValuesCache).Config.IsEnabled("DEBUG_INFO_BTF"))
+        if (KernelTreeProbe.Load(work.Build_, work.ValuesCache).Config.IsEnabled("DEBUG_INFO_BTF"))
             Assert.AreEqual((long)Section(work.Vmlinux, ".BTF", work.Dir).Length, btfSize, "/sys/kernel/btf/vmlinux");
         var kaslr = QemuBoot.Kallsyms(bootImage, arm64 ? "" : "kaslr");
         var delta = kaslr.Single(s => s.Name == "_text").Address - table.Single(s => s.Name == "_text").Address;
@@ -319,7 +319,7 @@ public sealed class KernelTreeModeTests
         var outcome = work.Build();
         Assert.IsTrue(outcome.Succeeded, outcome.ToString());
         Assert.AreEqual(1, outcome.ExecutedTasks.Count(t => t == "LinkVmlinux"), "one final link");
-        var kbuild = KbuildProbe.Load(work.Build_, work.ValuesCache);
+        var kbuild = KernelTreeProbe.Load(work.Build_, work.ValuesCache);
         Assert.AreEqual(("clang-16", "ld.lld-16", "llvm-nm-16", "llvm-objcopy-16"), (kbuild.Compiler, kbuild.Linker, kbuild.Get("NM"), kbuild.Objcopy));
         foreach (var f in compared)
             Assert.IsNull(ImageDiff.FirstDifference(makes.Saved(f), Path.Combine(build, f)));
@@ -532,14 +532,14 @@ public sealed class KernelTreeModeTests
 
     private static List<NmSymbol> Decode(Work work)
     {
-        var absolutePercpu = KbuildProbe.Load(work.Build_, work.ValuesCache).KallsymsOptions.Contains("--absolute-percpu");
+        var absolutePercpu = KernelTreeProbe.Load(work.Build_, work.ValuesCache).KallsymsOptions.Contains("--absolute-percpu");
         using var image = ElfImage.Open(work.Vmlinux);
         return KallsymsDecoder.Decode(image, absolutePercpu).ToList();
     }
 
     private static void AssertTableIsKernelKallsymsOutput(string version, Work work)
     {
-        var options = KbuildProbe.Load(work.Build_, work.ValuesCache).KallsymsOptions;
+        var options = KernelTreeProbe.Load(work.Build_, work.ValuesCache).KallsymsOptions;
         var kernelTool = KernelKallsymsTool.Run(version, options, work.SystemMap);
         Assert.AreEqual(0, kernelTool.ExitCode, kernelTool.StdErr);
         var oracleObject = KernelKallsymsTool.AssembleObject(kernelTool.StdOut, ElfClass.Elf64, work.Dir, "kallsyms");

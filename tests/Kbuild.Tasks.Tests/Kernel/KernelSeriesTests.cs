@@ -78,7 +78,7 @@ public sealed class KernelSeriesTests
         var dir = TestTemp.Directory("kbuild-series-");
         Directory.CreateDirectory(Path.Combine(dir, "include", "config"));
         File.WriteAllText(Path.Combine(dir, "include", "config", "auto.conf"), autoConf);
-        var options = KbuildValues.KallsymsOptionsOf(KernelConfig.Load(dir), Path.Combine(KernelFixtures.SourceDir("7.3"), "scripts", "link-vmlinux.sh"));
+        var options = KernelTreeValues.KallsymsOptionsOf(KernelConfig.Load(dir), Path.Combine(KernelFixtures.SourceDir("7.3"), "scripts", "link-vmlinux.sh"));
         Assert.AreEqual(expected, string.Join(' ', options));
     }
 }

@@ -140,11 +140,11 @@ public sealed class KernelBtfTests
         Directory.Delete(work, recursive: true);
     }
 
-    internal static KbuildValues CaptureWithFixtureTimestamp(string build, string version)
+    internal static KernelTreeValues CaptureWithFixtureTimestamp(string build, string version)
     {
         var saved = Environment.GetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP");
         Environment.SetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP", KernelFixtures.BtfBuildTimestamp);
-        try { return KbuildProbe.Capture(build, ShellWords.CommandLine(KernelFixtures.MakeVariables(version, "BTF"))); }
+        try { return KernelTreeProbe.Capture(build, ShellWords.CommandLine(KernelFixtures.MakeVariables(version, "BTF"))); }
         finally { Environment.SetEnvironmentVariable("KBUILD_BUILD_TIMESTAMP", saved); }
     }
 

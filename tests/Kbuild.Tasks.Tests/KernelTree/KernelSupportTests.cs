@@ -59,7 +59,7 @@ public sealed class KernelSupportTests
     {
         // 6.12 turns X86_KERNEL_IBT on by default: every 6.12 kernel-tree test links vmlinux.o, as link-vmlinux.sh does.
         var build = KernelFixtures.BuildDir(version, config);
-        var kbuild = new KbuildValues(build, KernelRelease.Read(build), KernelConfig.Load(build), "", "", "", "", "", "", new Dictionary<string, string>());
+        var kbuild = new KernelTreeValues(build, KernelRelease.Read(build), KernelConfig.Load(build), "", "", "", "", "", "", new Dictionary<string, string>());
         Assert.IsTrue(kbuild.Config.IsEnabled("X86_KERNEL_IBT"));
         Assert.AreEqual(Path.Combine(build, "vmlinux.o"), kbuild.WholeArchiveInputs[0]);
         Assert.AreEqual(0, kbuild.Libraries.Count);
@@ -70,7 +70,7 @@ public sealed class KernelSupportTests
     {
         using var tree = RealConfigWith("CONFIG_LTO_CLANG_FULL=y\n");
         var files = tree.Files();
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
         CollectionAssert.AreEqual(files, tree.Files(), "nothing may be written");
     }
@@ -92,7 +92,7 @@ public sealed class KernelSupportTests
     public void OtherArchitecturesAreRefusedBeforeMake(string autoConf, string named, string release = "6.12.0", string arguments = "")
     {
         using var tree = new FakeKernelTree(release, MakeLeavesAMark, autoConf);
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
         Assert.AreEqual(ErrorCodes.UnsupportedKernelArchitecture, e.Code);
         StringAssert.Contains(e.Message, named);
         Assert.IsFalse(File.Exists(Path.Combine(tree.Dir, "made")), "make must not run");
@@ -116,7 +116,7 @@ public sealed class KernelSupportTests
     {
         // .config changed: make's syncconfig rewrites auto.conf before it builds.
         using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@echo CONFIG_LTO_CLANG_FULL=y >> include/config/auto.conf\n\t@$(cmd_link_vmlinux)\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
         StringAssert.Contains(e.Message, "CONFIG_LTO_CLANG_FULL=y");
     }
@@ -125,10 +125,10 @@ public sealed class KernelSupportTests
     public void SavedSettingsOfANowRefusedConfigurationAreRefused()
     {
         using var tree = RealConfigWith("CONFIG_LTO_CLANG_FULL=y\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Load(tree.Dir, Path.Combine(tree.Dir, "no-such-values")));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Load(tree.Dir, Path.Combine(tree.Dir, "no-such-values")));
         Assert.AreEqual(ErrorCodes.KbuildValuesNotCaptured, e.Code, "a missing cache is reported first");
         File.WriteAllBytes(Path.Combine(tree.Dir, "values"), "0\0"u8.ToArray());
-        e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Load(tree.Dir, Path.Combine(tree.Dir, "values")));
+        e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Load(tree.Dir, Path.Combine(tree.Dir, "values")));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);
     }
 
@@ -136,7 +136,7 @@ public sealed class KernelSupportTests
     public void VmlinuxMapIsTheMapOfOurOneLink()
     {
         using var tree = new FakeKernelTree("6.1.0", "", FakeKernelTree.X86_64 + "CONFIG_VMLINUX_MAP=y\n");
-        var kbuild = new KbuildValues(tree.Dir, KernelRelease.Read(tree.Dir), KernelConfig.Load(tree.Dir), "link-vmlinux.sh", "ld",
+        var kbuild = new KernelTreeValues(tree.Dir, KernelRelease.Read(tree.Dir), KernelConfig.Load(tree.Dir), "link-vmlinux.sh", "ld",
             "-m elf_x86_64", "--build-id=sha1", "", "make", new Dictionary<string, string> { ["KBUILD_LDS"] = "vmlinux.lds" });
         KernelSupport.EnsureLinkable(kbuild.Config, kbuild.Series, tree.Dir);
         var map = $"-Map={Path.Combine(tree.Dir, "vmlinux.map")}";

@@ -75,7 +75,7 @@ public sealed class KernelToolchainTests
     {
         using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@touch made\n");
         var files = tree.Files();
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir, [argument]));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir, [argument]));
         Assert.AreEqual(ErrorCodes.KernelToolMissing, e.Code);
         StringAssert.Contains(e.Message, tool);
         if (package != null) StringAssert.Contains(e.Message, $"apt-get install {package}");
@@ -143,7 +143,7 @@ public sealed class KernelToolchainTests
         using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@touch made\n", Arm64);
         var files = tree.Files();
         // A gcc version that no machine has (eng/install-deps.sh installs the cross gcc itself).
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir, arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
         Assert.AreEqual(code, e.Code);
         StringAssert.Contains(e.Message, tool);
         StringAssert.Contains(e.Message, package);

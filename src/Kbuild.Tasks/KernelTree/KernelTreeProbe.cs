@@ -18,11 +18,11 @@ namespace Kbuild.KernelTree;
 /// touched, and every .cmd file make rewrote is put back afterwards, so probing never makes a later plain make
 /// relink. Before make runs: the series, its scripts, the tools and the configuration are checked, so a tree the SDK
 /// would not link as make does is refused with nothing written. When make would have linked
-/// (<see cref="KbuildValues.MakeWouldRelink"/>), the probe then builds init/version-timestamp.o as link-vmlinux.sh
+/// (<see cref="KernelTreeValues.MakeWouldRelink"/>), the probe then builds init/version-timestamp.o as link-vmlinux.sh
 /// does first; otherwise it leaves it alone, so the link inputs keep their timestamps and an up-to-date vmlinux stays
 /// up to date.
 /// </summary>
-public static partial class KbuildProbe
+public static partial class KernelTreeProbe
 {
     private const string CaptureScript = """
         # kbuild-sdk capture of cmd_link_vmlinux: OUT TARGET LINK-SCRIPT LD KBUILD_LDFLAGS LDFLAGS_vmlinux ARCH_POSTLINK MAKE NEWER-PREREQS
@@ -39,7 +39,7 @@ public static partial class KbuildProbe
     /// <c>LLVM=1</c>, <c>CC=clang</c>): pass the same ones as for the kernel's other make runs. The values
     /// are also written to <paramref name="saveTo"/> when given, for <see cref="Load"/>.
     /// </summary>
-    public static KbuildValues Capture(string buildDir, IEnumerable<string>? makeArguments = null, int jobs = 0, string? saveTo = null,
+    public static KernelTreeValues Capture(string buildDir, IEnumerable<string>? makeArguments = null, int jobs = 0, string? saveTo = null,
         ToolProcess? tools = null)
     {
         tools ??= ToolProcess.Quiet;
@@ -107,7 +107,7 @@ public static partial class KbuildProbe
 
     /// <summary>The values a <see cref="Capture"/> saved, with the build directory's current configuration
     /// (for builds where the kernel's make is run by someone else).</summary>
-    public static KbuildValues Load(string buildDir, string savedFile)
+    public static KernelTreeValues Load(string buildDir, string savedFile)
     {
         buildDir = Path.GetFullPath(buildDir);
         var config = KernelConfig.Load(buildDir);
@@ -123,7 +123,7 @@ public static partial class KbuildProbe
 
     // link-vmlinux.sh's first step: init/version-timestamp.o with this link's UTS_VERSION (a new build
     // number and date, so only when make would link).
-    private static void BuildVersionTimestamp(KbuildValues kbuild, ToolProcess tools)
+    private static void BuildVersionTimestamp(KernelTreeValues kbuild, ToolProcess tools)
     {
         var r = tools.Run(kbuild.Make, ["-f", Path.Combine(kbuild.SourceDir, "scripts", "Makefile.build"), "obj=init", "init/version-timestamp.o"],
             kbuild.BuildDir, kbuild.ToolEnvironment);
@@ -161,7 +161,7 @@ public static partial class KbuildProbe
     }
 
     // argc, the arguments, then env -0 entries; all NUL-terminated.
-    internal static KbuildValues Parse(byte[] capture, string buildDir, KernelRelease version, KernelConfig config)
+    internal static KernelTreeValues Parse(byte[] capture, string buildDir, KernelRelease version, KernelConfig config)
     {
         var fields = Encoding.UTF8.GetString(capture).Split('\0');
         if (!int.TryParse(fields[0], out var argc) || argc != CapturedArguments || fields.Length < 1 + argc)
@@ -175,7 +175,7 @@ public static partial class KbuildProbe
             var eq = entry.IndexOf('=');
             if (eq > 0) env[entry[..eq]] = entry[(eq + 1)..];
         }
-        return new KbuildValues(buildDir, version, config, linkScript: a[1], linker: a[2], kbuildLdflags: a[3],
+        return new KernelTreeValues(buildDir, version, config, linkScript: a[1], linker: a[2], kbuildLdflags: a[3],
             ldflagsVmlinux: a[4], archPostlink: a[5], make: a[6], env, ShellWords.UnquotedExpansion(a[7]));
     }
 

@@ -5,13 +5,13 @@ using Kbuild.Table;
 namespace Kbuild.Tests.KernelTree;
 
 /// <summary>
-/// KbuildProbe against kernels the kernel's own make linked: what it captures must reproduce the
+/// KernelTreeProbe against kernels the kernel's own make linked: what it captures must reproduce the
 /// command make saved in .vmlinux.cmd and, linked with the kernel's own kallsyms object, the kernel's
 /// own vmlinux. Probing runs make in the fixture directory, which (like any kernel link) rebuilds
 /// init/version-timestamp.o; vmlinux and .vmlinux.cmd stay as they were.
 /// </summary>
 [TestClass]
-public sealed class KbuildProbeTests
+public sealed class KernelTreeProbeTests
 {
     [TestMethod]
     [DataRow("6.1")]
@@ -23,7 +23,7 @@ public sealed class KbuildProbeTests
         var savedBefore = File.ReadAllBytes(cmdFile);
         var vmlinuxTime = File.GetLastWriteTimeUtc(Path.Combine(build, "vmlinux"));
 
-        var kbuild = KbuildProbe.Capture(build);
+        var kbuild = KernelTreeProbe.Capture(build);
 
         CollectionAssert.AreEqual(savedBefore, File.ReadAllBytes(cmdFile), ".vmlinux.cmd must be restored");
         Assert.AreEqual(vmlinuxTime, File.GetLastWriteTimeUtc(Path.Combine(build, "vmlinux")), "probing must not relink");
@@ -62,7 +62,7 @@ public sealed class KbuildProbeTests
         var build = KernelFixtures.BuildDir(version, "A");
         var cmdFile = Path.Combine(build, ".vmlinux.cmd");
         var makes = File.ReadAllBytes(cmdFile);
-        var kbuild = KbuildProbe.Capture(build);
+        var kbuild = KernelTreeProbe.Capture(build);
         try
         {
             KernelPostLinkSteps.WriteSavedCommand(kbuild, kbuild.BuildDir);
@@ -79,7 +79,7 @@ public sealed class KbuildProbeTests
     [DataRow("6.12", new[] { "--absolute-percpu" })]
     public void KallsymsOptionsFollowTheKernelsScript(string version, string[] expected)
     {
-        var kbuild = KbuildProbe.Capture(KernelFixtures.BuildDir(version, "B"));
+        var kbuild = KernelTreeProbe.Capture(KernelFixtures.BuildDir(version, "B"));
         CollectionAssert.AreEqual(expected, kbuild.KallsymsOptions.ToArray());
         Assert.IsTrue(kbuild.WholeArchiveInputs.Any(p => p.EndsWith(".vmlinux.export.o", StringComparison.Ordinal)), "CONFIG_MODULES links the export object");
         Assert.AreEqual(version == "6.12", kbuild.ArchPostlink.EndsWith("arch/x86/Makefile.postlink", StringComparison.Ordinal));
@@ -91,7 +91,7 @@ public sealed class KbuildProbeTests
         var dir = TestTemp.Directory("kbuild-notkernel-");
         try
         {
-            var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(dir));
+            var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(dir));
             Assert.AreEqual(ErrorCodes.KernelBuildDirNotConfigured, e.Code);
             StringAssert.Contains(e.Message, dir);
         }
@@ -105,7 +105,7 @@ public sealed class KbuildProbeTests
     public void UnsupportedVersionIsRejected()
     {
         using var tree = new FakeKernelTree("5.10.0", "vmlinux:\n\t@true\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.UnsupportedKernelVersion, e.Code);
         StringAssert.Contains(e.Message, "5.10.0");
     }
@@ -114,7 +114,7 @@ public sealed class KbuildProbeTests
     public void FailingMakeIsReportedWithItsOutput()
     {
         using var tree = new FakeKernelTree("6.1.0", "vmlinux:\n\t@echo 'drivers/foo.c:1: error: broken'; false\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KernelMakeFailed, e.Code);
         StringAssert.Contains(e.Message, "drivers/foo.c:1: error: broken");
     }
@@ -123,7 +123,7 @@ public sealed class KbuildProbeTests
     public void MakeThatNeverLinksThroughCmdLinkVmlinuxIsReported()
     {
         using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@true\n");
-        var e = Assert.ThrowsExactly<KbuildException>(() => KbuildProbe.Capture(tree.Dir));
+        var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir));
         Assert.AreEqual(ErrorCodes.KbuildValuesNotCaptured, e.Code);
     }
 

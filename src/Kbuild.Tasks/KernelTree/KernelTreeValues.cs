@@ -6,12 +6,12 @@ namespace Kbuild.KernelTree;
 
 /// <summary>
 /// Everything the kernel's scripts/link-vmlinux.sh uses to link vmlinux, as the kernel's own make
-/// passed it (see <see cref="KbuildProbe"/>): the arguments of <c>cmd_link_vmlinux</c> and make's
+/// passed it (see <see cref="KernelTreeProbe"/>): the arguments of <c>cmd_link_vmlinux</c> and make's
 /// exported environment. Paths are absolute; the link runs in <see cref="BuildDir"/>.
 /// </summary>
-public sealed partial class KbuildValues
+public sealed partial class KernelTreeValues
 {
-    public KbuildValues(string buildDir, KernelRelease release, KernelConfig config, string linkScript,
+    public KernelTreeValues(string buildDir, KernelRelease release, KernelConfig config, string linkScript,
         string linker, string kbuildLdflags, string ldflagsVmlinux, string archPostlink, string make,
         IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? newerPrerequisites = null)
     {
