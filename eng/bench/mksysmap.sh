@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times our System.map generation (Kbuild.Bench sysmap = what the MkSysmap task does, as one `dotnet` process)
+# Times our System.map generation (Kbuild.Bench sysmap = what the WriteSystemMap task does, as one `dotnet` process)
 # against the kernel's scripts/mksysmap (nm -n | grep -v for 6.1, nm -n | sed -f for 6.12), alternating runs on
 # the same inputs: a kernel vmlinux and a synthetic ELF with >= 200,000 symbols. Prints median wall time, peak
 # RSS and the ratio ours/kernel, and checks both outputs are identical.

@@ -37,10 +37,10 @@ public sealed partial class HostileBuildTests
     }
 
     /// <summary>Garbage over an output newer than every input: the step that makes it runs again (a garbage vmlinux
-    /// was KB0002 from MkSysmap on every build until an input changed; a garbage reservation was linked).</summary>
+    /// was KB0002 from WriteSystemMap on every build until an input changed; a garbage reservation was linked).</summary>
     [TestMethod]
     [DataRow("out/vmlinux", "LinkVmlinux", null)]
-    [DataRow("out/System.map", "MkSysmap", null)]
+    [DataRow("out/System.map", "WriteSystemMap", null)]
     [DataRow("obj/kallsyms.reserve.o", "LinkVmlinux", "kallsyms.reserve.o changed since the reservation wrote it")]
     public void GarbageOutputNewerThanItsInputs_IsMadeAgain(string output, string task, string? said)
     {

@@ -9,7 +9,7 @@ namespace Kbuild.Sdk.Tests;
 [DoNotParallelize]
 public sealed class SdkBuildTests
 {
-    private static readonly string[] PipelineTasks = ["GenerateKallsyms", "LinkVmlinux", "PatchKallsyms", "MkSysmap"];
+    private static readonly string[] PipelineTasks = ["ReserveKallsyms", "LinkVmlinux", "PatchKallsyms", "WriteSystemMap"];
 
     private static BuildOutcome BuildOk(SyntheticKernel kernel, IDictionary<string, string>? properties = null)
     {

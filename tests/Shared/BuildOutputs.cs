@@ -16,7 +16,7 @@ public static class BuildOutputs
         using var image = ElfImage.Open(vmlinux);
         var (_, difference) = KallsymsInspection.Verify(image, KernelVersion.Parse(kernelVersion), options);
         if (difference != null) return "the kallsyms table of vmlinux is not its symbols': " + difference.Describe();
-        return File.ReadAllBytes(systemMap).AsSpan().SequenceEqual(SysmapWriter.Render(image, SysmapFilter.ForKernel(kernelVersion)))
+        return File.ReadAllBytes(systemMap).AsSpan().SequenceEqual(SystemMapWriter.Render(image, SystemMapFilter.ForKernel(kernelVersion)))
             ? null : "System.map is not vmlinux's";
     }
 }

@@ -38,7 +38,7 @@ public static partial class LinkPrediction
     /// <param name="linkerFlags">The linker's flags, for the sections it makes itself (<see cref="LldSyntheticSections"/>,
     /// <see cref="GnuLdDynamicLink"/>) and GNU ld's -shared.</param>
     public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, IEnumerable<string> tableLabels, SysmapFilter filter, string? symbolCache = null,
+        string? linkerScript, IEnumerable<string> tableLabels, SystemMapFilter filter, string? symbolCache = null,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
         var cache = InputSymbolCache.Load(symbolCache is { Length: > 0 } ? new CacheFile(symbolCache) : null);
@@ -48,7 +48,7 @@ public static partial class LinkPrediction
     }
 
     internal static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, IEnumerable<string> tableLabels, SysmapFilter filter, InputSymbolCache cache,
+        string? linkerScript, IEnumerable<string> tableLabels, SystemMapFilter filter, InputSymbolCache cache,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");

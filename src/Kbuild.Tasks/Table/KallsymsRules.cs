@@ -18,7 +18,7 @@ public sealed record KallsymsRules(KernelSeries Series, KallsymsOptions Options)
 
     public KallsymsLayout Layout => Series.Kallsyms;
 
-    public SysmapFilter Filter => SysmapFilter.For(Series);
+    public SystemMapFilter Filter => SystemMapFilter.For(Series);
 
     /// <summary>The labels of the table's arrays, in emission order (<see cref="KallsymsLayout.ArraySymbolNames"/>).</summary>
     public IReadOnlyList<string> ArraySymbolNames => Layout.ArraySymbolNames(Options.BaseRelative);

@@ -19,7 +19,7 @@ internal sealed record StepsOutcome(string? FailedTask, RecordingBuildEngine Log
 /// thin archive of main.o and kallsyms.o, a regular lib.a searched as a library — and the build's own steps run on
 /// it the way Sdk.targets runs them, through each task's Execute: LockBuild, ReserveKallsyms (the reservation, with
 /// its caches in obj/), LinkVmlinux, PatchKallsyms (and the relink with an exact reservation when it asks for one),
-/// PublishFile, MkSysmap, UnlockBuild. Unlike the targets, every step runs every time.
+/// PublishFile, WriteSystemMap, UnlockBuild. Unlike the targets, every step runs every time.
 /// </summary>
 internal sealed class BuildSteps
 {
@@ -95,7 +95,7 @@ internal sealed class BuildSteps
                 File.Delete(relinked);
             }
             failed ??= Execute(new PublishFile { SourceFile = staged, DestinationFile = Vmlinux }, log) ? null : nameof(PublishFile);
-            failed ??= Execute(new MkSysmap { Vmlinux = Vmlinux, OutputFile = SystemMap, KernelVersion = KernelVersion }, log) ? null : nameof(MkSysmap);
+            failed ??= Execute(new WriteSystemMap { Vmlinux = Vmlinux, OutputFile = SystemMap, KernelVersion = KernelVersion }, log) ? null : nameof(WriteSystemMap);
             return new StepsOutcome(failed, log);
         }
         finally

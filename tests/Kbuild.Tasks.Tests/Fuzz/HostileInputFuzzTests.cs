@@ -54,7 +54,7 @@ public sealed class HostileInputFuzzTests
         // A linked image with a kallsyms reservation, the way ReserveKallsyms and LinkVmlinux make one.
         var layout = KernelSeries.For("6.12").Kallsyms;
         var options = new KallsymsOptions { AllSymbols = true };
-        var filter = SysmapFilter.ForKernel("6.12");
+        var filter = SystemMapFilter.ForKernel("6.12");
         var superset = LinkPrediction.SystemMapSymbols([a, b], [], lds, layout.ArraySymbolNames(options.BaseRelative), filter);
         var reservation = Reservation.Create(superset, layout, options, KallsymsTarget.X86_64, new ReservationSlack(2, 64));
         _rooms = reservation.Rooms;
@@ -89,7 +89,7 @@ public sealed class HostileInputFuzzTests
         using var image = ElfImage.Open(path);
         _ = NmReader.ReadSorted(image);
         foreach (var section in image.Sections.Where(s => s.Type is ElfSection.SHT_RELA)) _ = image.ReadRelocations(section);
-        _ = SysmapWriter.Render(image, SysmapFilter.ForKernel("6.12"));
+        _ = SystemMapWriter.Render(image, SystemMapFilter.ForKernel("6.12"));
         _ = KallsymsDecoder.Decode(image);
     });
 
@@ -141,7 +141,7 @@ public sealed class HostileInputFuzzTests
     private static byte[] SysmapWriterRender(string path)
     {
         using var image = ElfImage.Open(path);
-        return SysmapWriter.Render(image, SysmapFilter.ForKernel("6.12"));
+        return SystemMapWriter.Render(image, SystemMapFilter.ForKernel("6.12"));
     }
 
     private static void Fuzz(string target, Action<Iteration> read)

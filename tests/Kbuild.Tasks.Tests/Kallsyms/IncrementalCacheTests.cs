@@ -162,7 +162,7 @@ public sealed class IncrementalCacheTests
         var libraries = new[] { Path.Combine(dir, "lib.a") };
         var (script, cache) = (Path.Combine(dir, "s.lds"), Path.Combine(dir, "symbols.cache"));
         var layout = KernelSeries.For("6.12").Kallsyms;
-        var filter = SysmapFilter.ForKernel("6.12");
+        var filter = SystemMapFilter.ForKernel("6.12");
         IReadOnlyList<NmSymbol> Predict(string? c) => LinkPrediction.SystemMapSymbols(objects, libraries, script, layout.ArraySymbolNames(Options.BaseRelative), filter, c);
 
         var read = Predict(null);

@@ -492,7 +492,7 @@ public sealed class LinkingTests
         var labels = KernelSeries.For(version).Kallsyms.ArraySymbolNames(baseRelativeSwitch: true)
             .Select(n => (n, ".rodata"));
         var (predicted, elfClass) = LinkPrediction.Predict(objects, libraries, LinkerScriptLayout.Read(script), labels, ["_text"], linkerIsLld, linkerFlags);
-        var filter = SysmapFilter.ForKernel(version);
+        var filter = SystemMapFilter.ForKernel(version);
         var digits = NmFormat.AddressDigits(elfClass);
         var ours = predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
         // The prediction models the image's allocated sections; a symbol of a non-allocated one (nm's n: 6.1 arm64's

@@ -67,7 +67,7 @@ public sealed class PieKallsymsPatchTests
         string[] flags = ["-EL", "-maarch64elf", "-z", "norelro", "--no-undefined", "-X", "-shared", "-Bsymbolic", "-z", "notext", .. relocationStyle.Split(' ')];
         var layout = KernelSeries.For("6.12").Kallsyms;
         var options = new KallsymsOptions { AllSymbols = true };
-        var filter = SysmapFilter.ForKernel("6.12");
+        var filter = SystemMapFilter.ForKernel("6.12");
         var target = new KallsymsTarget(ElfClass.Elf64, true);
 
         string Link(string name, string kallsymsObject)

@@ -8,7 +8,7 @@ using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Sysmap;
 
-/// <summary>System.map from MkSysmap against the kernel's own scripts/mksysmap run on the same ELF.</summary>
+/// <summary>System.map from WriteSystemMap against the kernel's own scripts/mksysmap run on the same ELF.</summary>
 [TestClass]
 public sealed class SysmapTests
 {
@@ -28,7 +28,7 @@ public sealed class SysmapTests
     {
         var output = Path.Combine(workDir, $"our-System.map-{series}");
         var engine = new RecordingBuildEngine();
-        var task = new MkSysmap { BuildEngine = engine, Vmlinux = elf, OutputFile = output, KernelVersion = series };
+        var task = new WriteSystemMap { BuildEngine = engine, Vmlinux = elf, OutputFile = output, KernelVersion = series };
         Assert.IsTrue(task.Execute(), string.Join("\n", engine.Errors.Select(e => e.Message)));
         return File.ReadAllText(output, System.Text.Encoding.Latin1);
     }
@@ -106,18 +106,18 @@ public sealed class SysmapTests
     {
         foreach (var series in KernelSeries.Supported)
         {
-            var filter = SysmapFilter.For(series);
-            Assert.AreEqual(SysmapFilter.ToNetPattern(filter.DeletedLinePatterns), filter.NetPattern, filter.SeriesName);
+            var filter = SystemMapFilter.For(series);
+            Assert.AreEqual(SystemMapFilter.ToNetPattern(filter.DeletedLinePatterns), filter.NetPattern, filter.SeriesName);
         }
         // Every precompiled expression stands for a series' patterns (none is left over from a series that changed).
-        foreach (var precompiled in SysmapFilter.PrecompiledExpressions)
-            Assert.IsTrue(KernelSeries.Supported.Any(s => SysmapFilter.ToNetPattern(s.SystemMapPatterns) == precompiled.ToString()), precompiled.ToString());
+        foreach (var precompiled in SystemMapFilter.PrecompiledExpressions)
+            Assert.IsTrue(KernelSeries.Supported.Any(s => SystemMapFilter.ToNetPattern(s.SystemMapPatterns) == precompiled.ToString()), precompiled.ToString());
     }
 
     [TestMethod]
     public void RuntimeFilterFromPatternsMatchesSed()
     {
-        var filter = new SysmapFilter("test", [@" __[[:alnum:]]*Thunk_", @"_veneer$", @"^0*1 ", @" x\.y"]);
+        var filter = new SystemMapFilter("test", [@" __[[:alnum:]]*Thunk_", @"_veneer$", @"^0*1 ", @" x\.y"]);
         const string input = "0000000000000001 T a\n0000000000000002 T __abcThunk_x\n0000000000000002 T __a_Thunk_x\n" +
             "0000000000000003 t f_veneer\n0000000000000003 t f_veneer_x\n0000000000000004 t x.y\n0000000000000004 t xzy\n";
         var expected = Tool.RunChecked("sed", ["-e", @"/ __[[:alnum:]]*Thunk_/d", "-e", "/_veneer$/d", "-e", "/^0*1 /d", "-e", @"/ x\.y/d"],
@@ -129,13 +129,13 @@ public sealed class SysmapTests
     [TestMethod]
     public void FilterIsChosenByKernelSeries()
     {
-        Assert.AreSame(SysmapFilter.For(KernelSeries.Linux6_1), SysmapFilter.ForKernel("6.1.192"));
-        Assert.AreSame(SysmapFilter.For(KernelSeries.Linux6_1), SysmapFilter.ForKernel("6.1"));
-        Assert.AreSame(SysmapFilter.For(KernelSeries.Linux6_12), SysmapFilter.ForKernel("6.12.48+deb13-amd64"));
-        Assert.AreSame(SysmapFilter.For(KernelSeries.Linux7_3), SysmapFilter.ForKernel("7.3.4"));
+        Assert.AreSame(SystemMapFilter.For(KernelSeries.Linux6_1), SystemMapFilter.ForKernel("6.1.192"));
+        Assert.AreSame(SystemMapFilter.For(KernelSeries.Linux6_1), SystemMapFilter.ForKernel("6.1"));
+        Assert.AreSame(SystemMapFilter.For(KernelSeries.Linux6_12), SystemMapFilter.ForKernel("6.12.48+deb13-amd64"));
+        Assert.AreSame(SystemMapFilter.For(KernelSeries.Linux7_3), SystemMapFilter.ForKernel("7.3.4"));
         foreach (var (unknown, code) in new[] { ("5.10.1", ErrorCodes.KallsymsVersionUnsupported), ("6.13", ErrorCodes.KallsymsVersionUnsupported),
                      ("", ErrorCodes.KernelVersionInvalid), ("six", ErrorCodes.KernelVersionInvalid) })
-            Assert.AreEqual(code, Assert.ThrowsExactly<KbuildException>(() => SysmapFilter.ForKernel(unknown)).Code, unknown);
+            Assert.AreEqual(code, Assert.ThrowsExactly<KbuildException>(() => SystemMapFilter.ForKernel(unknown)).Code, unknown);
     }
 
     [TestMethod]
@@ -155,7 +155,7 @@ public sealed class SysmapTests
         foreach (var (input, code) in cases)
         {
             var engine = new RecordingBuildEngine();
-            var task = new MkSysmap { BuildEngine = engine, Vmlinux = input, OutputFile = output, KernelVersion = "6.12" };
+            var task = new WriteSystemMap { BuildEngine = engine, Vmlinux = input, OutputFile = output, KernelVersion = "6.12" };
             Assert.IsFalse(task.Execute(), input);
             Assert.HasCount(1, engine.Errors);
             Assert.AreEqual(code, engine.Errors[0].Code, engine.Errors[0].Message);
@@ -164,13 +164,13 @@ public sealed class SysmapTests
             Assert.HasCount(1, Directory.GetFiles(tree.Root, "*System.map*"), "no temporary file left behind");
         }
 
-        var unknownVersion = new MkSysmap { BuildEngine = new RecordingBuildEngine(), Vmlinux = good, OutputFile = output, KernelVersion = "4.19" };
+        var unknownVersion = new WriteSystemMap { BuildEngine = new RecordingBuildEngine(), Vmlinux = good, OutputFile = output, KernelVersion = "4.19" };
         Assert.IsFalse(unknownVersion.Execute());
         Assert.AreEqual("previous contents\n", File.ReadAllText(output));
 
         // Output directories are created; one that cannot exist (its parent is a file) is a clear error.
         var unwritable = new RecordingBuildEngine();
-        var task2 = new MkSysmap { BuildEngine = unwritable, Vmlinux = good, OutputFile = Path.Combine(good, "System.map"), KernelVersion = "6.1" };
+        var task2 = new WriteSystemMap { BuildEngine = unwritable, Vmlinux = good, OutputFile = Path.Combine(good, "System.map"), KernelVersion = "6.1" };
         Assert.IsFalse(task2.Execute());
         Assert.AreEqual(ErrorCodes.SysmapWriteFailed, unwritable.Errors.Single().Code);
     }

@@ -8,11 +8,11 @@ using Kbuild.Symbols;
 namespace Kbuild.Outputs;
 
 /// <summary>System.map from a linked ELF, as the kernel's scripts/mksysmap makes it: `nm -n` lines minus the ones
-/// the kernel series' filter deletes (<see cref="SysmapFilter.ForEachKeptLine"/>).</summary>
-public static class SysmapWriter
+/// the kernel series' filter deletes (<see cref="SystemMapFilter.ForEachKeptLine"/>).</summary>
+public static class SystemMapWriter
 {
     /// <summary>System.map's bytes for the ELF file.</summary>
-    public static byte[] Render(ElfImage image, SysmapFilter filter)
+    public static byte[] Render(ElfImage image, SystemMapFilter filter)
     {
         var output = new ArrayBufferWriter<byte>(1 << 20);
         filter.ForEachKeptLine(NmReader.ReadSorted(image), NmFormat.AddressDigits(image.Class), (_, line) =>
@@ -27,7 +27,7 @@ public static class SysmapWriter
 
     /// <summary>Writes System.map for <paramref name="elfPath"/> to <paramref name="outputPath"/> through a temporary
     /// file renamed into place, so a failure never leaves a partial System.map (an existing one stays untouched).</summary>
-    public static void Write(string elfPath, string outputPath, SysmapFilter filter)
+    public static void Write(string elfPath, string outputPath, SystemMapFilter filter)
     {
         byte[] contents;
         using (var image = ElfImage.Open(elfPath))

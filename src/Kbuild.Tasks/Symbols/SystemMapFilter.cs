@@ -10,16 +10,16 @@ namespace Kbuild.Symbols;
 /// (<see cref="KernelSeries.SystemMapPatterns"/>, the script's own, verbatim) as one regular expression matched against
 /// the whole nm line, exactly as grep -v / sed /.../d apply them.
 /// </summary>
-public sealed partial class SysmapFilter
+public sealed partial class SystemMapFilter
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<KernelSeries, SysmapFilter> BySeries = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<KernelSeries, SystemMapFilter> BySeries = new();
 
     /// <summary>The filter of a series (made once per series).</summary>
-    public static SysmapFilter For(KernelSeries series) =>
-        BySeries.GetOrAdd(series, s => new SysmapFilter(s.Name, s.SystemMapPatterns, Precompiled(s.SystemMapPatterns)));
+    public static SystemMapFilter For(KernelSeries series) =>
+        BySeries.GetOrAdd(series, s => new SystemMapFilter(s.Name, s.SystemMapPatterns, Precompiled(s.SystemMapPatterns)));
 
     /// <summary>The filter for a kernel version such as "6.1.192", "6.12" or "6.12.48-amd64" (by major.minor).</summary>
-    public static SysmapFilter ForKernel(string kernelVersion) => For(KernelSeries.For(kernelVersion));
+    public static SystemMapFilter ForKernel(string kernelVersion) => For(KernelSeries.For(kernelVersion));
 
     // The known series' patterns translated at build time (no start-up cost for compiling a regex); a test checks each
     // equals the translation of the patterns it stands for, and other patterns are compiled at run time.
@@ -47,7 +47,7 @@ public sealed partial class SysmapFilter
 
     /// <summary>A filter from the patterns of a kernel's scripts/mksysmap; <paramref name="translated"/> is the
     /// build-time form of <see cref="ToNetPattern"/> for built-in filters (compiled at run time when omitted).</summary>
-    public SysmapFilter(string seriesName, IReadOnlyList<string> deletedLinePatterns, Regex? translated = null)
+    public SystemMapFilter(string seriesName, IReadOnlyList<string> deletedLinePatterns, Regex? translated = null)
     {
         SeriesName = seriesName;
         DeletedLinePatterns = deletedLinePatterns;

@@ -6,7 +6,7 @@ using Microsoft.Build.Framework;
 namespace Kbuild.Tasks;
 
 /// <summary>Writes System.map for a linked vmlinux, byte-identical to the kernel's scripts/mksysmap.</summary>
-public sealed class MkSysmap : KbuildTask
+public sealed class WriteSystemMap : KbuildTask
 {
     /// <summary>The linked ELF (vmlinux).</summary>
     [Required] public string Vmlinux { get; set; } = "";
@@ -17,5 +17,5 @@ public sealed class MkSysmap : KbuildTask
     /// <summary>Kernel version ("6.1.192", "6.12"): picks the mksysmap filter of that kernel series.</summary>
     [Required] public string KernelVersion { get; set; } = "";
 
-    protected override void Run() => SysmapWriter.Write(Vmlinux, OutputFile, SysmapFilter.ForKernel(KernelVersion));
+    protected override void Run() => SystemMapWriter.Write(Vmlinux, OutputFile, SystemMapFilter.ForKernel(KernelVersion));
 }
