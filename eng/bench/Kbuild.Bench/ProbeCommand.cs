@@ -34,7 +34,7 @@ public static class ProbeCommand
             ? [values.Make, "-f", Path.Combine(values.SourceDir, "scripts", "Makefile.vmlinux")]
             : ["sh", values.LinkScript, values.Linker, values.KbuildLdflags, values.LdflagsVmlinux]);
         WriteNulSeparated(Path.Combine(outDir, "postlink.args"),
-            values.ArchPostlink.Length > 0 && !derives ? [values.Make, "-f", values.ArchPostlink, "vmlinux"] : []);
+            values.ArchPostLink.Length > 0 && !derives ? [values.Make, "-f", values.ArchPostLink, "vmlinux"] : []);
 
         var floor = new LinkerCommand
         {

@@ -8,7 +8,7 @@ namespace Kbuild.KernelTree;
 /// What the kernel does to vmlinux after its final link, run with the kernel's own tools, and the
 /// bookkeeping that lets a later plain <c>make</c> accept a vmlinux we linked. Order, as in
 /// link-vmlinux.sh and Makefile.vmlinux: final link, (System.map), <see cref="SortTables"/>,
-/// <see cref="RunArchPostlink"/>, then <see cref="WriteSavedCommand"/> (make writes the link's .cmd file
+/// <see cref="RunArchPostLink"/>, then <see cref="WriteSavedCommand"/> (make writes the link's .cmd file
 /// only after the whole cmd_link_vmlinux succeeded), and on 7.x what Makefile.vmlinux makes from vmlinux.unstripped
 /// (<see cref="MakeDerivedOutputs"/>: vmlinux by objcopy, modules.builtin.modinfo, modules.builtin).
 /// </summary>
@@ -34,15 +34,15 @@ public static partial class KernelPostLinkSteps
     /// <c>$(MAKE) -f $(ARCH_POSTLINK) vmlinux</c> when the arch has a Makefile.postlink (x86 on 6.12: writes
     /// arch/x86/boot/compressed/vmlinux.relocs for KASLR and strips the .rela sections), run on the staged image,
     /// not on the build directory's vmlinux: the postlink works on the file named vmlinux in its working
-    /// directory, so it runs in a shadow of the build directory (<see cref="PostlinkShadow"/>) whose vmlinux is
+    /// directory, so it runs in a shadow of the build directory (<see cref="PostLinkShadow"/>) whose vmlinux is
     /// the staged image. Returns the side outputs it wrote, staged, for <see cref="PublishSideOutputs"/>.
     /// </summary>
-    public static IReadOnlyList<StagedFile> RunArchPostlink(KernelTreeValues kbuild, string stagedVmlinux, ToolProcess? tools = null)
+    public static IReadOnlyList<StagedFile> RunArchPostLink(KernelTreeValues kbuild, string stagedVmlinux, ToolProcess? tools = null)
     {
-        if (kbuild.ArchPostlink.Length == 0) return [];
+        if (kbuild.ArchPostLink.Length == 0) return [];
         return InShadow(kbuild, "the arch postlink", stagedVmlinux, [], writesArch: true, shadow =>
         {
-            Run(kbuild, tools, kbuild.Make, ["-f", kbuild.ArchPostlink, kbuild.LinkedImage], Path.GetFileName(kbuild.ArchPostlink), shadow.Dir);
+            Run(kbuild, tools, kbuild.Make, ["-f", kbuild.ArchPostLink, kbuild.LinkedImage], Path.GetFileName(kbuild.ArchPostLink), shadow.Dir);
             return shadow.TakeSideOutputs();
         });
     }
@@ -78,13 +78,13 @@ public static partial class KernelPostLinkSteps
         PublishSideOutputs(outputs);
     }
 
-    /// <summary>Runs <paramref name="step"/> in a <see cref="PostlinkShadow"/> of the build directory.</summary>
+    /// <summary>Runs <paramref name="step"/> in a <see cref="PostLinkShadow"/> of the build directory.</summary>
     private static IReadOnlyList<StagedFile> InShadow(KernelTreeValues kbuild, string step, string? stagedImage, IReadOnlyCollection<string> ownFiles,
-        bool writesArch, Func<PostlinkShadow, IReadOnlyList<StagedFile>> run)
+        bool writesArch, Func<PostLinkShadow, IReadOnlyList<StagedFile>> run)
     {
         try
         {
-            using var shadow = PostlinkShadow.Create(kbuild.BuildDir, kbuild.LinkedImage, stagedImage, ownFiles, writesArch);
+            using var shadow = PostLinkShadow.Create(kbuild.BuildDir, kbuild.LinkedImage, stagedImage, ownFiles, writesArch);
             return run(shadow);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -101,7 +101,7 @@ public static partial class KernelPostLinkSteps
 
     /// <summary>
     /// On the staged (patched, not yet published) image: <see cref="SortTables"/>, and — when the image becomes the
-    /// build directory's own — <see cref="RunArchPostlink"/>, whose side outputs (x86 6.12: vmlinux.relocs) are
+    /// build directory's own — <see cref="RunArchPostLink"/>, whose side outputs (x86 6.12: vmlinux.relocs) are
     /// renamed into place here, right before the image is. The link's .cmd file is removed first, so until
     /// <see cref="Adopt"/> writes it again a plain make relinks rather than trust a pair an interrupted build may have
     /// left half-replaced.
@@ -110,7 +110,7 @@ public static partial class KernelPostLinkSteps
     {
         SortTables(kbuild, stagedVmlinux, tools);
         if (!IsBuildDirVmlinux(kbuild, outputPath)) return;
-        var sideOutputs = RunArchPostlink(kbuild, stagedVmlinux, tools);
+        var sideOutputs = RunArchPostLink(kbuild, stagedVmlinux, tools);
         File.Delete(Path.Combine(kbuild.BuildDir, $".{kbuild.LinkedImage}.cmd"));
         PublishSideOutputs(sideOutputs);
     }

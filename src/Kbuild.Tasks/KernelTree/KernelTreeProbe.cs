@@ -176,7 +176,7 @@ public static partial class KernelTreeProbe
             if (eq > 0) env[entry[..eq]] = entry[(eq + 1)..];
         }
         return new KernelTreeValues(buildDir, version, config, linkScript: a[1], linker: a[2], kbuildLdflags: a[3],
-            ldflagsVmlinux: a[4], archPostlink: a[5], make: a[6], env, ShellWords.UnquotedExpansion(a[7]));
+            ldflagsVmlinux: a[4], archPostLink: a[5], make: a[6], env, ShellWords.UnquotedExpansion(a[7]));
     }
 
     // The capture script's arguments after OUT: $@ $< $(LD) $(KBUILD_LDFLAGS) $(LDFLAGS_vmlinux) $(ARCH_POSTLINK) $(MAKE) $(newer-prereqs).

@@ -12,7 +12,7 @@ namespace Kbuild.KernelTree;
 public sealed partial class KernelTreeValues
 {
     public KernelTreeValues(string buildDir, KernelRelease release, KernelConfig config, string linkScript,
-        string linker, string kbuildLdflags, string ldflagsVmlinux, string archPostlink, string make,
+        string linker, string kbuildLdflags, string ldflagsVmlinux, string archPostLink, string make,
         IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? newerPrerequisites = null)
     {
         BuildDir = Path.GetFullPath(buildDir);
@@ -22,7 +22,7 @@ public sealed partial class KernelTreeValues
         Linker = linker;
         KbuildLdflags = kbuildLdflags;
         LdflagsVmlinux = ldflagsVmlinux;
-        ArchPostlink = archPostlink;
+        ArchPostLink = archPostLink;
         Make = make;
         Environment = environment;
         NewerPrerequisites = newerPrerequisites ?? [];
@@ -45,7 +45,7 @@ public sealed partial class KernelTreeValues
     public string LdflagsVmlinux { get; }
 
     /// <summary><c>$(ARCH_POSTLINK)</c>: arch/$(SRCARCH)/Makefile.postlink when the arch has one, else "".</summary>
-    public string ArchPostlink { get; }
+    public string ArchPostLink { get; }
 
     /// <summary><c>$(MAKE)</c>.</summary>
     public string Make { get; }
@@ -150,7 +150,7 @@ public sealed partial class KernelTreeValues
         $"{LinkScript} \"{Linker}\" \"{KbuildLdflags}\" \"{LdflagsVmlinux}\"" +
         (Series.Link.PassesOutputName ? $" \"{LinkedImage}\"" : "") +
         ";  " +  // the continuation line and $(if)'s leading blank
-        (ArchPostlink.Length > 0 ? $"{Make} -f {ArchPostlink} {LinkedImage}" : "true");
+        (ArchPostLink.Length > 0 ? $"{Make} -f {ArchPostLink} {LinkedImage}" : "true");
 
     /// <summary>The file the kernel's final link writes: vmlinux, or on 7.x vmlinux.unstripped (relative to the build dir).</summary>
     public string LinkedImage => Series.Link.LinkedImage;

@@ -28,7 +28,7 @@ public sealed class LockBuild : KbuildTask
                 waiting => Log.LogMessage(MessageImportance.High, waiting), CancellationToken);
         foreach (var leftover in Leftovers.Select(i => i.ItemSpec))
         {
-            if (Directory.Exists(leftover)) KernelTree.PostlinkShadow.Remove(leftover);
+            if (Directory.Exists(leftover)) KernelTree.PostLinkShadow.Remove(leftover);
             else if (File.Exists(leftover)) AtomicOutput.DeleteIfExists(leftover);
             else continue;
             Log.LogMessage(MessageImportance.Normal, $"removed {leftover}, left by an interrupted build");

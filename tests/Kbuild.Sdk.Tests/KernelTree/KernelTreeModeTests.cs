@@ -39,7 +39,7 @@ public sealed class KernelTreeModeTests
         // the in-place test (K) is the proof.
         // On 7.x the link's image is vmlinux.unstripped; vmlinux is made from it after the link.
         var build = KernelFixtures.BuildDir(version, config);
-        if (KernelTreeProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
+        if (KernelTreeProbe.Load(work.Build_, work.ValuesCache).ArchPostLink.Length == 0)
             Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, KernelSeries.For(version).Link.LinkedImage), work.Vmlinux));
         Assert.IsNull(ImageDiff.FirstDifference(Path.Combine(build, "System.map"), work.SystemMap));
         // Tools that read stripped images (vmlinux-to-elf) find our table by its shape. The finder knows the base-relative
@@ -103,7 +103,7 @@ public sealed class KernelTreeModeTests
         if (makes is not null)
             foreach (var f in makesFiles.Where(f => File.Exists(makes.Saved(f))))
                 Assert.IsNull(ImageDiff.FirstDifference(makes.Saved(f), Path.Combine(build, f)));
-        else if (KernelTreeProbe.Load(work.Build_, work.ValuesCache).ArchPostlink.Length == 0)
+        else if (KernelTreeProbe.Load(work.Build_, work.ValuesCache).ArchPostLink.Length == 0)
             Assert.IsNull(ImageDiff.FirstDifference(kernels, work.Vmlinux));
 
         var btf = Section(work.Vmlinux, ".BTF", work.Dir);
@@ -156,7 +156,7 @@ public sealed class KernelTreeModeTests
         Assert.IsFalse(outcome.Warnings.Any(w => w.Code is "KB0309" or "KB0380"), outcome.ToString());
 
         var kbuild = KernelTreeProbe.Load(work.Build_, work.ValuesCache);
-        Assert.AreEqual("", kbuild.ArchPostlink, "arm64 has no Makefile.postlink on this kernel");
+        Assert.AreEqual("", kbuild.ArchPostLink, "arm64 has no Makefile.postlink on this kernel");
         var makes = Path.Combine(build, "vmlinux");
         Assert.AreEqual(Relocations(makes), Relocations(work.Vmlinux), "dynamic relocations differ from make's vmlinux");
         Assert.IsNull(ImageDiff.FirstDifference(makes, work.Vmlinux));

@@ -82,7 +82,7 @@ public sealed class KernelTreeProbeTests
         var kbuild = KernelTreeProbe.Capture(KernelFixtures.BuildDir(version, "B"));
         CollectionAssert.AreEqual(expected, kbuild.KallsymsOptions.ToArray());
         Assert.IsTrue(kbuild.WholeArchiveInputs.Any(p => p.EndsWith(".vmlinux.export.o", StringComparison.Ordinal)), "CONFIG_MODULES links the export object");
-        Assert.AreEqual(version == "6.12", kbuild.ArchPostlink.EndsWith("arch/x86/Makefile.postlink", StringComparison.Ordinal));
+        Assert.AreEqual(version == "6.12", kbuild.ArchPostLink.EndsWith("arch/x86/Makefile.postlink", StringComparison.Ordinal));
     }
 
     [TestMethod]

@@ -15,13 +15,13 @@ public sealed record StagedFile(string Staged, string Destination);
 /// are real and whose files are symlinks but for those named vmlinux.* (what a postlink derives from vmlinux). So what
 /// the make run creates stays in the shadow until it is published. It lives in the build directory (hidden, per build), so staged files are renamed within one file system.
 /// </summary>
-public sealed partial class PostlinkShadow : IDisposable
+public sealed partial class PostLinkShadow : IDisposable
 {
     private readonly string _buildDir;
     private readonly string _imageName;
     private readonly string? _staged;
 
-    private PostlinkShadow(string dir, string buildDir, string imageName, string? staged)
+    private PostLinkShadow(string dir, string buildDir, string imageName, string? staged)
     {
         Dir = dir;
         _buildDir = buildDir;
@@ -39,13 +39,13 @@ public sealed partial class PostlinkShadow : IDisposable
     /// dispose); null to see the build directory's own.</param>
     /// <param name="ownFiles">Top-level names the make run writes.</param>
     /// <param name="writesArch">The make run writes under arch/ (files named vmlinux.* there are its own).</param>
-    public static PostlinkShadow Create(string buildDir, string imageName, string? stagedImage, IReadOnlyCollection<string> ownFiles,
+    public static PostLinkShadow Create(string buildDir, string imageName, string? stagedImage, IReadOnlyCollection<string> ownFiles,
         bool writesArch)
     {
         buildDir = Path.GetFullPath(buildDir);
         var dir = Path.Combine(buildDir, $".vmlinux.{Environment.ProcessId}.{Guid.NewGuid():N}.postlink");
         Directory.CreateDirectory(dir);
-        var shadow = new PostlinkShadow(dir, buildDir, imageName, stagedImage);
+        var shadow = new PostLinkShadow(dir, buildDir, imageName, stagedImage);
         try
         {
             foreach (var entry in new DirectoryInfo(buildDir).EnumerateFileSystemInfos())
