@@ -89,14 +89,14 @@ public sealed class SdkFaultTests
     }
 
     [TestMethod]
-    [DataRow("KbuildGenerateKallsyms")]
+    [DataRow("KbuildReserveKallsyms")]
     [DataRow("_KbuildLinkCore")]
-    [DataRow("_KbuildPatchKallsyms")]
+    [DataRow("KbuildPatchKallsyms")]
     [DataRow("TestPostLink")]
     [DataRow("during-ld")]
-    [DataRow("KbuildGenerateKallsyms", "INT")]
+    [DataRow("KbuildReserveKallsyms", "INT")]
     [DataRow("_KbuildLinkCore", "INT")]
-    [DataRow("_KbuildPatchKallsyms", "INT")]
+    [DataRow("KbuildPatchKallsyms", "INT")]
     [DataRow("TestPostLink", "INT")]
     public void KilledBuild_NeverLeavesAnUnpatchedVmlinux_AndTheNextBuildRecovers(string killPoint, string signal = "KILL")
     {

@@ -73,7 +73,7 @@ public sealed record KallsymsPatchOutcome(KallsymsPatchPlan Plan, IReadOnlyList<
 public static class KallsymsPatcher
 {
     /// <summary>
-    /// Pass 2 of the single link, the whole step (target KbuildPatchKallsyms, task PatchKallsyms): the real table of the
+    /// Pass 2 of the single link, the whole step (target KbuildPublishVmlinux, task PatchKallsyms): the real table of the
     /// linked image (<see cref="KallsymsRules.TableOf(ElfImage, Func{byte[][], CompressedNames})"/>), its rooms
     /// (<see cref="Plan"/>), then — unless a relink is asked for (<see cref="KallsymsPatchRequest.MayRelink"/>) — the
     /// patch, verified by decoding it back, the build ID recomputed, renamed onto the destination (<see cref="Patch"/>).
@@ -115,7 +115,7 @@ public static class KallsymsPatcher
             if (!labels.TryGetValue(array.SymbolName, out var label) || !reservedSizes.TryGetValue(array.SymbolName, out var reserved))
                 throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,
                     $"{array.SymbolName} is {(label.Name == null ? "not defined in the linked image" : "not in the reservation's rooms")}, " +
-                    "so it was not linked with this kallsyms reservation object. Link it with the object KbuildGenerateKallsyms " +
+                    "so it was not linked with this kallsyms reservation object. Link it with the object KbuildReserveKallsyms " +
                     "writes (and check that the kernel version and kallsyms options match the reservation's).");
             if (reserved < 0 || label.Value + (ulong)reserved < label.Value)
                 throw new KbuildException(ErrorCodes.KallsymsReservationMissing, image.Path,

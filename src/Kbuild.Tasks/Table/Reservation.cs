@@ -62,7 +62,7 @@ public sealed record ReservationRooms(ReservationSlack Slack, IReadOnlyList<Rese
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KbuildException(ErrorCodes.KallsymsReservationMissing, path,
-                $"cannot read the kallsyms reservation's rooms ({e.Message}); rebuild, so KbuildGenerateKallsyms writes it again.", inner: e);
+                $"cannot read the kallsyms reservation's rooms ({e.Message}); rebuild, so KbuildReserveKallsyms writes it again.", inner: e);
         }
         try
         {

@@ -423,8 +423,8 @@ public sealed class KernelTreeModeTests
     [TestMethod]
     [DataRow("make", "KILL")]
     [DataRow("make", "INT")]
-    [DataRow("_KernelTreePostLinkStaged", "KILL")]
-    [DataRow("_KbuildPatchKallsyms", "KILL")]
+    [DataRow("_KernelTreePostLink", "KILL")]
+    [DataRow("KbuildPatchKallsyms", "KILL")]
     public void KilledAnywhere_TheNextBuildIsByteIdenticalAndMakeSeesNothingHalfDone(string killPoint, string signal)
     {
         var copy = Path.Combine(Directory.CreateTempSubdirectory("kbuild-kt-copy-").FullName, "build");
