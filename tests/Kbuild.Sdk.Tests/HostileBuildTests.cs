@@ -9,7 +9,7 @@ namespace Kbuild.Sdk.Tests;
 /// they read. What only a whole build shows — the targets' up-to-date checks, MSBuild's own tasks, a task host that
 /// crashes or hangs, the default verbosity — is tested here by name, and a seeded fuzz damages any file of the build
 /// and builds (KBUILD_FUZZ_SECONDS, default 60; KBUILD_FUZZ_SEED, default 12). The steps themselves are fuzzed much
-/// faster through their Execute (Kbuild.Tasks.Tests, Fuzz/).
+/// faster through their Execute (Kbuild.Tasks.Tests, Tasks/).
 /// </summary>
 [TestClass]
 [DoNotParallelize]
