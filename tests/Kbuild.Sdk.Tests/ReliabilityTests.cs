@@ -57,7 +57,6 @@ public sealed class ReliabilityTests
             kernel.Write("out/..vmlinux.0123456789abcdef0123456789abcdef.linked.4242.0123456789abcdef0123456789abcdef.tmp.rsp", "-T x"),
             kernel.Write("out/.System.map.4242.0123456789abcdef0123456789abcdef.tmp", "half a map"),
             kernel.Write("obj/.kallsyms.reserve.o.4242.0123456789abcdef0123456789abcdef.tmp", "half a reservation"),
-            kernel.Write("obj/vmlinux.unpatched", "an earlier version's linked image"),
         ];
 
         var outcome = kernel.Build();

@@ -276,7 +276,7 @@ public sealed class HostileBuildStepTests
     public void Leftovers_AreReportedOnlyWhenThereWasOneToRemove()
     {
         var steps = Copy();
-        var leftover = Path.Combine(steps.Obj, "vmlinux.unpatched");
+        var leftover = Path.Combine(steps.Obj, ".kallsyms.reserve.o.4242.0123456789abcdef0123456789abcdef.tmp");
         LockBuild Lock() => new()
         {
             BuildEngine = new RecordingBuildEngine(), LockFiles = [new TaskItem(steps.LockFile)], Leftovers = [new TaskItem(leftover)],
@@ -286,7 +286,7 @@ public sealed class HostileBuildStepTests
         Assert.IsFalse(((RecordingBuildEngine)nothing.BuildEngine).Messages.Any(m => m.Contains("removed", StringComparison.Ordinal)));
         new UnlockBuild { BuildEngine = new RecordingBuildEngine(), LockFiles = [new TaskItem(steps.LockFile)] }.Execute();
 
-        File.WriteAllText(leftover, "an earlier version's linked image");
+        File.WriteAllText(leftover, "half a reservation");
         var one = Lock();
         Assert.IsTrue(one.Execute());
         CollectionAssert.Contains(((RecordingBuildEngine)one.BuildEngine).Messages, $"removed {leftover}, left by an interrupted build");
