@@ -1,6 +1,5 @@
 using Kbuild.Kernel;
 using Kbuild.Elf;
-using Kbuild.Table;
 
 namespace Kbuild.Tests;
 

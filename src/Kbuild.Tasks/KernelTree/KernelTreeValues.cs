@@ -1,6 +1,5 @@
 using Kbuild.Kernel;
 using System.Text.RegularExpressions;
-using Kbuild.Table;
 
 namespace Kbuild.KernelTree;
 

@@ -1,6 +1,5 @@
 using Kbuild.KernelTree;
 using Microsoft.Build.Framework;
-using Kbuild.Symbols;
 
 namespace Kbuild.Tasks;
 

@@ -1,5 +1,4 @@
 using Kbuild.KernelTree;
-using Kbuild.Image;
 using Kbuild.Table;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;

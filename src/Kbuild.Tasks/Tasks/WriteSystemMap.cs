@@ -1,6 +1,5 @@
 using Kbuild.Outputs;
 using Kbuild.Symbols;
-using Kbuild.Table;
 using Microsoft.Build.Framework;
 
 namespace Kbuild.Tasks;

@@ -1,8 +1,3 @@
-using Kbuild.Kernel;
-using Kbuild.Image;
-using Kbuild.Inputs;
-using Kbuild.Symbols;
-using Kbuild.Table;
 using Kbuild.IO;
 using Kbuild.Diagnostics;
 

@@ -1,8 +1,6 @@
 using System.Text;
-using Kbuild.Inputs;
 using Kbuild.Diagnostics;
 using Kbuild.IO;
-using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.IO;
 

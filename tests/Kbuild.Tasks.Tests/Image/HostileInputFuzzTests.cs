@@ -7,7 +7,6 @@ using Kbuild.Outputs;
 using Kbuild.Symbols;
 using Kbuild.Table;
 using Kbuild.Diagnostics;
-using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Image;
 

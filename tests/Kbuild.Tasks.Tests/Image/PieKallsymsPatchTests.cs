@@ -3,7 +3,6 @@ using Kbuild.Elf;
 using Kbuild.Image;
 using Kbuild.Symbols;
 using Kbuild.Table;
-using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Image;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using Kbuild.Inputs;
 using Kbuild.Diagnostics;
-using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Inputs;
 

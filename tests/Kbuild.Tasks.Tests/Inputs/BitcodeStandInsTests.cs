@@ -1,6 +1,5 @@
 using Kbuild.Diagnostics;
 using Kbuild.Elf;
-using Kbuild.Image;
 using Kbuild.Inputs;
 using Kbuild.Symbols;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Kbuild.Image;
 using Kbuild.Kernel;
 using Kbuild.Inputs;
 

@@ -1,6 +1,5 @@
 using Kbuild.Diagnostics;
 using Kbuild.KernelTree;
-using Kbuild.Table;
 
 namespace Kbuild.Tests.KernelTree;
 

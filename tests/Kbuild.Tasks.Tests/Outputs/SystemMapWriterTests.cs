@@ -1,10 +1,6 @@
-using Kbuild.Kernel;
 using Kbuild.Inputs;
-using Kbuild.Symbols;
-using Kbuild.Table;
 using Kbuild.Diagnostics;
 using Kbuild.Tasks;
-using Kbuild.Tests.Elf;
 
 namespace Kbuild.Tests.Outputs;
 

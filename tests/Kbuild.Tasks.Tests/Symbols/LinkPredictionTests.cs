@@ -1,29 +1,14 @@
 using Kbuild.Kernel;
-using Kbuild.Image;
 using Kbuild.Inputs;
 using Kbuild.Symbols;
 using Kbuild.Table;
-using Kbuild.IO;
-using Kbuild.Diagnostics;
+using static Kbuild.Tests.LinkTestFiles;
 
 namespace Kbuild.Tests.Symbols;
 
 [TestClass]
 public sealed class LinkPredictionTests
 {
-    private static string NewDir(string name) => TestTemp.Directory($"kbuild-link-{name}-");
-
-    private static void Compile(string dir, string file, string source, string flags = "")
-    {
-        File.WriteAllText(Path.Combine(dir, file), source);
-        Tool.RunChecked("gcc", [.. flags.Split(' ', StringSplitOptions.RemoveEmptyEntries), "-O2", "-ffreestanding", "-fno-pie",
-            "-fno-asynchronous-unwind-tables", "-c", "-o", Path.ChangeExtension(file, ".o"), file], dir);
-    }
-
-    private static HashSet<string> NmNames(string file, string dir) =>
-        Tool.RunChecked("nm", [file], dir).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ')).Where(p => p.Length == 3 && p[1] is not ("U" or "w")).Select(p => p[2]).ToHashSet();
-
     /// <summary>
     /// ld.lld's rules in a -shared -Bsymbolic link (arm64's kind), checked against ld.lld-16 itself: a hidden reference
     /// makes a definition and a PROVIDE'd name local; an empty .rela.dyn (no dynamic relocation) that holds a symbol is lld's SHT_RELA section

@@ -1,4 +1,3 @@
-using Kbuild.Tests;
 
 namespace Kbuild.Tests.Table;
 

@@ -4,7 +4,6 @@ using Kbuild.Diagnostics;
 using Kbuild.Tasks;
 using Microsoft.Build.Framework;
 using Kbuild.Symbols;
-using Kbuild.Table;
 
 namespace Kbuild.Tests.Tasks;
 
