@@ -177,26 +177,36 @@ public static partial class LinkPrediction
         return [.. result];
     }
 
-    /// <summary>ld's archive rule: a member joins the link when it defines a symbol that is still undefined and not weak.</summary>
+    /// <summary>
+    /// ld's archive rule: a member joins the link when it defines a symbol that is still undefined and not weak. Members
+    /// join in ld's order: each archive of the group is scanned until it adds nothing
+    /// (elf_link_add_archive_symbols), then the next, and the group again while that left new undefined symbols.
+    /// </summary>
     private static void PullMembers(List<ObjectSymbols> linked, List<ObjectSymbols> candidates)
     {
         var defined = linked.SelectMany(o => o.Definitions).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var undefined = linked.SelectMany(o => o.References).Where(s => s.Binding != ElfSymbolBinding.Weak)
             .Select(s => s.Name).Where(n => !defined.Contains(n)).ToHashSet(StringComparer.Ordinal);
+        var archives = candidates.GroupBy(c => c.Object.ArchivePath).Select(g => g.ToList()).ToList();
         for (var changed = true; changed;)
         {
             changed = false;
-            for (var i = 0; i < candidates.Count; i++)
-            {
-                var member = candidates[i];
-                if (!member.Definitions.Any(s => undefined.Contains(s.Name))) continue;
-                linked.Add(member);
-                candidates.RemoveAt(i--);
-                foreach (var s in member.Definitions) { defined.Add(s.Name); undefined.Remove(s.Name); }
-                foreach (var s in member.References.Where(s => s.Binding != ElfSymbolBinding.Weak && !defined.Contains(s.Name)))
-                    undefined.Add(s.Name);
-                changed = true;
-            }
+            foreach (var members in archives)
+                for (var added = true; added;)
+                {
+                    added = false;
+                    for (var i = 0; i < members.Count; i++)
+                    {
+                        var member = members[i];
+                        if (!member.Definitions.Any(s => undefined.Contains(s.Name))) continue;
+                        linked.Add(member);
+                        members.RemoveAt(i--);
+                        foreach (var s in member.Definitions) { defined.Add(s.Name); undefined.Remove(s.Name); }
+                        foreach (var s in member.References.Where(s => s.Binding != ElfSymbolBinding.Weak && !defined.Contains(s.Name)))
+                            undefined.Add(s.Name);
+                        added = changed = true;
+                    }
+                }
         }
     }
 
