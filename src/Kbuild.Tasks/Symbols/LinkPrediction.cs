@@ -87,7 +87,7 @@ public static partial class LinkPrediction
             foreach (var made in GnuLdDynamicLink.SyntheticSections(linkerFlags, machine))
                 outputs.PlaceLinkerMade(made);
         // The extra object is linked last (like the kernel's kallsyms object); its sections count before any letter is read.
-        var extraPlaced = extra.Select(e => (e.Name, outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
+        var extraPlaced = extra.Select(e => (e.Name, Place: outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
             .ToList();
 
         // ld.lld merges the visibility of every symbol of a name, references included (Symbol::mergeProperties, resolve):
@@ -105,6 +105,9 @@ public static partial class LinkPrediction
         var defined = new Dictionary<string, NmSymbol>(StringComparer.Ordinal);
         var strong = new HashSet<string>(StringComparer.Ordinal);
         var locals = new List<NmSymbol>();
+        // The input symbol behind each predicted one, for its address in the layout.
+        var localInputs = new List<(int Object, ElfSymbol Symbol)>();
+        var definedInputs = new Dictionary<string, (int Object, ElfSymbol Symbol)>(StringComparer.Ordinal);
         for (var i = 0; i < linked.Count; i++)
         {
             foreach (var s in linked[i].Symbols)
@@ -120,11 +123,11 @@ public static partial class LinkPrediction
                 var type = s.IsCommon ? (madeLocal ? 'b' : 'B')
                     : NmClassifier.TypeOf(madeLocal ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
                 var symbol = new NmSymbol(w.Address, type, s.Name);
-                if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); continue; }
+                if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); localInputs.Add((i, s)); continue; }
                 // One definition per global name: the first strong one, else the first weak one.
                 var isStrong = s.Binding != ElfSymbolBinding.Weak && !s.IsCommon;
                 if (!defined.ContainsKey(s.Name) || (isStrong && strong.Add(s.Name)))
-                    defined[s.Name] = symbol;
+                    (defined[s.Name], definedInputs[s.Name]) = (symbol, (i, s));
                 if (isStrong) strong.Add(s.Name);
             }
         }
@@ -133,16 +136,27 @@ public static partial class LinkPrediction
             if (place is { } p && !defined.ContainsKey(name))
                 defined[name] = new NmSymbol(outputs.Address(p.Section, p.Position) + 1, Global(outputs.Letter(p.Section), name), name);
 
+        var (laid, laidIndex) = LaidSections(script, linked, placement, extraPlaced.Select(e => e.Place), linkerIsLld, linkerFlags, machine);
+        // An orphan that takes room goes where the linker decides (an empty one, like gcc's .bss of a .S file, does not).
+        var orphansTakeRoom = linked.Select((o, i) => o.Sections.Where((s, j) => placement[i][j] is { } place && place.Section >= script.Sections.Count
+            && (s.Size > 0 || s.Alignment > 1))).Any(orphans => orphans.Any());
+        var layout = LinkLayout.Compute(script, laid, outputs.Kept, orphansTakeRoom,
+            (partial, name) => definedInputs.TryGetValue(name, out var d) ? AddressOf(partial, laid, laidIndex, d.Object, d.Symbol) : null);
+        var definedAt = definedInputs.ToDictionary(d => d.Key, d => AddressOf(layout, laid, laidIndex, d.Value.Object, d.Value.Symbol),
+            StringComparer.Ordinal);
+
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
             .ToHashSet(StringComparer.Ordinal);
         // An assignment outside SECTIONS (x86: init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load; arm64's PROVIDE(__pi__text =
         // _text) after SECTIONS) sees the sections' own: ld.lld evaluates it after them, GNU ld's last pass has their values.
-        var assignments = script.Assignments.OrderBy(a => a.Section < 0 && a.PreviousSection < 0 ? 1 : 0).ToList();
-        foreach (var a in assignments)
+        var assignments = Enumerable.Range(0, script.Assignments.Count)
+            .OrderBy(index => script.Assignments[index] is { Section: < 0, PreviousSection: < 0 } ? 1 : 0).ToList();
+        foreach (var index in assignments)
         {
+            var a = script.Assignments[index];
             if (a.Provide && (!referenced.Contains(a.Name) || defined.ContainsKey(a.Name) && !outputs.IsScriptDefined(a.Name))) continue;
             var (letter, address) = outputs.PlaceAssignment(a, name => defined.TryGetValue(name, out var t) ? t : null);
-            defined[a.Name] = new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name);
+            (defined[a.Name], definedAt[a.Name]) = (new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name), layout.Assignment(index));
             outputs.MarkScriptDefined(a.Name);
         }
         foreach (var name in referenced.Where(n => !defined.ContainsKey(n)))
@@ -150,9 +164,12 @@ public static partial class LinkPrediction
             var prefix = name.StartsWith("__start_", StringComparison.Ordinal) ? "__start_"
                 : name.StartsWith("__stop_", StringComparison.Ordinal) ? "__stop_" : null;
             if (prefix != null && outputs.Bounds(name[prefix.Length..], prefix == "__start_") is { } bound)
-                defined[name] = new NmSymbol(bound.Address, Global(bound.Letter, name), name);
+                (defined[name], definedAt[name]) = (new NmSymbol(bound.Address, Global(bound.Letter, name), name),
+                    prefix == "__start_" ? layout.SectionStart(bound.Section) : layout.SectionEnd(bound.Section));
         }
-        return ([.. locals, .. defined.Values], elfClass);
+        var at = localInputs.Select(l => AddressOf(layout, laid, laidIndex, l.Object, l.Symbol))
+            .Concat(defined.Keys.Select(name => definedAt.GetValueOrDefault(name))).ToList();
+        return (AgreeOnTextRanges([.. locals, .. defined.Values], at), elfClass);
     }
 
     private static ElfClass CommonClass(IReadOnlyList<ObjectSymbols> inputs)
@@ -179,7 +196,7 @@ public static partial class LinkPrediction
 
     /// <summary>
     /// ld's archive rule: a member joins the link when it defines a symbol that is still undefined and not weak. Members
-    /// join in ld's order: each archive of the group is scanned until it adds nothing
+    /// join in ld's order, which the layout follows: each archive of the group is scanned until it adds nothing
     /// (elf_link_add_archive_symbols), then the next, and the group again while that left new undefined symbols.
     /// </summary>
     private static void PullMembers(List<ObjectSymbols> linked, List<ObjectSymbols> candidates)
@@ -292,7 +309,7 @@ public static partial class LinkPrediction
 
         /// <summary>ld drops an output section that got no input bytes unless the script moves dot or puts data in it.</summary>
         /// <remarks>ld.lld keeps any section that got an input section (empty ones too) or assigns a symbol.</remarks>
-        private bool Kept(int section) => section >= script.Sections.Count ||
+        public bool Kept(int section) => section >= script.Sections.Count ||
             !script.Sections[section].Discards && (_used[section] || script.Sections[section].KeptByScript
                 || lld && (_anyInput[section] || _assignsSymbols.Contains(section)));
 
@@ -411,7 +428,10 @@ public static partial class LinkPrediction
             {
                 var previous = a.PreviousSection;
                 while (previous >= 0 && !Kept(previous)) previous--;
-                return previous >= 0 ? (char.ToUpperInvariant(Letter(previous)), End(previous)) : ('a', 0);
+                if (previous >= 0) return (char.ToUpperInvariant(Letter(previous)), End(previous));
+                // Before every section dot is relative to lld's "aether", whose section index is 1: the first output section.
+                var first = Enumerable.Range(0, script.Sections.Count).FirstOrDefault(Kept, -1);
+                return first >= 0 ? (char.ToUpperInvariant(Letter(first)), Address(first, 0)) : ('a', 0);
             }
             if (LldSum().Match(expression) is { Success: true } sum)
                 foreach (var operand in sum.Groups["operand"].Captures.Select(c => c.Value.Trim()))
@@ -438,12 +458,12 @@ public static partial class LinkPrediction
             name == ".bss" || name.StartsWith(".bss.", StringComparison.Ordinal) || name == ".tbss" || name.StartsWith(".tbss.", StringComparison.Ordinal);
 
         /// <summary>ld defines __start_SEC/__stop_SEC for an output section named SEC when they are referenced.</summary>
-        public (char Letter, ulong Address)? Bounds(string section, bool start)
+        public (char Letter, ulong Address, int Section)? Bounds(string section, bool start)
         {
             var index = script.Sections.FirstOrDefault(s => s.Name == section && !s.Discards)?.Index
                 ?? (_orphans.TryGetValue(section, out var o) ? o.Index : -1);
             if (index < 0) return null;
-            return (Letter(index), start ? Address(index, 0) : End(index));
+            return (Letter(index), start ? Address(index, 0) : End(index), index);
         }
     }
 
