@@ -461,13 +461,16 @@ public sealed class LinkingTests
     /// <summary>
     /// On the real kernels, from the inputs the SDK links (vmlinux.a whole, the libraries as a group, the export and
     /// version objects, the script): the predicted System.map names with their type letters are exactly make's, and so
-    /// is the table (a KALLSYMS_ALL kernel's also as a text-only table).
+    /// is the table (T: text only, where __init_begin shares _sinittext's address; a KALLSYMS_ALL kernel's is also
+    /// checked as a text-only table).
     /// </summary>
     [TestMethod]
     [DataRow("6.1", "A")]
     [DataRow("6.12", "A")]
     [DataRow("6.1", "B")]
     [DataRow("6.12", "B")]
+    [DataRow("6.1", "T")]
+    [DataRow("6.12", "T")]
     [DataRow("6.1", "debug")]
     public void Prediction_OfTheRealKernelLink_IsMakesSystemMap(string version, string config)
     {
