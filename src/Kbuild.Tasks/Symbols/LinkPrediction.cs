@@ -387,12 +387,14 @@ public static partial class LinkPrediction
 
         public (char Letter, ulong Address) PlaceAssignment(ScriptAssignment a, Func<string, NmSymbol?> symbol)
         {
-            if (a.Section >= 0) return (Letter(a.Section), Address(a.Section, a.Position));
             var expression = a.Expression.Trim().TrimEnd(';').Trim();
-            // GNU ld: a name set from dot between sections is absolute until the script is done (ldexp_finalize_syms
-            // moves it into its section then), so a copy of it stays absolute (arm64: PROVIDE(__pi__end = _end)).
+            // A copy of a name is in that name's section, wherever the script sets it (7.x x86: ftrace_ops_list_func =
+            // arch_ftrace_ops_list_func inside .init.data is a text symbol). GNU ld: a name set from dot between sections
+            // is absolute until the script is done (ldexp_finalize_syms moves it into its section then), so a copy of it
+            // stays absolute (arm64: PROVIDE(__pi__end = _end)).
             if (symbol(expression) is { } target)
                 return (!lld && _setFromDotBetweenSections.Contains(expression) ? 'a' : target.Type, target.Address);
+            if (a.Section >= 0) return (Letter(a.Section), Address(a.Section, a.Position));
             if (lld) return PlaceLldAssignment(a, expression, symbol);
             if (expression.Contains("ABSOLUTE", StringComparison.Ordinal) || !expression.Contains('.'))
                 return ('a', 0);
