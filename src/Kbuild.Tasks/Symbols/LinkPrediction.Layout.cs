@@ -54,21 +54,30 @@ public static partial class LinkPrediction
         return symbols;
     }
 
-    /// <summary>An input symbol's address in the layout: its section's place plus its value, while the section's size is its own.</summary>
-    private static LayoutAddress? AddressOf(LinkLayout layout, List<LaidSection> laid, int[][] laidIndex, int inputObject, ElfSymbol symbol)
+    /// <summary>The input sections as the linker lays them out, and each input section's index among them (-1: none).</summary>
+    private sealed record LaidOut(List<LaidSection> Sections, int[][] Index)
     {
-        if (symbol.IsAbsolute) return new LayoutAddress(null, symbol.Value);
-        if (symbol.IsCommon || symbol.SectionIndex >= laidIndex[inputObject].Length || laidIndex[inputObject][symbol.SectionIndex] is not (>= 0 and var k))
-            return null;
-        return laid[k].SizeKnown && layout.Laid(k) is { } section ? section with { Offset = section.Offset + symbol.Value } : null;
+        /// <summary>An input symbol's address in the layout: its section's place plus its value, while the section's size is its own.</summary>
+        public LayoutAddress? AddressOf(LinkLayout layout, int inputObject, ElfSymbol symbol)
+        {
+            if (symbol.IsAbsolute) return new LayoutAddress(null, symbol.Value);
+            if (symbol.IsCommon || symbol.SectionIndex >= Index[inputObject].Length || Index[inputObject][symbol.SectionIndex] is not (>= 0 and var k))
+                return null;
+            return Sections[k].SizeKnown && layout.Laid(k) is { } section ? section with { Offset = section.Offset + symbol.Value } : null;
+        }
     }
 
+    /// <summary>An orphan that takes room goes where the linker decides (an empty one, like gcc's .bss of a .S file, does not).</summary>
+    private static bool OrphansTakeRoom(LinkerScriptLayout script, List<ObjectSymbols> linked, List<(int Section, int Position)?[]> placement) =>
+        linked.Select((o, i) => o.Sections.Where((s, j) => placement[i][j] is { } place && place.Section >= script.Sections.Count
+            && (s.Size > 0 || s.Alignment > 1))).Any(orphans => orphans.Any());
+
     /// <summary>
-    /// The input sections as the linker lays them out (<see cref="LinkLayout"/>), each with its rule, and each input section's
-    /// index among them (-1: not laid out by a rule). Sections the linker makes or resizes itself have unknown sizes: a
-    /// build ID note (wherever the script would put one), the dynamic link's sections, common symbols, the extra object's.
+    /// The input sections as the linker lays them out (<see cref="LinkLayout"/>), each with its rule. Sections the linker
+    /// makes or resizes itself have unknown sizes: a build ID note (wherever the script would put one), the dynamic link's
+    /// sections, common symbols, the extra object's.
     /// </summary>
-    private static (List<LaidSection> Laid, int[][] Index) LaidSections(LinkerScriptLayout script, List<ObjectSymbols> linked,
+    private static LaidOut LaidSections(LinkerScriptLayout script, List<ObjectSymbols> linked,
         List<(int Section, int Position)?[]> placement, IEnumerable<(int Section, int Position)?> extraPlaced, bool linkerIsLld,
         IReadOnlyList<string> linkerFlags, ushort machine)
     {
@@ -101,6 +110,6 @@ public static partial class LinkPrediction
         foreach (var place in extraPlaced)
             if (place is { } p && ruleAt.TryGetValue(p, out var rule))
                 laid.Add(new LaidSection(rule, new InputSection("", 0, 0, 0), false));
-        return (laid, index);
+        return new LaidOut(laid, index);
     }
 }

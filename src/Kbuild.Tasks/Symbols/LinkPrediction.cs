@@ -52,7 +52,8 @@ public static partial class LinkPrediction
     {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
         var labels = KallsymsGenerator.ArraySymbolNames(layout, options).Select(name => (name, ".rodata"));
-        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld, linkerFlags ?? []);
+        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld, linkerFlags ?? [],
+            textRanges: !options.AllSymbols);
         var digits = NmFormat.AddressDigits(elfClass);
         return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
     }
@@ -66,11 +67,13 @@ public static partial class LinkPrediction
     public static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
-        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None, linkerIsLld, linkerFlags ?? []);
+        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None, linkerIsLld, linkerFlags ?? [], textRanges: true);
 
+    /// <param name="textRanges">Make the placeholders agree with the link's layout on the text ranges, which a table
+    /// without --all-symbols keeps (<see cref="AgreeOnTextRanges"/>).</param>
     private static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
-        InputSymbolCache cache, bool linkerIsLld, IReadOnlyList<string> linkerFlags)
+        InputSymbolCache cache, bool linkerIsLld, IReadOnlyList<string> linkerFlags, bool textRanges)
     {
         var linked = Read(LinkInputs.Expand(objects), cache);
         var candidates = Read(LinkInputs.Expand(libraries), cache).ToList();
@@ -105,9 +108,10 @@ public static partial class LinkPrediction
         var defined = new Dictionary<string, NmSymbol>(StringComparer.Ordinal);
         var strong = new HashSet<string>(StringComparer.Ordinal);
         var locals = new List<NmSymbol>();
-        // The input symbol behind each predicted one, for its address in the layout.
+        // What each predicted symbol is, for its address in the link's layout: an input's symbol or a script statement.
         var localInputs = new List<(int Object, ElfSymbol Symbol)>();
         var definedInputs = new Dictionary<string, (int Object, ElfSymbol Symbol)>(StringComparer.Ordinal);
+        var definedByScript = new Dictionary<string, Func<LinkLayout, LayoutAddress?>>(StringComparer.Ordinal);
         for (var i = 0; i < linked.Count; i++)
         {
             foreach (var s in linked[i].Symbols)
@@ -136,14 +140,6 @@ public static partial class LinkPrediction
             if (place is { } p && !defined.ContainsKey(name))
                 defined[name] = new NmSymbol(outputs.Address(p.Section, p.Position) + 1, Global(outputs.Letter(p.Section), name), name);
 
-        var (laid, laidIndex) = LaidSections(script, linked, placement, extraPlaced.Select(e => e.Place), linkerIsLld, linkerFlags, machine);
-        // An orphan that takes room goes where the linker decides (an empty one, like gcc's .bss of a .S file, does not).
-        var orphansTakeRoom = linked.Select((o, i) => o.Sections.Where((s, j) => placement[i][j] is { } place && place.Section >= script.Sections.Count
-            && (s.Size > 0 || s.Alignment > 1))).Any(orphans => orphans.Any());
-        var layout = LinkLayout.Compute(script, laid, outputs.Kept, orphansTakeRoom,
-            (partial, name) => definedInputs.TryGetValue(name, out var d) ? AddressOf(partial, laid, laidIndex, d.Object, d.Symbol) : null);
-        var definedAt = definedInputs.ToDictionary(d => d.Key, d => AddressOf(layout, laid, laidIndex, d.Value.Object, d.Value.Symbol),
-            StringComparer.Ordinal);
 
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
             .ToHashSet(StringComparer.Ordinal);
@@ -156,7 +152,7 @@ public static partial class LinkPrediction
             var a = script.Assignments[index];
             if (a.Provide && (!referenced.Contains(a.Name) || defined.ContainsKey(a.Name) && !outputs.IsScriptDefined(a.Name))) continue;
             var (letter, address) = outputs.PlaceAssignment(a, name => defined.TryGetValue(name, out var t) ? t : null);
-            (defined[a.Name], definedAt[a.Name]) = (new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name), layout.Assignment(index));
+            (defined[a.Name], definedByScript[a.Name]) = (new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name), l => l.Assignment(index));
             outputs.MarkScriptDefined(a.Name);
         }
         foreach (var name in referenced.Where(n => !defined.ContainsKey(n)))
@@ -164,12 +160,19 @@ public static partial class LinkPrediction
             var prefix = name.StartsWith("__start_", StringComparison.Ordinal) ? "__start_"
                 : name.StartsWith("__stop_", StringComparison.Ordinal) ? "__stop_" : null;
             if (prefix != null && outputs.Bounds(name[prefix.Length..], prefix == "__start_") is { } bound)
-                (defined[name], definedAt[name]) = (new NmSymbol(bound.Address, Global(bound.Letter, name), name),
-                    prefix == "__start_" ? layout.SectionStart(bound.Section) : layout.SectionEnd(bound.Section));
+                (defined[name], definedByScript[name]) = (new NmSymbol(bound.Address, Global(bound.Letter, name), name),
+                    l => prefix == "__start_" ? l.SectionStart(bound.Section) : l.SectionEnd(bound.Section));
         }
-        var at = localInputs.Select(l => AddressOf(layout, laid, laidIndex, l.Object, l.Symbol))
-            .Concat(defined.Keys.Select(name => definedAt.GetValueOrDefault(name))).ToList();
-        return (AgreeOnTextRanges([.. locals, .. defined.Values], at), elfClass);
+        List<NmSymbol> symbols = [.. locals, .. defined.Values];
+        if (!textRanges) return (symbols, elfClass);
+
+        var laidOut = LaidSections(script, linked, placement, extraPlaced.Select(e => e.Place), linkerIsLld, linkerFlags, machine);
+        var layout = LinkLayout.Compute(script, laidOut.Sections, outputs.Kept, OrphansTakeRoom(script, linked, placement),
+            (partial, name) => definedInputs.TryGetValue(name, out var d) ? laidOut.AddressOf(partial, d.Object, d.Symbol) : null);
+        var at = localInputs.Select(l => laidOut.AddressOf(layout, l.Object, l.Symbol)).Concat(defined.Keys.Select(name =>
+            definedByScript.TryGetValue(name, out var statement) ? statement(layout)
+            : definedInputs.TryGetValue(name, out var d) ? laidOut.AddressOf(layout, d.Object, d.Symbol) : null)).ToList();
+        return (AgreeOnTextRanges(symbols, at), elfClass);
     }
 
     private static ElfClass CommonClass(IReadOnlyList<ObjectSymbols> inputs)
