@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Kbuild.Elf;
 using Kbuild.Inputs;
 
 namespace Kbuild.Symbols;
