@@ -42,8 +42,11 @@ public sealed class KallsymsGenerator
     private readonly string? _mapFile;
     private readonly bool _baseRelative;
     private readonly bool _pcRelative;
-    private readonly AddressRange _text = new("_stext", "_etext");
-    private readonly AddressRange _initText = new("_sinittext", "_einittext");
+    /// <summary>The text ranges a table without --all-symbols keeps (text_ranges[] of scripts/kallsyms, every series).</summary>
+    public static readonly IReadOnlyList<(string Start, string End)> TextRanges = [("_stext", "_etext"), ("_sinittext", "_einittext")];
+
+    private readonly AddressRange _text = new(TextRanges[0].Start, TextRanges[0].End);
+    private readonly AddressRange _initText = new(TextRanges[1].Start, TextRanges[1].End);
     private readonly AddressRange _percpu = new("__per_cpu_start", "__per_cpu_end", ulong.MaxValue, 0);
     private readonly List<string> _warnings = [];
     private ulong _textAddress;
