@@ -5,7 +5,8 @@
 #     all     what CI builds and eng/test.sh requires, one version per feature: 6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64 7.3-P,
 #             and every version's source (the plain-class tests read each series' scripts)
 #     matrix  all, and the other version of each feature: 6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64, 6.12-arm64gcc, 7.3-A 7.2-A
-#             7.2-P 7.3-arm64gcc 7.2-arm64gcc (tests of a fixture outside `all` are skipped while it is missing; with them:
+#             7.2-P 7.3-arm64gcc 7.2-arm64gcc, and the text-only tables 6.1-T 6.12-T (tests of a fixture outside `all` are
+#             skipped while it is missing; with them:
 #             eng/kernel-fixtures.sh matrix && eng/test.sh)
 #
 # Cache: ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}
@@ -16,6 +17,8 @@
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
 # Tests that link in place (into B or L) put make's own files back afterwards, so every build dir stays make's reference.
 # BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves).
+# T = tinyconfig + A.config + T.config: A without KALLSYMS_ALL, a text-only table (cold here: 314 s for 6.1, 362 s for 6.12,
+# on 2 cores shared with other builds).
 # L = tinyconfig + A.config + B.config + L.config with LLVM=-16 (Clang ThinLTO; cold: 1112 s CPU).
 # debug = defconfig + debug.config (a large kernel with DWARF for benchmarks; not in `all`, not in CI).
 # btfdebug = defconfig + btfdebug.config (debug with BTF: a large SMP + BTF kernel for benchmarks; not in `all`, not in CI).
@@ -32,10 +35,10 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 F=${KBUILD_FIXTURES:-$HOME/.cache/kbuild-sdk}
 recipe=1   # bump to rebuild every fixture when the recipe below changes
 versions=(6.1 6.12 7.2 7.3)
-configs=(A B BTF L P debug btfdebug arm64 arm64gcc)
+configs=(A B BTF L P T debug btfdebug arm64 arm64gcc)
 # A fresh machine's whole CI run must stay under an hour on 2 cores: `all` builds one version of each feature.
 ci_fixtures=(6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64 7.3-P)  # `all`
-matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc 7.3-A 7.2-A 7.2-P 7.3-arm64gcc 7.2-arm64gcc)  # `matrix`: the other versions, GCC for arm64
+matrix_fixtures=(6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64 6.12-arm64gcc 7.3-A 7.2-A 7.2-P 7.3-arm64gcc 7.2-arm64gcc 6.1-T 6.12-T)  # `matrix`: the other versions, GCC for arm64, text-only
 btf_build_timestamp="Thu Jan  1 00:00:00 UTC 2026"   # KBUILD_BUILD_TIMESTAMP of the BTF fixtures
 
 die() { echo "kernel-fixtures: $*" >&2; exit 1; }
@@ -47,6 +50,7 @@ fragments() {  # config letter -> fragment files, in merge order
     BTF) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/BTF.config" ;;
     L) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/B.config $repo/eng/kconfig/L.config" ;;
     P) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/P.config" ;;
+    T) echo "$repo/eng/kconfig/A.config $repo/eng/kconfig/T.config" ;;
     debug) echo "$repo/eng/kconfig/debug.config" ;;
     btfdebug) echo "$repo/eng/kconfig/btfdebug.config" ;;
     arm64|arm64gcc) echo "$repo/eng/kconfig/arm64.config" ;;

@@ -26,7 +26,7 @@ public static class ReserveCommand
         {
             var clock = Stopwatch.StartNew();
             double Lap() { var ms = clock.Elapsed.TotalMilliseconds; clock.Restart(); return ms; }
-            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, rules.ArraySymbolNames, rules.Filter, symbolCache);
+            var superset = LinkPrediction.SystemMapSymbols(objects, group, script, rules.ArraySymbolNames, rules.TextRangesOnly, rules.Filter, symbolCache);
             var predict = Lap();
             ReservationReuse.KeyOf(superset, rules.Layout, rules.Options, KallsymsTarget.X86_64, ReservationSlack.None, "gcc", "");
             var key = Lap();

@@ -15,7 +15,7 @@ public static partial class ErrorCodes
 
     /// <summary>The kernel's make did not link vmlinux through cmd_link_vmlinux (scripts/Makefile.vmlinux),
     /// so its link settings could not be captured: this kernel's build layout is not supported.</summary>
-    public const string KbuildValuesNotCaptured = "KB0405";
+    public const string KernelTreeValuesNotCaptured = "KB0405";
 
     /// <summary>The kernel is built for an architecture whose vmlinux link is not an `ld` run (e.g. um).</summary>
     public const string UnsupportedKernelArchitecture = "KB0406";

@@ -13,8 +13,9 @@ public enum ElfSymbolType : byte { NoType = 0, Object = 1, Func = 2, Section = 3
 public enum ElfSymbolBinding : byte { Local = 0, Global = 1, Weak = 2, GnuUnique = 10 }
 
 /// <summary>A section header, as read from the file.</summary>
+/// <param name="Alignment">sh_addralign: where the linker may place the section (0 and 1: anywhere).</param>
 public sealed record ElfSection(int Index, string Name, uint Type, ulong Flags, ulong Address, ulong Offset,
-    ulong Size, uint Link, uint Info, ulong EntrySize)
+    ulong Size, uint Link, uint Info, ulong EntrySize, ulong Alignment = 1)
 {
     public const uint SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3, SHT_RELA = 4, SHT_NOBITS = 8, SHT_REL = 9,
         SHT_SYMTAB_SHNDX = 18;
@@ -322,7 +323,7 @@ public sealed class ElfImage : IDisposable
 
         var raw = new byte[sectionCount * sectionHeaderSize];
         ReadExactly((long)sectionHeaderOffset, raw, () => "the section header table");
-        var headers = new (uint Name, uint Type, ulong Flags, ulong Address, ulong Offset, ulong Size, uint Link, uint Info, ulong EntrySize)[sectionCount];
+        var headers = new (uint Name, uint Type, ulong Flags, ulong Address, ulong Offset, ulong Size, uint Link, uint Info, ulong Alignment, ulong EntrySize)[sectionCount];
         for (int i = 0; i < headers.Length; i++)
             headers[i] = ParseSectionHeader(raw.AsSpan(i * sectionHeaderSize, sectionHeaderSize), o, elf64);
 
@@ -333,19 +334,19 @@ public sealed class ElfImage : IDisposable
                 throw HeaderError($"names section {nameTableIndex} as its section name table but has only {sectionCount} sections");
             var n = headers[nameTableIndex];
             names = ReadSection(new ElfSection((int)nameTableIndex, "section name table", n.Type, n.Flags, n.Address,
-                n.Offset, n.Size, n.Link, n.Info, n.EntrySize));
+                n.Offset, n.Size, n.Link, n.Info, n.EntrySize, n.Alignment));
         }
         var sections = new ElfSection[sectionCount];
         for (int i = 0; i < sections.Length; i++)
         {
             var s = headers[i];
             string name = names.Length == 0 ? "" : SectionNameAt(names, s.Name, i);
-            sections[i] = new ElfSection(i, name, s.Type, s.Flags, s.Address, s.Offset, s.Size, s.Link, s.Info, s.EntrySize);
+            sections[i] = new ElfSection(i, name, s.Type, s.Flags, s.Address, s.Offset, s.Size, s.Link, s.Info, s.EntrySize, s.Alignment);
         }
         return (elfClass, little, fileType, machine, sections, (int)nameTableIndex);
     }
 
-    private (uint Name, uint Type, ulong Flags, ulong Address, ulong Offset, ulong Size, uint Link, uint Info, ulong EntrySize)
+    private (uint Name, uint Type, ulong Flags, ulong Address, ulong Offset, ulong Size, uint Link, uint Info, ulong Alignment, ulong EntrySize)
         ReadSectionHeader(ulong tableOffset, int index, ByteOrder o, bool elf64)
     {
         int size = elf64 ? 64 : 40;
@@ -358,12 +359,12 @@ public sealed class ElfImage : IDisposable
         return ParseSectionHeader(raw, o, elf64);
     }
 
-    private static (uint, uint, ulong, ulong, ulong, ulong, uint, uint, ulong) ParseSectionHeader(
+    private static (uint, uint, ulong, ulong, ulong, ulong, uint, uint, ulong, ulong) ParseSectionHeader(
         ReadOnlySpan<byte> h, ByteOrder o, bool elf64) => elf64
         ? (o.U32(h), o.U32(h[4..]), o.U64(h[8..]), o.U64(h[16..]), o.U64(h[24..]), o.U64(h[32..]), o.U32(h[40..]),
-            o.U32(h[44..]), o.U64(h[56..]))
+            o.U32(h[44..]), o.U64(h[48..]), o.U64(h[56..]))
         : (o.U32(h), o.U32(h[4..]), o.U32(h[8..]), o.U32(h[12..]), o.U32(h[16..]), o.U32(h[20..]), o.U32(h[24..]),
-            o.U32(h[28..]), o.U32(h[36..]));
+            o.U32(h[28..]), o.U32(h[32..]), o.U32(h[36..]));
 
     private string SectionNameAt(byte[] names, uint offset, int index)
     {

@@ -9,19 +9,23 @@ namespace Kbuild.Inputs;
 /// section that gets no input bytes only when the script assigns to dot or places data in it (<see cref="KeptByScript"/>).
 /// <see cref="ScriptBytes"/>: what the script's own <c>. += N</c> add, when N is a constant (null: not known);
 /// <see cref="EndsWithAlign"/>: the body ends with <c>. = ALIGN(…)</c>; <see cref="AfterDotMove"/>: the script moves dot
-/// between the section before and this one (which still counts when ld drops this one); <see cref="HasAddress"/>: the
-/// header gives the section an address of its own (x86's <c>.data..percpu 0 :</c>), so it does not start at dot.
+/// between the section before and this one (which still counts when ld drops this one); <see cref="Address"/>: the
+/// header gives the section an address of its own (x86's <c>.data..percpu 0 :</c>), so it does not start at dot;
+/// <see cref="Alignment"/>: the header's <c>ALIGN(…)</c>; <see cref="SubAligned"/>: the header's <c>SUBALIGN(…)</c>
+/// overrides its input sections' alignments.
 /// </summary>
 public sealed record ScriptOutputSection(int Index, string Name, bool NoLoad, bool KeptByScript, ulong? ScriptBytes, bool EndsWithAlign,
-    IReadOnlyList<int> Gaps, bool AfterDotMove = false, bool HasAddress = false)
+    IReadOnlyList<int> Gaps, bool AfterDotMove = false, string? Address = null, string? Alignment = null, bool SubAligned = false)
 {
     // Gaps: positions of dot moves that most likely skip bytes (ALIGN to a page or more, ". += N", ". = expr").
 
     public bool Discards => Name == "/DISCARD/";
+    public bool HasAddress => Address != null;
 }
 
-/// <summary>An input section description: which output section it fills, where in it, and what it matches.</summary>
-public sealed record ScriptInputRule(int Section, int Position, Regex File, bool EveryFile, Regex[] SectionPatterns)
+/// <summary>An input section description: which output section it fills, where in it, and what it matches;
+/// <see cref="Sorted"/>: a SORT… of its patterns orders its sections other than by input order.</summary>
+public sealed record ScriptInputRule(int Section, int Position, Regex File, bool EveryFile, Regex[] SectionPatterns, bool Sorted = false)
 {
     public bool Matches(string file, string section) =>
         (EveryFile || File.IsMatch(file)) && SectionPatterns.Any(p => p.IsMatch(section));
@@ -35,6 +39,17 @@ public sealed record ScriptInputRule(int Section, int Position, Regex File, bool
 public sealed record ScriptAssignment(string Name, string Expression, bool Provide, bool Hidden, int Section, int Position,
     int PreviousSection, bool AfterDotMove);
 
+/// <summary>What a step of the script is: <see cref="ScriptStep"/>.</summary>
+public enum ScriptStepKind { SectionStart, SectionEnd, Rule, Assignment, Dot, Data }
+
+/// <summary>
+/// One statement of SECTIONS in the order ld walks them (and so moves dot): an output section's start or end (Index: the
+/// section), an input section description (Index: the rule), a symbol assignment (Index: the assignment), an assignment
+/// to dot (<see cref="Expression"/>: dot's new value, <c>. += 8</c> as <c>. + (8)</c>), or data (<c>LONG(…)</c>: Index
+/// is its size in bytes).
+/// </summary>
+public sealed record ScriptStep(ScriptStepKind Kind, int Index, string? Expression = null);
+
 /// <summary>
 /// The SECTIONS of a linker script as far as the symbol set of a link depends on it: output sections in order,
 /// their input section descriptions (ld places an input section by the first description that matches it), and
@@ -45,11 +60,12 @@ public sealed partial class LinkerScriptLayout
     private readonly ConcurrentDictionary<(string, string), int> _placed = new();
 
     private LinkerScriptLayout(IReadOnlyList<ScriptOutputSection> sections, IReadOnlyList<ScriptInputRule> rules,
-        IReadOnlyList<ScriptAssignment> assignments)
+        IReadOnlyList<ScriptAssignment> assignments, IReadOnlyList<ScriptStep> steps)
     {
         Sections = sections;
         Rules = rules;
         Assignments = assignments;
+        Steps = steps;
         _hasFileRules = rules.Any(r => !r.EveryFile);
     }
 
@@ -58,6 +74,8 @@ public sealed partial class LinkerScriptLayout
     public IReadOnlyList<ScriptOutputSection> Sections { get; }
     public IReadOnlyList<ScriptInputRule> Rules { get; }
     public IReadOnlyList<ScriptAssignment> Assignments { get; }
+    /// <summary>SECTIONS, statement by statement (assignments outside SECTIONS are not among them).</summary>
+    public IReadOnlyList<ScriptStep> Steps { get; }
 
     public static LinkerScriptLayout Read(string path) => Parse(LinkerScriptFile.Read(path), path);
 
@@ -85,6 +103,7 @@ public sealed partial class LinkerScriptLayout
         var sections = new List<ScriptOutputSection>();
         var rules = new List<ScriptInputRule>();
         var assignments = new List<ScriptAssignment>();
+        var steps = new List<ScriptStep>();
         var start = SectionsKeyword().Match(text);
         var bodyStart = start.Success ? start.Index + start.Length : text.Length;
         var bodyEnd = start.Success ? Matching(text, bodyStart - 1, '{', '}') : text.Length;
@@ -119,8 +138,12 @@ public sealed partial class LinkerScriptLayout
                 var position = 0;
                 var body = new BodyFacts();
                 ParseBody(text, path, end + 1, close, index, ref position, body, rules, assignments, 0);
+                var (alignment, subAligned) = HeaderAlignment(header);
                 sections.Add(new ScriptOutputSection(index, name, IsNoLoad(header, name), body.Kept,
-                    body.Bytes, body.EndsWithAlign, body.Gaps, dotMoved, HasOwnAddress(header, name)));
+                    body.Bytes, body.EndsWithAlign, body.Gaps, dotMoved, OwnAddress(header, name), alignment, subAligned));
+                steps.Add(new ScriptStep(ScriptStepKind.SectionStart, index));
+                steps.AddRange(body.Steps);
+                steps.Add(new ScriptStep(ScriptStepKind.SectionEnd, index));
                 i = SkipTrailer(text, close + 1, bodyEnd);
                 previous = index;
                 dotMoved = false;
@@ -128,12 +151,20 @@ public sealed partial class LinkerScriptLayout
             }
             var statement = text[i..Math.Min(end, bodyEnd)];
             i = end + 1;
-            if (DotMove().IsMatch(statement)) { dotMoved = true; continue; }
+            if (DotMove().IsMatch(statement))
+            {
+                dotMoved = true;
+                steps.Add(new ScriptStep(ScriptStepKind.Dot, 0, DotValue(statement)));
+                continue;
+            }
             if (ParseAssignment(statement) is { } assignment)
+            {
+                steps.Add(new ScriptStep(ScriptStepKind.Assignment, assignments.Count));
                 assignments.Add(new ScriptAssignment(assignment.Name, assignment.Expression, assignment.Provide, assignment.Hidden,
                     -1, 0, previous, dotMoved));
+            }
         }
-        return new LinkerScriptLayout(sections, rules, assignments);
+        return new LinkerScriptLayout(sections, rules, assignments, steps);
     }
 
     /// <summary>What a section body does to dot, besides its input sections.</summary>
@@ -142,6 +173,7 @@ public sealed partial class LinkerScriptLayout
         public bool Kept, EndsWithAlign;
         public ulong? Bytes = 0;
         public readonly List<int> Gaps = [];
+        public readonly List<ScriptStep> Steps = [];
     }
 
     // ld nests KEEP(SORT_BY_NAME(…)) a level or two; a script nesting them deeper is refused, not recursed into.
@@ -173,9 +205,14 @@ public sealed partial class LinkerScriptLayout
             if (next < to && text[next] == '(' && Keyword().IsMatch(word.Value) && word.Value is not ("PROVIDE" or "PROVIDE_HIDDEN" or "HIDDEN"))
             {
                 i = Matching(text, next, '(', ')') + 1; // BYTE(…), LONG(…), FILL(…), ASSERT(…)
-                var data = word.Value is "BYTE" or "SHORT" or "LONG" or "QUAD" or "SQUAD";
-                body.Kept |= data;
-                if (data) { body.Bytes = null; body.EndsWithAlign = false; }
+                var size = word.Value switch { "BYTE" => 1, "SHORT" => 2, "LONG" => 4, "QUAD" or "SQUAD" => 8, _ => 0 };
+                body.Kept |= size > 0;
+                if (size > 0)
+                {
+                    body.Bytes = null;
+                    body.EndsWithAlign = false;
+                    body.Steps.Add(new ScriptStep(ScriptStepKind.Data, size));
+                }
                 continue;
             }
             if (next < to && text[next] == '(' && !Keyword().IsMatch(word.Value))
@@ -184,9 +221,12 @@ public sealed partial class LinkerScriptLayout
                 var content = text[(next + 1)..close];
                 var excludes = ExcludeFile().IsMatch(content);
                 content = ExcludeFile().Replace(content, " ");
-                var patterns = content.Split([' ', '\t', '\r', '\n', '(', ')', ','], StringSplitOptions.RemoveEmptyEntries)
-                    .Where(token => !Keyword().IsMatch(token)).Select(glob => LinkerScriptFile.GlobToRegex(glob, text, next, path)).ToArray();
-                rules.Add(new ScriptInputRule(section, position++, LinkerScriptFile.GlobToRegex(word.Value, text, i, path), word.Value == "*" && !excludes, patterns));
+                var tokens = content.Split([' ', '\t', '\r', '\n', '(', ')', ','], StringSplitOptions.RemoveEmptyEntries);
+                var patterns = tokens.Where(token => !Keyword().IsMatch(token)).Select(glob => LinkerScriptFile.GlobToRegex(glob, text, next, path)).ToArray();
+                var sorted = tokens.Any(token => token.StartsWith("SORT", StringComparison.Ordinal) && token != "SORT_NONE");
+                body.Steps.Add(new ScriptStep(ScriptStepKind.Rule, rules.Count));
+                rules.Add(new ScriptInputRule(section, position++, LinkerScriptFile.GlobToRegex(word.Value, text, i, path), word.Value == "*" && !excludes,
+                    patterns, sorted));
                 body.EndsWithAlign = false;
                 i = close + 1;
                 continue;
@@ -198,6 +238,7 @@ public sealed partial class LinkerScriptLayout
             if (DotMove().IsMatch(trimmed))
             {
                 body.Kept = true; // ld keeps a section whose dot the script moves
+                body.Steps.Add(new ScriptStep(ScriptStepKind.Dot, 0, DotValue(trimmed)));
                 var align = DotAlign().IsMatch(trimmed);
                 body.EndsWithAlign = align;
                 var small = align && DotAlign().Match(trimmed) is var m && Constant(trimmed[m.Length..].TrimEnd(')', ' ')) is < 4096;
@@ -206,7 +247,10 @@ public sealed partial class LinkerScriptLayout
                     ? body.Bytes + n : null;
             }
             else if (ParseAssignment(statement) is { } a)
+            {
+                body.Steps.Add(new ScriptStep(ScriptStepKind.Assignment, assignments.Count));
                 assignments.Add(new ScriptAssignment(a.Name, a.Expression, a.Provide, a.Hidden, section, position++, section, false));
+            }
         }
     }
 
@@ -287,11 +331,40 @@ public sealed partial class LinkerScriptLayout
         }
     }
 
-    /// <summary>"NAME [ADDRESS] [(TYPE)] : …": something before the colon other than the name and a type.</summary>
-    private static bool HasOwnAddress(string header, string name)
+    /// <summary>"NAME [ADDRESS] [(TYPE)] : …": the address, something before the colon other than the name and a type.</summary>
+    private static string? OwnAddress(string header, string name)
     {
         var beforeColon = header.Trim()[name.Length..].Split(':', 2)[0];
-        return SectionType().Replace(beforeColon, "").Trim().Length > 0;
+        var address = SectionType().Replace(beforeColon, "").Trim();
+        return address.Length > 0 ? address : null;
+    }
+
+    /// <summary>"… : [AT(LMA)] [ALIGN(A)] [SUBALIGN(S)] …": A's expression, and whether SUBALIGN is there.</summary>
+    private static (string? Alignment, bool SubAligned) HeaderAlignment(string header)
+    {
+        var colon = header.IndexOf(':');
+        if (colon < 0) return (null, false);
+        string? alignment = null;
+        var subAligned = false;
+        for (var at = colon + 1; at < header.Length && Word().Match(header, SkipSpace(header, at, header.Length)) is { Success: true } w; )
+        {
+            var open = SkipSpace(header, w.Index + w.Length, header.Length);
+            if (open >= header.Length || header[open] != '(') break;
+            var close = Math.Min(Matching(header, open, '(', ')'), header.Length - 1);
+            if (w.Value == "ALIGN") alignment = header[(open + 1)..close].Trim();
+            subAligned |= w.Value == "SUBALIGN";
+            at = close + 1;
+        }
+        return (alignment, subAligned);
+    }
+
+    /// <summary>The value an assignment to dot gives it: ". = X" → X, ". += N" → ". + (N)".</summary>
+    private static string DotValue(string statement)
+    {
+        var move = DotMove().Match(statement.Trim());
+        var value = statement.Trim()[move.Length..].Trim();
+        var op = move.Value.TrimStart('.').Trim().TrimEnd('=');
+        return op.Length == 0 ? value : $". {op} ({value})";
     }
 
     /// <summary>"NAME [ADDRESS] (NOLOAD) : …": the type, not a word of the address or of an AT(…) after the colon.</summary>

@@ -88,6 +88,9 @@ public sealed record KallsymsLayout
     /// <summary>True when an empty table is an error ("No valid symbol.").</summary>
     public required bool EmptyTableIsError { get; init; }
 
+    /// <summary>The text ranges a table without --all-symbols keeps (text_ranges[] of scripts/kallsyms, every series).</summary>
+    public static readonly IReadOnlyList<(string Start, string End)> TextRanges = [("_stext", "_etext"), ("_sinittext", "_einittext")];
+
     /// <summary>True when the table always has kallsyms_relative_base (the tool has no --base-relative switch).</summary>
     public bool AlwaysBaseRelative => Offsets == KallsymsOffsets.BaseRelative;
 

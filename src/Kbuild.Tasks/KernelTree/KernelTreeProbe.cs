@@ -78,7 +78,7 @@ public static partial class KernelTreeProbe
                     $"the kernel's make failed in '{buildDir}' (exit code {make.ExitCode}) before the vmlinux link: " +
                     $"fix the error below (run 'make -C {buildDir} vmlinux' to see all of it).\n{make.Tail()}");
             if (!File.Exists(capture))
-                throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
+                throw new KbuildException(ErrorCodes.KernelTreeValuesNotCaptured, buildDir,
                     $"the kernel's make in '{buildDir}' succeeded but never ran cmd_link_vmlinux (scripts/Makefile.vmlinux), " +
                     $"so kernel {release} is not linked the way this SDK supports.");
             var captured = File.ReadAllBytes(capture);
@@ -113,7 +113,7 @@ public static partial class KernelTreeProbe
         var config = KernelConfig.Load(buildDir);
         var release = KernelRelease.Read(buildDir).EnsureSupported(buildDir);
         if (!File.Exists(savedFile))
-            throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
+            throw new KbuildException(ErrorCodes.KernelTreeValuesNotCaptured, buildDir,
                 $"no saved link settings for '{buildDir}' ({savedFile} does not exist): build once with KernelRunMake=true " +
                 "so the kernel's make is asked for them.");
         KernelSupport.EnsureLinkable(config, release.Series, buildDir);
@@ -165,7 +165,7 @@ public static partial class KernelTreeProbe
     {
         var fields = Encoding.UTF8.GetString(capture).Split('\0');
         if (!int.TryParse(fields[0], out var argc) || argc != CapturedArguments || fields.Length < 1 + argc)
-            throw new KbuildException(ErrorCodes.KbuildValuesNotCaptured, buildDir,
+            throw new KbuildException(ErrorCodes.KernelTreeValuesNotCaptured, buildDir,
                 "the saved link settings of this build directory are damaged or from another version of the SDK: " +
                 "build once with KernelRunMake=true so the kernel's make is asked for them again.");
         var a = fields.AsSpan(1, argc);

@@ -8,7 +8,7 @@ using Kbuild.Diagnostics;
 namespace Kbuild.Symbols;
 
 /// <summary>An input section as the prediction needs it.</summary>
-internal sealed record InputSection(string Name, uint Type, ulong Flags, ulong Size);
+internal sealed record InputSection(string Name, uint Type, ulong Flags, ulong Size, ulong Alignment = 1);
 
 /// <summary>What the prediction reads of one link input object: its ELF class, machine, byte order, sections and symbol
 /// table, and a digest of all that (two objects with the same digest predict the same).</summary>
@@ -18,7 +18,7 @@ internal sealed record InputObjectFacts(ElfClass Class, ushort Machine, bool IsL
     public static InputObjectFacts Read(LinkInputObject input)
     {
         using var image = input.Open();
-        InputSection[] sections = [.. image.Sections.Select(s => new InputSection(s.Name, s.Type, s.Flags, s.Size))];
+        InputSection[] sections = [.. image.Sections.Select(s => new InputSection(s.Name, s.Type, s.Flags, s.Size, s.Alignment))];
         ElfSymbol[] symbols = [.. image.ReadSymbols()];
         // The digest covers exactly the bytes the cache file stores of the object.
         var bytes = new MemoryStream();
@@ -40,7 +40,7 @@ internal sealed record InputObjectFacts(ElfClass Class, ushort Machine, bool IsL
 /// </summary>
 internal sealed class InputSymbolCache
 {
-    private const string Header = "kbuild-input-symbols-4";
+    private const string Header = "kbuild-input-symbols-5";
 
     private readonly CacheFile? _file;
     private readonly Dictionary<string, InputObjectFacts> _previous;
@@ -142,7 +142,7 @@ internal sealed class InputSymbolCache
     {
         w.Write((byte)elfClass); w.Write(machine); w.Write(littleEndian);
         w.Write(sections.Length);
-        foreach (var s in sections) { w.Write(s.Name); w.Write(s.Type); w.Write(s.Flags); w.Write(s.Size); }
+        foreach (var s in sections) { w.Write(s.Name); w.Write(s.Type); w.Write(s.Flags); w.Write(s.Size); w.Write(s.Alignment); }
         w.Write(symbols.Length);
         foreach (var s in symbols)
         {
@@ -166,7 +166,7 @@ internal sealed class InputSymbolCache
             {
                 var name = r.ReadString();
                 if (!names.TryGetValue(name, out var shared)) names[name] = shared = name;
-                sections[j] = new InputSection(shared, r.ReadUInt32(), r.ReadUInt64(), r.ReadUInt64());
+                sections[j] = new InputSection(shared, r.ReadUInt32(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64());
             }
             var symbols = new ElfSymbol[Count(r)];
             for (var j = 0; j < symbols.Length; j++)

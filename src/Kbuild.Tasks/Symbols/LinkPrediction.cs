@@ -33,27 +33,30 @@ public static partial class LinkPrediction
     /// in .rodata, referencing _text): the prediction through mksysmap's filter.
     /// </summary>
     /// <param name="tableLabels">The labels of the table's arrays (<see cref="KallsymsLayout.ArraySymbolNames"/>).</param>
+    /// <param name="textRanges">The table keeps only the text ranges (<see cref="KallsymsLayout.TextRanges"/>: no
+    /// --all-symbols), so the prediction places the names at their boundaries as the link does.</param>
     /// <param name="symbolCache">A file under obj/ that keeps every input's symbols for the next prediction (null: none).</param>
     /// <param name="linkerIsLld">The link is ld.lld's, which makes hidden symbols local (GNU ld only in a -shared link).</param>
     /// <param name="linkerFlags">The linker's flags, for the sections it makes itself (<see cref="LldSyntheticSections"/>,
     /// <see cref="GnuLdDynamicLink"/>) and GNU ld's -shared.</param>
     public static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, IEnumerable<string> tableLabels, SystemMapFilter filter, string? symbolCache = null,
+        string? linkerScript, IEnumerable<string> tableLabels, bool textRanges, SystemMapFilter filter, string? symbolCache = null,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
         var cache = InputSymbolCache.Load(symbolCache is { Length: > 0 } ? new CacheFile(symbolCache) : null);
-        var symbols = SystemMapSymbols(objects, libraries, linkerScript, tableLabels, filter, cache, linkerIsLld, linkerFlags);
+        var symbols = SystemMapSymbols(objects, libraries, linkerScript, tableLabels, textRanges, filter, cache, linkerIsLld, linkerFlags);
         cache.Save();
         return symbols;
     }
 
     internal static IReadOnlyList<NmSymbol> SystemMapSymbols(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
-        string? linkerScript, IEnumerable<string> tableLabels, SystemMapFilter filter, InputSymbolCache cache,
+        string? linkerScript, IEnumerable<string> tableLabels, bool textRanges, SystemMapFilter filter, InputSymbolCache cache,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
     {
         var script = linkerScript is { Length: > 0 } ? LinkerScriptLayout.Read(linkerScript) : LinkerScriptLayout.Parse("");
         var labels = tableLabels.Select(name => (name, ".rodata"));
-        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld, linkerFlags ?? []);
+        var (predicted, elfClass) = Predict(objects, libraries, script, labels, ["_text"], cache, linkerIsLld, linkerFlags ?? [],
+            textRanges);
         var digits = NmFormat.AddressDigits(elfClass);
         return predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
     }
@@ -67,11 +70,13 @@ public static partial class LinkPrediction
     public static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
         bool linkerIsLld = false, IReadOnlyList<string>? linkerFlags = null)
-        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None, linkerIsLld, linkerFlags ?? []);
+        => Predict(objects, libraries, script, extra, extraReferences, InputSymbolCache.None, linkerIsLld, linkerFlags ?? [], textRanges: true);
 
+    /// <param name="textRanges">Make the placeholders agree with the link's layout on the text ranges, which a table
+    /// without --all-symbols keeps (<see cref="AgreeOnTextRanges"/>).</param>
     private static (IReadOnlyList<NmSymbol> Symbols, ElfClass Class) Predict(IReadOnlyList<string> objects, IReadOnlyList<string> libraries,
         LinkerScriptLayout script, IEnumerable<(string Name, string Section)> extra, IEnumerable<string> extraReferences,
-        InputSymbolCache cache, bool linkerIsLld, IReadOnlyList<string> linkerFlags)
+        InputSymbolCache cache, bool linkerIsLld, IReadOnlyList<string> linkerFlags, bool textRanges)
     {
         var linked = Read(LinkInputs.Expand(objects), cache);
         var candidates = Read(LinkInputs.Expand(libraries), cache).ToList();
@@ -88,7 +93,7 @@ public static partial class LinkPrediction
             foreach (var made in GnuLdDynamicLink.SyntheticSections(linkerFlags, machine))
                 outputs.PlaceLinkerMade(made);
         // The extra object is linked last (like the kernel's kallsyms object); its sections count before any letter is read.
-        var extraPlaced = extra.Select(e => (e.Name, outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
+        var extraPlaced = extra.Select(e => (e.Name, Place: outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
             .ToList();
 
         // ld.lld merges the visibility of every symbol of a name, references included (Symbol::mergeProperties, resolve):
@@ -106,6 +111,10 @@ public static partial class LinkPrediction
         var defined = new Dictionary<string, NmSymbol>(StringComparer.Ordinal);
         var strong = new HashSet<string>(StringComparer.Ordinal);
         var locals = new List<NmSymbol>();
+        // What each predicted symbol is, for its address in the link's layout: an input's symbol or a script statement.
+        var localInputs = new List<(int Object, ElfSymbol Symbol)>();
+        var definedInputs = new Dictionary<string, (int Object, ElfSymbol Symbol)>(StringComparer.Ordinal);
+        var definedByScript = new Dictionary<string, Func<LinkLayout, LayoutAddress?>>(StringComparer.Ordinal);
         for (var i = 0; i < linked.Count; i++)
         {
             foreach (var s in linked[i].Symbols)
@@ -121,11 +130,11 @@ public static partial class LinkPrediction
                 var type = s.IsCommon ? (madeLocal ? 'b' : 'B')
                     : NmClassifier.TypeOf(madeLocal ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
                 var symbol = new NmSymbol(w.Address, type, s.Name);
-                if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); continue; }
+                if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); localInputs.Add((i, s)); continue; }
                 // One definition per global name: the first strong one, else the first weak one.
                 var isStrong = s.Binding != ElfSymbolBinding.Weak && !s.IsCommon;
                 if (!defined.ContainsKey(s.Name) || (isStrong && strong.Add(s.Name)))
-                    defined[s.Name] = symbol;
+                    (defined[s.Name], definedInputs[s.Name]) = (symbol, (i, s));
                 if (isStrong) strong.Add(s.Name);
             }
         }
@@ -134,16 +143,19 @@ public static partial class LinkPrediction
             if (place is { } p && !defined.ContainsKey(name))
                 defined[name] = new NmSymbol(outputs.Address(p.Section, p.Position) + 1, Global(outputs.Letter(p.Section), name), name);
 
+
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
             .ToHashSet(StringComparer.Ordinal);
         // An assignment outside SECTIONS (x86: init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load; arm64's PROVIDE(__pi__text =
         // _text) after SECTIONS) sees the sections' own: ld.lld evaluates it after them, GNU ld's last pass has their values.
-        var assignments = script.Assignments.OrderBy(a => a.Section < 0 && a.PreviousSection < 0 ? 1 : 0).ToList();
-        foreach (var a in assignments)
+        var assignments = Enumerable.Range(0, script.Assignments.Count)
+            .OrderBy(index => script.Assignments[index] is { Section: < 0, PreviousSection: < 0 } ? 1 : 0).ToList();
+        foreach (var index in assignments)
         {
+            var a = script.Assignments[index];
             if (a.Provide && (!referenced.Contains(a.Name) || defined.ContainsKey(a.Name) && !outputs.IsScriptDefined(a.Name))) continue;
             var (letter, address) = outputs.PlaceAssignment(a, name => defined.TryGetValue(name, out var t) ? t : null);
-            defined[a.Name] = new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name);
+            (defined[a.Name], definedByScript[a.Name]) = (new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name), l => l.Assignment(index));
             outputs.MarkScriptDefined(a.Name);
         }
         foreach (var name in referenced.Where(n => !defined.ContainsKey(n)))
@@ -151,9 +163,19 @@ public static partial class LinkPrediction
             var prefix = name.StartsWith("__start_", StringComparison.Ordinal) ? "__start_"
                 : name.StartsWith("__stop_", StringComparison.Ordinal) ? "__stop_" : null;
             if (prefix != null && outputs.Bounds(name[prefix.Length..], prefix == "__start_") is { } bound)
-                defined[name] = new NmSymbol(bound.Address, Global(bound.Letter, name), name);
+                (defined[name], definedByScript[name]) = (new NmSymbol(bound.Address, Global(bound.Letter, name), name),
+                    l => prefix == "__start_" ? l.SectionStart(bound.Section) : l.SectionEnd(bound.Section));
         }
-        return ([.. locals, .. defined.Values], elfClass);
+        List<NmSymbol> symbols = [.. locals, .. defined.Values];
+        if (!textRanges) return (symbols, elfClass);
+
+        var laidOut = LaidSections(script, linked, placement, extraPlaced.Select(e => e.Place), linkerIsLld, linkerFlags, machine);
+        var layout = LinkLayout.Compute(script, laidOut.Sections, outputs.Kept, OrphansTakeRoom(script, linked, placement),
+            (partial, name) => definedInputs.TryGetValue(name, out var d) ? laidOut.AddressOf(partial, d.Object, d.Symbol) : null);
+        var at = localInputs.Select(l => laidOut.AddressOf(layout, l.Object, l.Symbol)).Concat(defined.Keys.Select(name =>
+            definedByScript.TryGetValue(name, out var statement) ? statement(layout)
+            : definedInputs.TryGetValue(name, out var d) ? laidOut.AddressOf(layout, d.Object, d.Symbol) : null)).ToList();
+        return (AgreeOnTextRanges(symbols, at), elfClass);
     }
 
     private static ElfClass CommonClass(IReadOnlyList<ObjectSymbols> inputs)
@@ -170,26 +192,36 @@ public static partial class LinkPrediction
     private static List<ObjectSymbols> Read(IReadOnlyList<LinkInputObject> objects, InputSymbolCache cache) =>
         [.. cache.GetAll(objects).Select((facts, i) => new ObjectSymbols(objects[i], facts.Class, facts.Machine, facts.Sections, facts.Symbols))];
 
-    /// <summary>ld's archive rule: a member joins the link when it defines a symbol that is still undefined and not weak.</summary>
+    /// <summary>
+    /// ld's archive rule: a member joins the link when it defines a symbol that is still undefined and not weak. Members
+    /// join in ld's order, which the layout follows: each archive of the group is scanned until it adds nothing
+    /// (elf_link_add_archive_symbols), then the next, and the group again while that left new undefined symbols.
+    /// </summary>
     private static void PullMembers(List<ObjectSymbols> linked, List<ObjectSymbols> candidates)
     {
         var defined = linked.SelectMany(o => o.Definitions).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var undefined = linked.SelectMany(o => o.References).Where(s => s.Binding != ElfSymbolBinding.Weak)
             .Select(s => s.Name).Where(n => !defined.Contains(n)).ToHashSet(StringComparer.Ordinal);
+        var archives = candidates.GroupBy(c => c.Object.ArchivePath).Select(g => g.ToList()).ToList();
         for (var changed = true; changed;)
         {
             changed = false;
-            for (var i = 0; i < candidates.Count; i++)
-            {
-                var member = candidates[i];
-                if (!member.Definitions.Any(s => undefined.Contains(s.Name))) continue;
-                linked.Add(member);
-                candidates.RemoveAt(i--);
-                foreach (var s in member.Definitions) { defined.Add(s.Name); undefined.Remove(s.Name); }
-                foreach (var s in member.References.Where(s => s.Binding != ElfSymbolBinding.Weak && !defined.Contains(s.Name)))
-                    undefined.Add(s.Name);
-                changed = true;
-            }
+            foreach (var members in archives)
+                for (var added = true; added;)
+                {
+                    added = false;
+                    for (var i = 0; i < members.Count; i++)
+                    {
+                        var member = members[i];
+                        if (!member.Definitions.Any(s => undefined.Contains(s.Name))) continue;
+                        linked.Add(member);
+                        members.RemoveAt(i--);
+                        foreach (var s in member.Definitions) { defined.Add(s.Name); undefined.Remove(s.Name); }
+                        foreach (var s in member.References.Where(s => s.Binding != ElfSymbolBinding.Weak && !defined.Contains(s.Name)))
+                            undefined.Add(s.Name);
+                        added = changed = true;
+                    }
+                }
         }
     }
 
@@ -275,7 +307,7 @@ public static partial class LinkPrediction
 
         /// <summary>ld drops an output section that got no input bytes unless the script moves dot or puts data in it.</summary>
         /// <remarks>ld.lld keeps any section that got an input section (empty ones too) or assigns a symbol.</remarks>
-        private bool Kept(int section) => section >= script.Sections.Count ||
+        public bool Kept(int section) => section >= script.Sections.Count ||
             !script.Sections[section].Discards && (_used[section] || script.Sections[section].KeptByScript
                 || lld && (_anyInput[section] || _assignsSymbols.Contains(section)));
 
@@ -354,15 +386,13 @@ public static partial class LinkPrediction
         public (char Letter, ulong Address) PlaceAssignment(ScriptAssignment a, Func<string, NmSymbol?> symbol)
         {
             var expression = a.Expression.Trim().TrimEnd(';').Trim();
-            // A copy of another name inside a section (7.x ftrace: ftrace_ops_list_func = arch_ftrace_ops_list_func in
-            // .init.data) is that name: its value and its section, not the section it is written in.
-            if (a.Section >= 0)
-                return symbol(expression) is { } copied && char.ToLowerInvariant(copied.Type) != 'a' ? (copied.Type, copied.Address)
-                    : (Letter(a.Section), Address(a.Section, a.Position));
-            // GNU ld: a name set from dot between sections is absolute until the script is done (ldexp_finalize_syms
-            // moves it into its section then), so a copy of it stays absolute (arm64: PROVIDE(__pi__end = _end)).
+            // A copy of a name is in that name's section, wherever the script sets it (7.x x86: ftrace_ops_list_func =
+            // arch_ftrace_ops_list_func inside .init.data is a text symbol). GNU ld: a name set from dot between sections
+            // is absolute until the script is done (ldexp_finalize_syms moves it into its section then), so a copy of it
+            // stays absolute (arm64: PROVIDE(__pi__end = _end)).
             if (symbol(expression) is { } target)
                 return (!lld && _setFromDotBetweenSections.Contains(expression) ? 'a' : target.Type, target.Address);
+            if (a.Section >= 0) return (Letter(a.Section), Address(a.Section, a.Position));
             if (lld) return PlaceLldAssignment(a, expression, symbol);
             if (expression.Contains("ABSOLUTE", StringComparison.Ordinal) || !expression.Contains('.'))
                 return ('a', 0);
@@ -398,7 +428,10 @@ public static partial class LinkPrediction
             {
                 var previous = a.PreviousSection;
                 while (previous >= 0 && !Kept(previous)) previous--;
-                return previous >= 0 ? (char.ToUpperInvariant(Letter(previous)), End(previous)) : ('a', 0);
+                if (previous >= 0) return (char.ToUpperInvariant(Letter(previous)), End(previous));
+                // Before every section dot is relative to lld's "aether", whose section index is 1: the first output section.
+                var first = Enumerable.Range(0, script.Sections.Count).FirstOrDefault(Kept, -1);
+                return first >= 0 ? (char.ToUpperInvariant(Letter(first)), Address(first, 0)) : ('a', 0);
             }
             if (LldSum().Match(expression) is { Success: true } sum)
                 foreach (var operand in sum.Groups["operand"].Captures.Select(c => c.Value.Trim()))
@@ -425,12 +458,12 @@ public static partial class LinkPrediction
             name == ".bss" || name.StartsWith(".bss.", StringComparison.Ordinal) || name == ".tbss" || name.StartsWith(".tbss.", StringComparison.Ordinal);
 
         /// <summary>ld defines __start_SEC/__stop_SEC for an output section named SEC when they are referenced.</summary>
-        public (char Letter, ulong Address)? Bounds(string section, bool start)
+        public (char Letter, ulong Address, int Section)? Bounds(string section, bool start)
         {
             var index = script.Sections.FirstOrDefault(s => s.Name == section && !s.Discards)?.Index
                 ?? (_orphans.TryGetValue(section, out var o) ? o.Index : -1);
             if (index < 0) return null;
-            return (Letter(index), start ? Address(index, 0) : End(index));
+            return (Letter(index), start ? Address(index, 0) : End(index), index);
         }
     }
 

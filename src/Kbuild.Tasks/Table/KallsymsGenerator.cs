@@ -41,8 +41,8 @@ public sealed class KallsymsGenerator
     private readonly string? _mapFile;
     private readonly bool _baseRelative;
     private readonly bool _pcRelative;
-    private readonly AddressRange _text = new("_stext", "_etext");
-    private readonly AddressRange _initText = new("_sinittext", "_einittext");
+    private readonly AddressRange _text = new(KallsymsLayout.TextRanges[0].Start, KallsymsLayout.TextRanges[0].End);
+    private readonly AddressRange _initText = new(KallsymsLayout.TextRanges[1].Start, KallsymsLayout.TextRanges[1].End);
     private readonly AddressRange _percpu = new("__per_cpu_start", "__per_cpu_end", ulong.MaxValue, 0);
     private readonly List<string> _warnings = [];
     private ulong _textAddress;

@@ -161,7 +161,7 @@ public static class KallsymsReserver
         var objects = ObjectsRead(request);
         var cache = InputSymbolCache.Load(request.SymbolCache);
         var superset = LinkPrediction.SystemMapSymbols(objects, request.Libraries, request.LinkerScript, request.Rules.ArraySymbolNames,
-            request.Rules.Filter, cache,
+            request.Rules.TextRangesOnly, request.Rules.Filter, cache,
             linkerIsLld: request.Linker is { Length: > 0 } && LldFlags.IsLld(request.Linker),
             linkerFlags: [.. ShellWords.CommandLine(request.LinkerFlags), .. ShellWords.CommandLine(request.VmlinuxFlags)]);
         var (target, machine) = TargetOf(objects, cache);

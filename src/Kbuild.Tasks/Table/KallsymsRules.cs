@@ -23,6 +23,9 @@ public sealed record KallsymsRules(KernelSeries Series, KallsymsOptions Options)
     /// <summary>The labels of the table's arrays, in emission order (<see cref="KallsymsLayout.ArraySymbolNames"/>).</summary>
     public IReadOnlyList<string> ArraySymbolNames => Layout.ArraySymbolNames(Options.BaseRelative);
 
+    /// <summary>The table keeps only the text ranges (<see cref="KallsymsLayout.TextRanges"/>): no --all-symbols.</summary>
+    public bool TextRangesOnly => !Options.AllSymbols;
+
     /// <summary>The table of a linked image: its System.map symbols (nm -n through mksysmap's filter), its class and byte order.</summary>
     /// <param name="compressNames">How the names are compressed (<see cref="KallsymsGenerator.Generate"/>).</param>
     public KallsymsTable TableOf(ElfImage image, Func<byte[][], CompressedNames>? compressNames = null) =>

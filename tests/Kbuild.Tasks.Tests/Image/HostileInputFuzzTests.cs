@@ -53,7 +53,7 @@ public sealed class HostileInputFuzzTests
         var layout = KernelSeries.For("6.12").Kallsyms;
         var options = new KallsymsOptions { AllSymbols = true };
         var filter = SystemMapFilter.ForKernel("6.12");
-        var superset = LinkPrediction.SystemMapSymbols([a, b], [], lds, layout.ArraySymbolNames(options.BaseRelative), filter);
+        var superset = LinkPrediction.SystemMapSymbols([a, b], [], lds, layout.ArraySymbolNames(options.BaseRelative), !options.AllSymbols, filter);
         var reservation = Reservation.Create(superset, layout, options, KallsymsTarget.X86_64, new ReservationSlack(2, 64));
         _rooms = reservation.Rooms;
         var source = _tree.Write("kallsyms.reserve.S", reservation.ToAssembly());
@@ -73,7 +73,7 @@ public sealed class HostileInputFuzzTests
         _corpus = new Corpus(File.ReadAllBytes(a), File.ReadAllBytes(image), File.ReadAllBytes(patched),
             File.ReadAllBytes(_tree.PathOf("lib.a")), File.ReadAllBytes(_tree.PathOf("thin.a")),
             [script, File.ReadAllText(Path.Combine(root, "tests", "Kbuild.Tasks.Tests", "Image", "kernel-like.lds"))],
-            Encoding.Latin1.GetString(SysmapWriterRender(patched)));
+            Encoding.Latin1.GetString(SystemMapWriterRender(patched)));
     }
 
     [ClassCleanup]
@@ -136,7 +136,7 @@ public sealed class HostileInputFuzzTests
             LinkerFlags = ["--build-id=sha1"],
         });
 
-    private static byte[] SysmapWriterRender(string path)
+    private static byte[] SystemMapWriterRender(string path)
     {
         using var image = ElfImage.Open(path);
         return SystemMapWriter.Render(image, SystemMapFilter.ForKernel("6.12"));

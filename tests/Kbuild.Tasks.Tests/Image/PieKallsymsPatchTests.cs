@@ -89,7 +89,7 @@ public sealed class PieKallsymsPatchTests
 
         // A reservation exactly the size of the final table (what the prediction gives a kernel), linked once.
         var first = Link("vmlinux.first", AssembleObject("reserve-first", Reservation.Create(
-            LinkPrediction.SystemMapSymbols([a, b], [], lds, layout.ArraySymbolNames(options.BaseRelative), filter), layout, options, target, new ReservationSlack(10, 64)).ToAssembly()));
+            LinkPrediction.SystemMapSymbols([a, b], [], lds, layout.ArraySymbolNames(options.BaseRelative), !options.AllSymbols, filter), layout, options, target, new ReservationSlack(10, 64)).ToAssembly()));
         var reservation = Reservation.FromTable(TableOf(first), ReservationSlack.None);
         var unpatched = Link("vmlinux.unpatched", AssembleObject("reserve", reservation.ToAssembly()));
         var patched = tree.PathOf("vmlinux");

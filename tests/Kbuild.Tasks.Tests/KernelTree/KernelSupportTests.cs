@@ -126,7 +126,7 @@ public sealed class KernelSupportTests
     {
         using var tree = RealConfigWith("CONFIG_LTO_CLANG_FULL=y\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Load(tree.Dir, Path.Combine(tree.Dir, "no-such-values")));
-        Assert.AreEqual(ErrorCodes.KbuildValuesNotCaptured, e.Code, "a missing cache is reported first");
+        Assert.AreEqual(ErrorCodes.KernelTreeValuesNotCaptured, e.Code, "a missing cache is reported first");
         File.WriteAllBytes(Path.Combine(tree.Dir, "values"), "0\0"u8.ToArray());
         e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Load(tree.Dir, Path.Combine(tree.Dir, "values")));
         Assert.AreEqual(ErrorCodes.KernelOptionUnsupported, e.Code);

@@ -123,7 +123,7 @@ public sealed class KernelTreeProbeTests
     {
         using var tree = new FakeKernelTree("6.12.0", "vmlinux:\n\t@true\n");
         var e = Assert.ThrowsExactly<KbuildException>(() => KernelTreeProbe.Capture(tree.Dir));
-        Assert.AreEqual(ErrorCodes.KbuildValuesNotCaptured, e.Code);
+        Assert.AreEqual(ErrorCodes.KernelTreeValuesNotCaptured, e.Code);
     }
 
     [TestMethod]

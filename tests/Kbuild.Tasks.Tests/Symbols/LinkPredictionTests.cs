@@ -121,41 +121,94 @@ public sealed class LinkPredictionTests
     }
 
     /// <summary>
-    /// A name set inside a section to another name (7.x ftrace's ftrace_ops_list_func = arch_ftrace_ops_list_func, in
-    /// .init.data) is that name, section and value, as GNU ld links it; a name set to dot there is the section's.
+    /// The text-range rule's boundary cases (scripts/kallsyms without --all-symbols), linked by the real linker and read by
+    /// the kernel's own scripts/kallsyms: a name set before the text's start with nothing between (kept); __init_begin in
+    /// an empty section between two page ALIGNs, at _sinittext's address as on x86 uniprocessor kernels (kept); a name
+    /// before an ALIGN that bytes already reached exactly, and an input's label at the very end of .init.text, at _etext's
+    /// and _einittext's addresses (dropped); a name an ALIGN does move away from a page start, and a name in a page
+    /// aligned section that is not the next one (kept out); a copy of a text name set inside a data section (7.x x86's
+    /// ftrace_ops_list_func: a T symbol, kept). The predicted table has exactly the linked image's symbols and letters.
     /// </summary>
     [TestMethod]
-    public void Prediction_OfACopyAssignedInASection_IsTheCopiedName()
+    [DataRow("ld.bfd", "6.12")]
+    [DataRow("ld.bfd", "6.1")]
+    [DataRow("ld.lld-16", "6.12")]
+    public void Prediction_OfTheTextRangeBoundaries_IsTheKernelToolsTable(string linker, string version)
     {
-        var dir = NewDir("copy-in-section");
-        File.WriteAllText(Path.Combine(dir, "a.c"), "void target(void) { } int data = 1;\n");
-        Tool.RunChecked("gcc", ["-O2", "-fno-asynchronous-unwind-tables", "-c", "-o", "a.o", "a.c"], dir);
+        var dir = NewDir("text-ranges");
+        File.WriteAllText(Path.Combine(dir, "a.S"), """
+                .section .text, "ax"
+                .globl startup
+            startup: .fill 0xff0, 1, 0x90           /* with exit below: exactly a page of text */
+                .globl exit_to_user
+            exit_to_user: .fill 0x10, 1, 0x90
+                .section .rodata, "a"
+                .globl banner
+            banner: .asciz "text ranges"
+                .data
+                .globl counter
+            counter: .quad 1
+                .section .init.text, "ax"
+                .globl init_main
+            init_main: .fill 0x21, 1, 0x90
+                .globl init_tail
+            init_tail:                               /* the end of .init.text: _einittext's address */
+                .section .init.data, "aw"
+                .globl init_table
+            init_table: .quad 2
+            """);
+        Tool.RunChecked("gcc", ["-c", "-o", "a.o", "a.S"], dir);
         File.WriteAllText(Path.Combine(dir, "s.lds"), """
             SECTIONS {
-              .text : { _stext = .; *(.text) _etext = .; }
-              .data : { *(.data) copy = target; here = .; }
+              . = 0x1000000;
+              head_start = .;
+              .text : { _text = .; _stext = .; *(.text) . = ALIGN(16); __text_end = .; . = ALIGN(0x1000); *(.gnu.warning) }
+              _etext = .;
+              . = ALIGN(0x1000);
+              .rodata : { *(.rodata) }
+              .data : { _sdata = .; *(.data) . = ALIGN(16); _edata = .; }
+              . = ALIGN(0x1000);
+              .init.begin : { __init_begin = .; }
+              . = ALIGN(0x1000);
+              .init.text : { _sinittext = .; *(.init.text) _einittext = .; }
+              . = ALIGN(16);
+              __init_data_begin = .;
+              .init.data : { *(.init.data) init_alias = init_main; }
+              /DISCARD/ : { *(.note.GNU-stack) }
             }
             """);
-        Tool.RunChecked("ld", ["-T", "s.lds", "-o", "x", "a.o"], dir);
-        var linked = Tool.RunChecked("nm", ["x"], dir).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' '))
-            .ToDictionary(w => w[2], w => (w[1][0], Convert.ToUInt64(w[0], 16)));
-        var (predicted, _) = LinkPrediction.Predict([Path.Combine(dir, "a.o")], [], LinkerScriptLayout.Read(Path.Combine(dir, "s.lds")), [], []);
-        var target = predicted.Single(s => s.Name == "target");
-        Assert.AreEqual(('T', linked["target"].Item2), (linked["copy"].Item1, linked["copy"].Item2), "ld: the copy is the target");
-        Assert.AreEqual((target.Type, target.Address), (predicted.Single(s => s.Name == "copy").Type, predicted.Single(s => s.Name == "copy").Address));
-        Assert.AreEqual(linked["here"].Item1, predicted.Single(s => s.Name == "here").Type);
+        Tool.RunChecked(linker, ["-T", "s.lds", "-o", "x", "a.o"], dir);
+        File.WriteAllText(Path.Combine(dir, "System.map"), Tool.RunChecked("nm", ["-n", "x"], dir));
+        var options = new KallsymsOptions { BaseRelative = true };
+        var real = Table.KallsymsParityTests.AssertSameAsKernel(version, Path.Combine(dir, "System.map"), options, dir);
+
+        var layout = KernelSeries.For(version).Kallsyms;
+        var predicted = LinkPrediction.SystemMapSymbols([Path.Combine(dir, "a.o")], [], Path.Combine(dir, "s.lds"), layout.ArraySymbolNames(options.BaseRelative),
+            !options.AllSymbols, SystemMapFilter.ForKernel(version), linkerIsLld: linker.StartsWith("ld.lld", StringComparison.Ordinal));
+        var table = KallsymsGenerator.Generate(predicted, layout, options, KallsymsTarget.X86_64);
+        string Listed(KallsymsTable t) => string.Join(", ", t.Symbols.Select(s => $"{s.Type} {s.Name}"));
+        CollectionAssert.AreEquivalent(real.Symbols.Select(s => $"{s.Type} {s.Name}").ToList(), table.Symbols.Select(s => $"{s.Type} {s.Name}").ToList(),
+            $"linked: {Listed(real)}; predicted: {Listed(table)}");
+        var names = real.Symbols.Select(s => s.Name).ToList();
+        Assert.IsTrue(names.ToHashSet().IsSupersetOf(["head_start", "_stext", "_etext", "__init_begin", "_sinittext", "init_main", "init_alias", "_einittext"])
+            && !names.Intersect(["__text_end", "init_tail", "_edata", "__init_data_begin", "banner"]).Any(),
+            "the link puts each case on the side of its boundary this test is about: " + string.Join(", ", names));
         Directory.Delete(dir, true);
     }
 
     /// <summary>
     /// On the real kernels, from the inputs the SDK links (vmlinux.a whole, the libraries as a group, the export and
-    /// version objects, the script): the predicted System.map names with their type letters are exactly make's.
+    /// version objects, the script): the predicted System.map names with their type letters are exactly make's, and so
+    /// is the table (T: text only, where __init_begin shares _sinittext's address; a KALLSYMS_ALL kernel's is also
+    /// checked as a text-only table).
     /// </summary>
     [TestMethod]
     [DataRow("6.1", "A")]
     [DataRow("6.12", "A")]
     [DataRow("6.1", "B")]
     [DataRow("6.12", "B")]
+    [DataRow("6.1", "T")]
+    [DataRow("6.12", "T")]
     [DataRow("6.1", "debug")]
     [DataRow("7.3", "A")]
     [DataRow("7.3", "P")]
@@ -250,18 +303,22 @@ public sealed class LinkPredictionTests
             "ours for those: " + string.Join(", ", missing.Take(40).Select(m => m[2..]).Select(n => predicted.Where(p => p.Name == n).Select(p => $"{p.Type} {n}").FirstOrDefault() ?? $"none {n}")));
 
         // The table of the prediction (placeholder addresses) has exactly the real table's symbols, so every array its size.
+        // A KALLSYMS_ALL kernel's map has every symbol, so it also says what a text-only table of this layout would hold.
         var layout = KernelSeries.For(version).Kallsyms;
-        var reservation = Reservation.Create(predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList(), layout, options,
-            KallsymsTarget.X86_64, ReservationSlack.None);
-        var real = KallsymsGenerator.Generate(SystemMap.Read(systemMap), layout, options, KallsymsTarget.X86_64);
-        var predictedTable = reservation.Table.Symbols.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
-        var realTable = real.Symbols.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
-        var tableExtra = predictedTable.Except(realTable).ToList();
-        var tableMissing = realTable.Except(predictedTable).ToList();
-        Assert.IsTrue(tableExtra.Count == 0 && tableMissing.Count == 0 && predictedTable.Count == realTable.Count,
-            $"predicted table {predictedTable.Count} symbols, real {realTable.Count}; predicted only: {string.Join(", ", tableExtra.Take(20))}; " +
-            $"real only: {string.Join(", ", tableMissing.Take(20))}");
-        foreach (var array in real.Arrays)
-            Assert.AreEqual(array.Size, reservation.Table.Find(array.SymbolName)!.Size, array.SymbolName);
+        var kept = predicted.Where(s => filter.Keeps(NmFormat.Line(s, digits))).ToList();
+        foreach (var tableOptions in options.AllSymbols ? [options, options with { AllSymbols = false }] : new[] { options })
+        {
+            var reservation = Reservation.Create(kept, layout, tableOptions, KallsymsTarget.X86_64, ReservationSlack.None);
+            var real = KallsymsGenerator.Generate(SystemMap.Read(systemMap), layout, tableOptions, KallsymsTarget.X86_64);
+            var predictedTable = reservation.Table.Symbols.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
+            var realTable = real.Symbols.Select(s => $"{s.Type} {s.Name}").Order(StringComparer.Ordinal).ToList();
+            var tableExtra = predictedTable.Except(realTable).ToList();
+            var tableMissing = realTable.Except(predictedTable).ToList();
+            Assert.IsTrue(tableExtra.Count == 0 && tableMissing.Count == 0 && predictedTable.Count == realTable.Count,
+                $"{(tableOptions.AllSymbols ? "all symbols" : "text only")}: predicted table {predictedTable.Count} symbols, real " +
+                $"{realTable.Count}; predicted only: {string.Join(", ", tableExtra.Take(20))}; real only: {string.Join(", ", tableMissing.Take(20))}");
+            foreach (var array in real.Arrays)
+                Assert.AreEqual(array.Size, reservation.Table.Find(array.SymbolName)!.Size, array.SymbolName);
+        }
     }
 }

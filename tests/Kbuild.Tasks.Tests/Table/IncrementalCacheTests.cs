@@ -163,7 +163,7 @@ public sealed class IncrementalCacheTests
         var (script, cache) = (Path.Combine(dir, "s.lds"), Path.Combine(dir, "symbols.cache"));
         var layout = KernelSeries.For("6.12").Kallsyms;
         var filter = SystemMapFilter.ForKernel("6.12");
-        IReadOnlyList<NmSymbol> Predict(string? c) => LinkPrediction.SystemMapSymbols(objects, libraries, script, layout.ArraySymbolNames(Options.BaseRelative), filter, c);
+        IReadOnlyList<NmSymbol> Predict(string? c) => LinkPrediction.SystemMapSymbols(objects, libraries, script, layout.ArraySymbolNames(Options.BaseRelative), !Options.AllSymbols, filter, c);
 
         var read = Predict(null);
         CollectionAssert.AreEqual(read.ToList(), Predict(cache).ToList(), "cold cache");
