@@ -70,13 +70,12 @@ public sealed class VsCodeTasksTests
             StringAssert.Contains(problem.Message, "undefined reference to `undefined_in_the_kernel'");
         }
         {
+            // A build directory of 6.1 (its 'source' link to the fixture's tree, whose scripts the probe checks) whose make compiles a broken file.
             var tree = TestTemp.Directory("kbuild-broken-tree-");
-            Directory.CreateDirectory(Path.Combine(tree, "include", "config"));
+            KernelFixtures.FakeBuildDir(tree, "6.1.0", "vmlinux:\n\t@echo '  CC      drivers/broken.o'\n\t@gcc -c -o drivers/broken.o drivers/broken.c\n",
+                "CONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_KALLSYMS=y\n");
             Directory.CreateDirectory(Path.Combine(tree, "drivers"));
-            File.WriteAllText(Path.Combine(tree, "include", "config", "auto.conf"), "CONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_KALLSYMS=y\n");
-            File.WriteAllText(Path.Combine(tree, "include", "config", "kernel.release"), "6.1.0\n");
             File.WriteAllText(Path.Combine(tree, "drivers", "broken.c"), "int broken(void)\n{\n\treturn undeclared;\n}\n");
-            File.WriteAllText(Path.Combine(tree, "Makefile"), "vmlinux:\n\t@echo '  CC      drivers/broken.o'\n\t@gcc -c -o drivers/broken.o drivers/broken.c\n");
             var project = TestTemp.Directory("kbuild-broken-project-");
             KernelProject.Write(Path.Combine(project, "kernel.kproj"), [("KernelBuildDir", tree), ("VmlinuxOutputPath", "image/vmlinux")]);
             var problems = BuildProblems(project, tree);

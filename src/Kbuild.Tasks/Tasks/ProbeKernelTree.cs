@@ -78,7 +78,7 @@ public sealed class ProbeKernelTree : KbuildTask
         BtfIdsWithBtf = kbuild.Series.Link.BtfScript != null;
         Objects = kbuild.WholeArchiveInputs.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
         Libraries = kbuild.Libraries.Select(p => (ITaskItem)new TaskItem(p)).ToArray();
-        Log.LogMessage(MessageImportance.High, $"kernel {KernelRelease} (Linux {kbuild.Series.Name} series) in {kbuild.BuildDir}: {Ld}, {Objects.Length} objects, " +
+        Log.LogMessage(MessageImportance.High, $"kernel {KernelRelease} in {kbuild.BuildDir}: {Ld}, {Objects.Length} objects, " +
             $"{Libraries.Length} libraries, kallsyms {(KallsymsEnabled ? string.Join(' ', kbuild.KallsymsOptions) : "off")}" +
             (RunMake && !kbuild.MakeWouldRelink ? " (make: vmlinux is up to date)" : ""));
     }
