@@ -138,8 +138,9 @@ KPROJ
   local build_base=()
   if [ -n "$base" ]; then
     kproj "$base" "$work/base/vmlinux" > "$work/base.kproj"
+    # Its own copy of the link values: the saved capture's format may differ between the two checkouts.
     build_base=(dotnet build "$work/base.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${base_tasks[@]}"
-                "-p:KernelTreeValuesCache=$work/kernel-tree.values" -p:IntermediateOutputPath=base-obj/)
+                "-p:KernelTreeValuesCache=$work/base-kernel-tree.values" -p:IntermediateOutputPath=base-obj/)
   fi
   # One copy of the kernel's link values (written by builds with the make step on) for every variant.
   build_ours=(dotnet build "$work/kernel.kproj" -nodeReuse:false -v:m -clp:PerformanceSummary "${msbuild_tasks[@]}"
@@ -188,7 +189,7 @@ KPROJ
   local warm_make=true; [ -z "$again" ] || warm_make=false
   "${build_ours[@]}" -p:KernelRunMake=$warm_make > "$work/logs/warmup.log" 2>&1 || { tail -30 "$work/logs/warmup.log"; exit 1; }
   (kernel_phase) > "$work/logs/warmup-kernel.log" 2>&1
-  [ ${#build_base[@]} -eq 0 ] || "${build_base[@]}" > "$work/logs/warmup-base.log" 2>&1 || { tail -30 "$work/logs/warmup-base.log"; exit 1; }
+  [ ${#build_base[@]} -eq 0 ] || "${build_base[@]}" -p:KernelRunMake=$warm_make > "$work/logs/warmup-base.log" 2>&1 || { tail -30 "$work/logs/warmup-base.log"; exit 1; }
   # A fresh server: one left from earlier builds may hold an older build of the same task assembly path.
   ! on server || { dotnet build-server shutdown --msbuild > /dev/null; "${build_server[@]}" > "$work/logs/warmup-server.log" 2>&1; } \
     || { tail -30 "$work/logs/warmup-server.log"; exit 1; }
@@ -273,7 +274,7 @@ steps() {  # case -> "reservation N, link N, ..."
   local reserve; reserve=$(step KbuildReserveKallsyms "$1")
   [ "$reserve" != - ] || reserve=$(step KbuildReserveKallsyms "$1")  # a BASE from before GenerateKallsyms was pass 1
   echo "reservation $reserve, link $(step _KbuildLinkCore "$1")," \
-       "patch+verify $(step KbuildPatchKallsyms "$1"), System.map $(step KbuildSystemMap "$1"), sorttable $(step KernelTreeAdoptVmlinux "$1")," \
+       "patch+verify $(step KbuildPatchKallsyms "$1"), System.map $(step KbuildSystemMap "$1"), post-link $(step _KernelTreePostLink "$1")," \
        "link values (make off) $(step KernelTreeProbe "$1"), inputs check/hash $(step KbuildPrepareForLink "$1")"
 }
 
@@ -332,7 +333,7 @@ report() {  # name build same_kernel same_ours
   ! has server-relink || echo "Our steps through the MSBuild server, relink: $(steps server-relink)."
   ! has base-relink || echo "Base steps, relink: $(steps base-relink)."
   echo
-  ! has ours || echo "Reservation: $(grep -ho 'kallsyms: [0-9]* symbols, table.*' "$work/logs/ours.1.log")"
+  ! has ours || echo "Summary: $(grep -ho 'Kbuild.Sdk: [0-9]* link.*' "$work/logs/ours.1.log" | head -1)"
 }
 
 for dir; do bench_kernel "$dir"; done
