@@ -2,6 +2,7 @@
 # Real kernels the tests check against, built by the kernel's own make, cached outside the repo.
 #
 #   eng/kernel-fixtures.sh [all | matrix | src | <version>-<config> ...]   (default: all)
+#   eng/kernel-fixtures.sh env <version>-<config>   the exports any make in that build dir needs, as shell code
 #     all     what CI builds and eng/test.sh requires, one version per feature: 6.1-A 6.12-B 6.12-BTF 6.12-L 6.12-arm64 7.3-P,
 #             and every version's source (the plain-class tests read each series' scripts)
 #     matrix  all, and the other version of each feature: 6.12-A 6.1-B 6.1-BTF 6.1-L 6.1-arm64, 6.12-arm64gcc, 7.3-A 7.2-A
@@ -27,7 +28,8 @@
 # arm64gcc = the same config built with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- (Debian's gcc-12 cross, GNU ld).
 # P = tinyconfig + A.config + P.config (7.x production-like: SMP, KASLR, modules, IBT, ORC, ftrace, BTF, no KALLSYMS_ALL;
 # KBUILD_BUILD_TIMESTAMP fixed as for BTF; cold: about 15 min on 2 cores). 7.x needs LLVM 17: its fixtures use GCC.
-# Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe;
+# Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe; a done
+# fixture is brought up to date by make in its own environment (a no-op unless something made there since);
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
 # fixture; on failure the log's tail.
 set -euo pipefail
@@ -109,6 +111,12 @@ extract() {  # ver
   exec 8>&-
 }
 
+fixture_environment() {  # cfg -> the exports every make in that fixture needs, as shell code
+  # BTF: the kernel's reproducible-build setting, so its pahole runs without -j (deterministic .BTF; tests
+  # link the same build dir with the same value and compare byte for byte).
+  case $1 in BTF|P|btfdebug) printf 'export KBUILD_BUILD_TIMESTAMP=%q\n' "$btf_build_timestamp" ;; esac
+}
+
 kmake() {  # ver cfg out args...
   local ver=$1 cfg=$2 out=$3 vars; shift 3
   eval "vars=($(make_vars "$ver" "$cfg"))"
@@ -146,9 +154,7 @@ configure() {  # ver cfg out
 build() {  # fixture (ver-cfg); runs with output going to the log
   local ver=${1%-*} cfg=${1##*-} out=$F/build/$1 want
   want=$(fingerprint "$ver" "$cfg")
-  # BTF: the kernel's reproducible-build setting, so its pahole runs without -j (deterministic .BTF; tests
-  # link the same build dir with the same value and compare byte for byte).
-  case $cfg in BTF|P|btfdebug) export KBUILD_BUILD_TIMESTAMP="$btf_build_timestamp" ;; esac
+  eval "$(fixture_environment "$cfg")"
   extract "$ver"
   mkdir -p "$out"
   rm -f "$out/.kbuild-fixture"
@@ -175,7 +181,19 @@ fixture() {  # ver-cfg
   exec 9>"$F/build/.$name.lock"
   flock 9
   if [ "$(cat "$out/.kbuild-fixture" 2>/dev/null)" = "$(fingerprint "$ver" "$cfg")" ]; then
-    echo "fixture $name: ready ($out)"
+    # make in the fixture's own environment is what keeps it make's reference: a make run there without it (another
+    # KBUILD_BUILD_TIMESTAMP regenerates the version header) leaves objects newer than vmlinux, and every test would
+    # then compare against a stale image. Up to date, this make writes nothing (a few seconds).
+    local before; before=$(stat -c %Y.%s "$out/vmlinux" 2>/dev/null || true)
+    if ! "${BASH_SOURCE[0]}" __build "$name" > "$F/log/$name.refresh.log" 2>&1; then
+      echo "fixture $name: FAILED to bring up to date; last lines of $F/log/$name.refresh.log:" >&2
+      tail -n 40 "$F/log/$name.refresh.log" >&2
+      exec 9>&-
+      return 1
+    fi
+    if [ "$(stat -c %Y.%s "$out/vmlinux" 2>/dev/null)" = "$before" ]; then echo "fixture $name: ready ($out)"
+    else echo "fixture $name: ready, relinked by make: its vmlinux was older than its inputs ($out)"
+    fi
   else
     start=$SECONDS
     # A fresh process: errexit is off in anything run from a condition, subshells included.
@@ -197,9 +215,14 @@ main() {
   for arg; do
     case $arg in
       __build) build "$2"; exit ;;  # internal: one fixture, output to the caller's log
-      all) names+=("${ci_fixtures[@]}"); for v in "${versions[@]}"; do extract "$v"; done ;;  # every version's scripts, for the plain-class tests
+      # every version's scripts, for the plain-class tests; and every other fixture done here, kept up to date
+      all) names+=("${ci_fixtures[@]}"); for v in "${versions[@]}"; do extract "$v"; done
+           for v in "${matrix_fixtures[@]}"; do
+             [ "$(cat "$F/build/$v/.kbuild-fixture" 2>/dev/null)" != "$(fingerprint "${v%-*}" "${v##*-}")" ] || names+=("$v")
+           done ;;
       matrix) names+=("${ci_fixtures[@]}" "${matrix_fixtures[@]}") ;;
       src) for v in "${versions[@]}"; do extract "$v"; done ;;
+      env) [ $# -eq 2 ] || die "usage: env <version>-<config>"; fixture_environment "${2##*-}"; exit 0 ;;
       -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}"; exit 0 ;;
       *-*) names+=("$arg") ;;
       *) die "unknown argument '$arg' (use all, src or <version>-<config> such as 6.1-A)" ;;

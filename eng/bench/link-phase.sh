@@ -107,6 +107,9 @@ bench_kernel() {
   local build name
   build=$(cd "$1" && pwd); name=$(basename "$build")
   work="$results/$name"
+  # Every make here runs in the fixture's own environment: another KBUILD_BUILD_TIMESTAMP would regenerate the version
+  # header, leave the fixture's vmlinux older than its inputs, and make "no-op" relink it.
+  unset KBUILD_BUILD_TIMESTAMP; case $name in *-*) eval "$("$repo/eng/kernel-fixtures.sh" env "$name")" ;; esac
   local again=
   if [ -n "${REUSE_PROBE:-}" ] && [ -f "$work/floor.args" ] && [ -f "$work/kernel-tree.values" ]; then
     again=1; rm -f "$work/times"; rm -rf "$work/kernel" "$work/logs"; mkdir -p "$work/logs"
@@ -208,7 +211,11 @@ KPROJ
     ! on noop || timed noop-ours "$work/logs/noop-ours.$i.log" "${build_ours[@]}"
     [ -z "$base" ] || ! on noop || timed noop-base "$work/logs/noop-base.$i.log" "${build_base[@]}"
     ! on noop || ! on server || timed noop-server "$work/logs/noop-server.$i.log" "${build_server[@]}"
-    ! on noop || timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
+    if on noop; then
+      local linked; linked=$(stat -c %Y.%s "$build/vmlinux")
+      timed noop-make "$work/logs/noop-make.$i.log" make -C "$build" -s vmlinux
+      [ "$(stat -c %Y.%s "$build/vmlinux")" = "$linked" ] || { echo "link-phase.sh: 'make vmlinux' in $build relinked: not a no-op (was the build dir up to date?)" >&2; exit 1; }
+    fi
     ! on noop || timed noop-empty "$work/logs/noop-empty.$i.log" dotnet build "$work/empty.proj" -nodeReuse:false -v:m
   done
 
