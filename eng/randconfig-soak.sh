@@ -195,6 +195,26 @@ compare_image() {  # out image work conf -> prints what differs
   cmp -s "$makes" "$image" || echo "image != make's $(basename "$makes") ($(cmp "$makes" "$image" 2>&1 | head -1 | sed 's/^.*differ: //'))"
 }
 
+# For a seed whose link was not make's: the prediction from the inputs the SDK linked against make's System.map
+# (LinkingTests.Prediction_OfASoakKernel_IsMakesSystemMap), naming the symbols it got wrong; a missed name at the address
+# of a text range's boundary (_stext, _etext, _sinittext, _einittext) is marked as such.
+explain_miss() {  # out res -> "prediction: …" or nothing
+  local out=$1 res=$2 line name addr marker notes=()
+  [ -f "$res/sdk-obj/kernel-tree.values" ] || return 0
+  SOAK_BUILD=$out SOAK_VALUES=$res/sdk-obj/kernel-tree.values nice -n 19 dotnet test "$repo/tests/Kbuild.Tasks.Tests" -nologo \
+    --filter "FullyQualifiedName~LinkingTests.Prediction_OfASoakKernel_IsMakesSystemMap" > "$res/prediction.log" 2>&1 || true
+  line=$(grep -m1 -oE "predicted (table )?[0-9]+ symbols.*" "$res/prediction.log" || true)
+  [ -n "$line" ] || { grep -q "Passed!" "$res/prediction.log" && echo "prediction = make's System.map"; return 0; }
+  for name in $(grep -oE "(real only|make's only): [^;]*" <<< "$line" | sed 's/^[^:]*: *//; s/([^)]*)//g' | tr ',' '\n' |
+      awk 'NF >= 2 { print $2 }' | sort -u); do
+    addr=$(awk -v n="$name" '$3 == n { print $1 }' "$out/System.map" | head -1)
+    for marker in _stext _etext _sinittext _einittext; do
+      [ -z "$addr" ] || ! grep -q "^$addr . $marker\$" "$out/System.map" || notes+=("$name at $marker")
+    done
+  done
+  echo "prediction: $line${notes[*]:+ [text-range boundary: ${notes[*]}]}"
+}
+
 write_kproj() {  # work out
   local vars="" w
   for w in "${make_vars[@]}"; do [[ $w != *" "* ]] || w="${w%%=*}='${w#*=}'"; vars+="${vars:+ }$w"; done
@@ -252,6 +272,7 @@ soak_seed() {  # seed name
     result="FAIL $(printf '%s; ' "${problems[@]}")"; result=${result%; }
     cp "$image" "$res/vmlinux.sdk"; cp "$work/image/System.map" "$res/System.map.sdk"
     cp -r "$work/obj" "$res/sdk-obj" 2>/dev/null || true
+    diff=$(explain_miss "$out" "$res"); [ -z "$diff" ] || result+="; $diff"
   fi
   rm -rf "$work"
   echo "${opts:--}|$feats|${count:--}|$result"
