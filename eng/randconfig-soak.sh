@@ -262,7 +262,8 @@ soak_seed() {  # seed name
   local image=$work/image/vmlinux problems=()
   links=$(grep -oE 'Kbuild\.Sdk: [0-9]+ links?' "$res/sdk.log" | tail -1 | awk '{ print $2 }')
   [ "$links" = 1 ] || problems+=("${links:-no} links")
-  codes=$(grep -oE 'warning KB0(309|380)[^[]*' "$res/sdk.log" | sort -u | sed 's/ *$//' | paste -sd';' || true)
+  codes=$(grep -oE 'warning KB0(309|380): [^(]*\([^)]*\)' "$res/sdk.log" | sed -E 's/^warning (KB[0-9]+): [^(]*/\1 /' | sort -u |
+    paste -sd';' || true)
   [ -z "$codes" ] || problems+=("$codes")
   diff=$(compare_image "$out" "$image" "$work" "$conf"); [ -z "$diff" ] || problems+=("$diff")
   cmp -s "$out/System.map" "$work/image/System.map" || problems+=("System.map != make's")
