@@ -9,6 +9,8 @@
 #        SOAK_DIR             where build dirs and results go (default ${KBUILD_FIXTURES:-~/.cache/kbuild-sdk}/soak)
 #        SOAK_JOBS            make's -j (default 2); everything runs under nice -n 19
 #        SOAK_KEEP            build dirs to keep: failed (default; refused and make-failed too), all, none
+#        SOAK_CONFIG          a fragment of more options for every seed (e.g. eng/kconfig/soak-kaslr-modules.config: what a low
+#                             probability rarely turns on); part of what makes a seed's .config, so name it to reproduce one
 #        SOAK_REPO            the Kbuild.Sdk checkout whose Sdk.props/Sdk.targets the kernel.kproj imports (default: this one)
 #
 # Per seed (reproducible: the same seed, series, arch and probability give the same .config):
@@ -37,6 +39,7 @@ soak=${SOAK_DIR:-$F/soak}
 probability=${KCONFIG_PROBABILITY:-4}
 jobs=${SOAK_JOBS:-2}
 keep=${SOAK_KEEP:-failed}
+extra=${SOAK_CONFIG:-}
 build_timestamp="Thu Jan  1 00:00:00 UTC 2026"  # KBUILD_BUILD_TIMESTAMP/VERSION: reproducible version and BTF objects
 # Errors the SDK gives for a configuration it does not link (before make would run): not failures of the soak.
 refusal_codes="KB0402 KB0406 KB0408 KB0460 KB0461 KB0462 KB0465 KB0470 KB0471"
@@ -60,6 +63,8 @@ case $ver in 6.1|6.12|7.2|7.3) ;; *) die "unknown series '$ver' (known: 6.1 6.12
 [ "$first" -le "$last" ] || die "first seed $first is after last seed $last"
 [[ $probability =~ ^[0-9]+$ ]] || die "KCONFIG_PROBABILITY must be a percentage: '$probability'"
 case $keep in failed|all|none) ;; *) die "SOAK_KEEP must be failed, all or none: '$keep'" ;; esac
+[ -z "$extra" ] || [ -f "$extra" ] || die "SOAK_CONFIG names no file: '$extra'"
+[ -z "$extra" ] || extra=$(cd "$(dirname "$extra")" && pwd)/$(basename "$extra")
 src=$F/src/linux-$ver
 [ -f "$src/.kbuild-extracted" ] || die "no extracted source in $src: run eng/kernel-fixtures.sh src"
 case $arch in
@@ -87,7 +92,7 @@ kmake() {  # out args...: the kernel's make for this series and arch, niced
 # The seed's forced options: the tree's tiny base, then ours (later lines win in KCONFIG_ALLCONFIG as in .config).
 allconfig() {  # seed -> KCONFIG_ALLCONFIG text
   local seed=$1
-  cat "$src/kernel/configs/tiny-base.config"
+  cat "$src/kernel/configs/tiny-base.config" ${extra:+"$extra"}
   echo "CONFIG_KALLSYMS=y"
   if (( seed & 1 )); then printf 'CONFIG_DEBUG_KERNEL=y\nCONFIG_KALLSYMS_ALL=y\n'; else echo "# CONFIG_KALLSYMS_ALL is not set"; fi
   case $arch in
@@ -291,7 +296,8 @@ main() {
     line=$(soak_seed "$seed" "$name")
     IFS='|' read -r opts feats count result <<< "$line"
     printf '%-6s %-12s %-33s %-44s %7s %5ss  %s\n' "$seed" "$ver-$arch" "$opts" "$feats" "$count" "$((SECONDS - start))" "$result"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\tp=%s\t%ss\t%s\n' "$(date -u +%FT%TZ)" "$seed" "$ver-$arch" "$opts" "$feats" "$count" "$probability" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\tp=%s%s\t%ss\t%s\n' "$(date -u +%FT%TZ)" "$seed" "$ver-$arch" "$opts" "$feats" "$count" "$probability" \
+      "${extra:+ $(basename "$extra")}" \
       "$((SECONDS - start))" "$result" \
       >> "$soak/results/soak.tsv"
     total=$((total + 1))
@@ -309,7 +315,7 @@ main() {
       [ "$keep" != none ] || rm -rf "$soak/build/$name"
     fi
   done
-  echo "total: $total seeds of $ver-$arch (KCONFIG_PROBABILITY=$probability): $ok ok, $refused refused, $broken make-failed/skipped, $failed FAIL ($boundary of them a text-range boundary miss)"
+  echo "total: $total seeds of $ver-$arch (KCONFIG_PROBABILITY=$probability${extra:+, SOAK_CONFIG=$extra}): $ok ok, $refused refused, $broken make-failed/skipped, $failed FAIL ($boundary of them a text-range boundary miss)"
   [ $failed -eq 0 ]
 }
 
