@@ -290,12 +290,12 @@ soak_seed() {  # seed name
 
 main() {
   local seed name line opts feats count result start ok=0 refused=0 broken=0 failed=0 boundary=0 total=0
-  printf '%-6s %-12s %-33s %-44s %7s %6s  %s\n' seed series kallsyms-options config symbols time result
+  printf '%-6s %-12s %-46s %-44s %7s %6s  %s\n' seed series kallsyms-options config symbols time result
   for ((seed = first; seed <= last; seed++)); do
     name=$ver-$arch-$seed start=$SECONDS
     line=$(soak_seed "$seed" "$name")
     IFS='|' read -r opts feats count result <<< "$line"
-    printf '%-6s %-12s %-33s %-44s %7s %5ss  %s\n' "$seed" "$ver-$arch" "$opts" "$feats" "$count" "$((SECONDS - start))" "$result"
+    printf '%-6s %-12s %-46s %-44s %7s %5ss  %s\n' "$seed" "$ver-$arch" "$opts" "$feats" "$count" "$((SECONDS - start))" "$result"
     printf '%s\t%s\t%s\t%s\t%s\t%s\tp=%s%s\t%ss\t%s\n' "$(date -u +%FT%TZ)" "$seed" "$ver-$arch" "$opts" "$feats" "$count" "$probability" \
       "${extra:+ $(basename "$extra")}" \
       "$((SECONDS - start))" "$result" \
