@@ -17,6 +17,7 @@ public sealed partial class DocsTests
     private const string CiRun = "ci";
     private const string Benchmark = "bench";
     private const string Matrix = "matrix";  // CI's fixtures and the matrix's others, then the suite: run by hand
+    private const string Soak = "soak";  // eng/randconfig-soak.sh: hours of kernel builds, run by hand; its arguments are checked
 
     private static readonly Dictionary<string, string> HowExercised = new()
     {
@@ -47,6 +48,10 @@ public sealed partial class DocsTests
         ["RUNS=3 CASES=\"kernel ours floor relink\" BASE=/tmp/base RESULTS=/tmp/b1 REUSE_PROBE=1 eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A"] = Benchmark,
         ["RUNS=3 TOUCH_RUNS=2 CASES=\"kernel ours floor relink noop server\" eng/bench/link-phase.sh --touch drivers/net/ethernet/intel/e1000/e1000_param.c --touch-relink drivers/net/ethernet/intel/e1000/e1000_param.c ~/.cache/kbuild-sdk/build/6.1-debug"] = Benchmark,
         ["RUNS=5 CASES=\"kernel ours floor relink noop server\" eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A ~/.cache/kbuild-sdk/build/6.12-A"] = Benchmark,
+        ["eng/randconfig-soak.sh 6.12 1 20"] = Soak,
+        ["eng/randconfig-soak.sh --arch arm64 6.12 1 5"] = Soak,
+        ["KCONFIG_PROBABILITY=8 eng/randconfig-soak.sh 7.3 21 30"] = Soak,
+        ["SOAK_CONFIG=eng/kconfig/soak-kaslr-modules.config eng/randconfig-soak.sh 6.12 13 22"] = Soak,
     };
 
     private const string TemplateTest = $"{nameof(TemplateTests)}.{nameof(TemplateTests.Kproj_FromTheFolderFeed_WritesAProjectThatBuildsAFixtureKernel)}";
@@ -84,7 +89,7 @@ public sealed partial class DocsTests
         {
             switch (how)
             {
-                case RunHere or Benchmark:
+                case RunHere or Benchmark or Soak:
                     break;
                 case Matrix:
                     // `matrix` builds what `all` builds and the other versions; their tests skip while they are missing.
@@ -123,6 +128,41 @@ public sealed partial class DocsTests
         Assert.IsTrue(File.Exists(Path.Combine(project, "kallsyms.txt")));
         Assert.IsTrue(File.Exists(Path.Combine(project, "msbuild.binlog")));
     }
+
+    /// <summary>The soak's commands (hours of kernel builds) are not run here: the script parses, prints its usage, and
+    /// refuses before building anything what it does not know — each documented command's series and options are known.</summary>
+    [TestMethod]
+    public void SoakCommands_ParseAndNameWhatTheScriptAccepts()
+    {
+        var script = Path.Combine(RepoPaths.Root, "eng", "randconfig-soak.sh");
+        Tool.RunChecked("bash", ["-n", script]);
+        StringAssert.Contains(Tool.RunChecked(script, ["--help"]), "KCONFIG_PROBABILITY");
+        foreach (var (args, error) in new (string[], string)[]
+        {
+            (["5.10", "1"], "unknown series '5.10'"), (["6.12", "2", "1"], "first seed 2 is after last seed 1"),
+            (["6.12", "x"], "seeds must be decimal numbers"), (["--arch", "riscv", "6.12", "1"], "unknown arch 'riscv'"),
+            (["--jobs", "6.12", "1"], "unknown option '--jobs'"),
+        })
+        {
+            var run = Tool.Run(script, args);
+            Assert.AreEqual(2, run.ExitCode, $"{string.Join(' ', args)}: {run.StdOut}{run.StdErr}");
+            StringAssert.Contains(run.StdErr, error);
+        }
+        var series = KernelSeriesNames();
+        var known = Regex.Match(File.ReadAllText(script), @"case \$ver in (?<list>[0-9.|]+)\)").Groups["list"].Value.Split('|');
+        CollectionAssert.AreEquivalent(series, known, "the soak's series are the SDK's");
+        foreach (var command in HowExercised.Where(e => e.Value == Soak).Select(e => e.Key))
+        {
+            var words = command[command.IndexOf("eng/randconfig-soak.sh", StringComparison.Ordinal)..].Split(' ').Skip(1).ToList();
+            if (Regex.Match(command, @"SOAK_CONFIG=(?<file>\S+)") is { Success: true } fragment)
+                Assert.IsTrue(File.Exists(Path.Combine(RepoPaths.Root, fragment.Groups["file"].Value)), command);
+            if (words[0] == "--arch") { CollectionAssert.Contains(new[] { "x86_64", "arm64" }, words[1]); words = words[2..]; }
+            CollectionAssert.Contains(series, words[0], command);
+            Assert.IsTrue(words.Skip(1).All(w => w.All(char.IsAsciiDigit)), command);
+        }
+    }
+
+    private static List<string> KernelSeriesNames() => Kbuild.Kernel.KernelSeries.Supported.Select(s => s.Name).ToList();
 
     [TestMethod]
     public void BenchmarkCommands_ParseAndNameWhatTheirScriptsAccept()

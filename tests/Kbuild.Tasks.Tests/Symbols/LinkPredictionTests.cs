@@ -229,6 +229,24 @@ public sealed class LinkPredictionTests
     }
 
     /// <summary>
+    /// On demand, for eng/randconfig-soak.sh: a soak kernel's build dir (<c>SOAK_BUILD</c>) and the settings the SDK's probe
+    /// captured for it (<c>SOAK_VALUES</c>, its obj/kernel-tree.values): the prediction from exactly the inputs, script and
+    /// flags the SDK linked, against make's System.map — the message names every symbol it got wrong. Inconclusive without them.
+    /// </summary>
+    [TestMethod]
+    [TestCategory("Soak")]
+    public void Prediction_OfASoakKernel_IsMakesSystemMap()
+    {
+        var (build, values) = (System.Environment.GetEnvironmentVariable("SOAK_BUILD"), System.Environment.GetEnvironmentVariable("SOAK_VALUES"));
+        if (string.IsNullOrEmpty(build) || string.IsNullOrEmpty(values))
+            Assert.Inconclusive("run by eng/randconfig-soak.sh for a failing seed (SOAK_BUILD, SOAK_VALUES)");
+        var kernel = Kbuild.KernelTree.KernelTreeProbe.Load(build, values);
+        AssertPredictsMap(kernel.WholeArchiveInputs.Where(File.Exists).ToList(), kernel.Libraries, kernel.LinkerScript,
+            Path.Combine(build, "System.map"), kernel.Series.Name, kernel.KallsymsSwitches,
+            linkerIsLld: Path.GetFileName(kernel.Linker).StartsWith("ld.lld", StringComparison.Ordinal), linkerFlags: kernel.LinkerFlags);
+    }
+
+    /// <summary>
     /// The Clang ThinLTO kernels (L, ld.lld-16): the final link takes the native vmlinux.o and the bitcode
     /// .vmlinux.export.o and init/version-timestamp.o, predicted through their stand-ins (<c>$(LD) $(KBUILD_LDFLAGS) -r</c>,
     /// the flags read from the command make saved in .vmlinux.cmd).
