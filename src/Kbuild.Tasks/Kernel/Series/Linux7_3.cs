@@ -3,35 +3,27 @@ namespace Kbuild.Kernel;
 public sealed partial record KernelSeries
 {
     /// <summary>
-    /// Linux 7.3, as in Debian linux-source-7.3 (7.3.4): the link writes vmlinux.unstripped and Makefile.vmlinux makes
-    /// vmlinux from it with objcopy (and modules.builtin.modinfo, modules.builtin); the table's offsets are PC-relative
-    /// (--pc-relative: one relocation per symbol, no kallsyms_relative_base), every label ".balign 4", names, markers,
-    /// token table and offsets with a ".size"; no --absolute-percpu; BTF through scripts/gen-btf.sh.
+    /// Linux 7.3, as in Debian linux-source-7.3 (7.3.4), is 6.12 but for this: the link writes vmlinux.unstripped and
+    /// Makefile.vmlinux makes vmlinux from it with objcopy (and modules.builtin.modinfo, modules.builtin); the table's
+    /// offsets are PC-relative (--pc-relative: one relocation per symbol, no kallsyms_relative_base), every label
+    /// ".balign 4", names, markers, token table and offsets with a ".size"; no --absolute-percpu; BTF through
+    /// scripts/gen-btf.sh; mksysmap drops what objcopy strips.
     /// </summary>
     public static KernelSeries Linux7_3 => LazyLinux7_3.Value;
 
-    private static readonly Lazy<KernelSeries> LazyLinux7_3 = new(() => new()
+    private static readonly Lazy<KernelSeries> LazyLinux7_3 = new(() => Linux6_12 with
     {
         Version = new(7, 3),
         Description = "7.3 (as in Debian linux-source-7.3 7.3.4)",
-        Kallsyms = new KallsymsLayout
+        Kallsyms = Linux6_12.Kallsyms with
         {
             Description = "7.3 (as in Debian linux-source-7.3 7.3.4)",
-            EmissionOrder =
-            [
-                KallsymsArrayKind.NumSyms, KallsymsArrayKind.Names, KallsymsArrayKind.Markers,
-                KallsymsArrayKind.TokenTable, KallsymsArrayKind.TokenIndex, KallsymsArrayKind.OffsetsOrAddresses,
-                KallsymsArrayKind.SeqsOfNames,
-            ],
-            IgnoreRules = new([], [], [], [], Types: "un"),
+            EmissionOrder = [.. Linux6_12.Kallsyms.EmissionOrder.Where(kind => kind != KallsymsArrayKind.RelativeBase)],
             Offsets = KallsymsOffsets.PcRelativeSwitch,
             LabelAlignment = 4,
             SizedArrays = new HashSet<KallsymsArrayKind>
                 { KallsymsArrayKind.Names, KallsymsArrayKind.Markers, KallsymsArrayKind.TokenTable, KallsymsArrayKind.OffsetsOrAddresses },
             HasAbsolutePercpuOption = false,
-            HasLtoClangOption = false,
-            KeepsSectionBoundsOutsideText = true,
-            EmptyTableIsError = false,
         },
         // 6.12's sed script, and __mod_device_table__* and __UNIQUE_ID_modinfo_* (what objcopy strips from vmlinux).
         SystemMapPatterns =
@@ -41,10 +33,9 @@ public sealed partial record KernelSeries
             @" __kstrtab_", @" __kstrtabns_", @" __mod_device_table__", @"_from_arm$", @"_from_thumb$", @"_veneer$", @" L0$",
             @" _SDA_BASE_$", @" _SDA2_BASE_$", @" __UNIQUE_ID_modinfo_[0-9]*$", @"\.long_branch\.", @"\.plt_branch\.",
         ],
-        Link = new VmlinuxLinkSteps
+        Link = Linux6_12.Link with
         {
             LinkedImage = "vmlinux.unstripped",
-            FinalKallsymsObjectName = ".tmp_vmlinux2.kallsyms.o",
             VmlinuxOOptions = ["LTO_CLANG", "X86_KERNEL_IBT", "KLP_BUILD"],
             ExportObjectNeedsModules = false,
             PassesOutputName = true,
@@ -56,7 +47,6 @@ public sealed partial record KernelSeries
             ],
             BtfScript = "scripts/gen-btf.sh",
         },
-        Architectures = ["X86_64", "ARM64"],
         Refused = Refused7x,
         Scripts = Scripts7x(kallsyms: "0d41696314846c0c", linkVmlinux: "945fce410fd8d04e"),
     });
