@@ -16,7 +16,8 @@
 #   build/<ver>-<cfg>    O= build dir after `make vmlinux` (config B also `make bzImage`)
 #   log/<ver>-<cfg>.log  full make output
 # Configs (eng/kconfig): A = tinyconfig + A.config; B = tinyconfig + A.config + B.config;
-# Tests that link in place (into B or L) put make's own files back afterwards, so every build dir stays make's reference.
+# Tests that link in place (into B, L, P and arm64gcc) put make's own files back afterwards, so every build dir stays make's
+# reference; a make run there outside this script's environment is undone by the next run of it (see Idempotent).
 # BTF = tinyconfig + A.config + BTF.config (CONFIG_DEBUG_INFO_BTF; needs pahole, Debian dwarves).
 # T = tinyconfig + A.config + T.config: A without KALLSYMS_ALL, a text-only table (cold here: 314 s for 6.1, 362 s for 6.12,
 # on 2 cores shared with other builds).
