@@ -48,6 +48,10 @@ public sealed partial class DocsTests
         ["RUNS=3 CASES=\"kernel ours floor relink\" BASE=/tmp/base RESULTS=/tmp/b1 REUSE_PROBE=1 eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A"] = Benchmark,
         ["RUNS=3 TOUCH_RUNS=2 CASES=\"kernel ours floor relink noop server\" eng/bench/link-phase.sh --touch drivers/net/ethernet/intel/e1000/e1000_param.c --touch-relink drivers/net/ethernet/intel/e1000/e1000_param.c ~/.cache/kbuild-sdk/build/6.1-debug"] = Benchmark,
         ["RUNS=5 CASES=\"kernel ours floor relink noop server\" eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A ~/.cache/kbuild-sdk/build/6.12-A"] = Benchmark,
+        ["RUNS=5 CASES=\"kernel ours floor noop relink server\" eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/7.3-A ~/.cache/kbuild-sdk/build/7.3-P"] = Benchmark,
+        ["eng/kernel-fixtures.sh 7.3-btfdebug"] = Benchmark,
+        ["RUNS=3 CASES=\"kernel ours floor noop relink server\" eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/7.3-btfdebug"] = Benchmark,
+        ["RUNS=5 CASES=\"kernel ours floor\" BASE=../base eng/bench/link-phase.sh ~/.cache/kbuild-sdk/build/6.1-A ~/.cache/kbuild-sdk/build/6.12-B"] = Benchmark,
         ["eng/randconfig-soak.sh 6.12 1 20"] = Soak,
         ["eng/randconfig-soak.sh --arch arm64 6.12 1 5"] = Soak,
         ["KCONFIG_PROBABILITY=8 eng/randconfig-soak.sh 7.3 21 30"] = Soak,
@@ -172,7 +176,7 @@ public sealed partial class DocsTests
         {
             var script = Regex.Match(command, @"eng/\S+\.sh").Value;
             Tool.RunChecked("bash", ["-n", Path.Combine(RepoPaths.Root, script)]);
-            foreach (var fixture in Regex.Matches(command, @"\b6\.1\d?-(?<config>[A-Za-z]+)\b").Select(m => m.Groups["config"].Value))
+            foreach (var fixture in Regex.Matches(command, @"\b[67]\.\d+-(?<config>[A-Za-z0-9]+)\b").Select(m => m.Groups["config"].Value))
                 Assert.IsTrue(Regex.IsMatch(fixtures, $@"\b{fixture}\b"), $"'{command}': kernel-fixtures.sh knows no '{fixture}'");
             if (command.Contains("--touch")) StringAssert.Contains(File.ReadAllText(Path.Combine(RepoPaths.Root, script)), "--touch");
         }
