@@ -96,86 +96,133 @@ public static partial class LinkPrediction
         var extraPlaced = extra.Select(e => (e.Name, Place: outputs.Place("", new InputSection(e.Section, ElfSection.SHT_PROGBITS, ElfSection.SHF_ALLOC, 1))))
             .ToList();
 
-        // ld.lld merges the visibility of every symbol of a name, references included (Symbol::mergeProperties, resolve):
-        // the most constraining one wins, and a hidden or internal symbol is local in the output (computeBinding). GNU ld
-        // merges the same way (elf_merge_st_other) and makes such a symbol local in a -shared link only. arm64's startup
-        // code references __pi_memcpy or the script's PROVIDE(__pi__text = _text) hidden (pi/Makefile: hidden.h).
-        var hiddenAreLocal = linkerIsLld || GnuLdDynamicLink.MakesHiddenSymbolsLocal(linkerFlags);
-        var hidden = hiddenAreLocal
-            ? linked.SelectMany(o => o.Symbols).Where(s => s.Binding != ElfSymbolBinding.Local && s.Visibility is StvInternal or StvHidden)
-                .Select(s => s.Name).ToHashSet(StringComparer.Ordinal)
-            : [];
-        char Global(char letter, string name, bool hiddenByScript = false) =>
-            hiddenAreLocal && (hiddenByScript || hidden.Contains(name)) ? char.ToLowerInvariant(letter) : char.ToUpperInvariant(letter);
-
-        var defined = new Dictionary<string, NmSymbol>(StringComparer.Ordinal);
-        var strong = new HashSet<string>(StringComparer.Ordinal);
-        var locals = new List<NmSymbol>();
-        // What each predicted symbol is, for its address in the link's layout: an input's symbol or a script statement.
-        var localInputs = new List<(int Object, ElfSymbol Symbol)>();
-        var definedInputs = new Dictionary<string, (int Object, ElfSymbol Symbol)>(StringComparer.Ordinal);
-        var definedByScript = new Dictionary<string, Func<LinkLayout, LayoutAddress?>>(StringComparer.Ordinal);
-        for (var i = 0; i < linked.Count; i++)
-        {
-            foreach (var s in linked[i].Symbols)
-            {
-                if (!NmClassifier.IsListed(s) || s.IsUndefined || s.Name.Length == 0) continue;
-                (char Letter, ulong Address) w;
-                if (s.IsAbsolute || !s.IsCommon && s.SectionIndex >= linked[i].Sections.Length) w = ('a', 0);
-                else if ((s.IsCommon ? outputs.Common() : placement[i][s.SectionIndex]) is { } place)
-                    w = (outputs.Letter(place.Section), outputs.Address(place.Section, place.Position) + 1);
-                else continue; // discarded
-                // GNU ld keeps hidden globals global in a static or -pie link; ld.lld makes them local (lld's computeBinding).
-                var madeLocal = s.Binding != ElfSymbolBinding.Local && hidden.Contains(s.Name);
-                var type = s.IsCommon ? (madeLocal ? 'b' : 'B')
-                    : NmClassifier.TypeOf(madeLocal ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
-                var symbol = new NmSymbol(w.Address, type, s.Name);
-                if (s.Binding == ElfSymbolBinding.Local) { locals.Add(symbol); localInputs.Add((i, s)); continue; }
-                // One definition per global name: the first strong one, else the first weak one.
-                var isStrong = s.Binding != ElfSymbolBinding.Weak && !s.IsCommon;
-                if (!defined.ContainsKey(s.Name) || (isStrong && strong.Add(s.Name)))
-                    (defined[s.Name], definedInputs[s.Name]) = (symbol, (i, s));
-                if (isStrong) strong.Add(s.Name);
-            }
-        }
-
-        foreach (var (name, place) in extraPlaced)
-            if (place is { } p && !defined.ContainsKey(name))
-                defined[name] = new NmSymbol(outputs.Address(p.Section, p.Position) + 1, Global(outputs.Letter(p.Section), name), name);
-
-
+        var resolution = new Resolution(outputs, linked, hiddenAreLocal: linkerIsLld || GnuLdDynamicLink.MakesHiddenSymbolsLocal(linkerFlags));
+        resolution.DefineInputSymbols(linked, placement);
+        resolution.DefineExtra(extraPlaced);
         var referenced = linked.SelectMany(o => o.References).Select(s => s.Name).Concat(extraReferences)
             .ToHashSet(StringComparer.Ordinal);
-        // An assignment outside SECTIONS (x86: init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load; arm64's PROVIDE(__pi__text =
-        // _text) after SECTIONS) sees the sections' own: ld.lld evaluates it after them, GNU ld's last pass has their values.
-        var assignments = Enumerable.Range(0, script.Assignments.Count)
-            .OrderBy(index => script.Assignments[index] is { Section: < 0, PreviousSection: < 0 } ? 1 : 0).ToList();
-        foreach (var index in assignments)
-        {
-            var a = script.Assignments[index];
-            if (a.Provide && (!referenced.Contains(a.Name) || defined.ContainsKey(a.Name) && !outputs.IsScriptDefined(a.Name))) continue;
-            var (letter, address) = outputs.PlaceAssignment(a, name => defined.TryGetValue(name, out var t) ? t : null);
-            (defined[a.Name], definedByScript[a.Name]) = (new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name), l => l.Assignment(index));
-            outputs.MarkScriptDefined(a.Name);
-        }
-        foreach (var name in referenced.Where(n => !defined.ContainsKey(n)))
-        {
-            var prefix = name.StartsWith("__start_", StringComparison.Ordinal) ? "__start_"
-                : name.StartsWith("__stop_", StringComparison.Ordinal) ? "__stop_" : null;
-            if (prefix != null && outputs.Bounds(name[prefix.Length..], prefix == "__start_") is { } bound)
-                (defined[name], definedByScript[name]) = (new NmSymbol(bound.Address, Global(bound.Letter, name), name),
-                    l => prefix == "__start_" ? l.SectionStart(bound.Section) : l.SectionEnd(bound.Section));
-        }
-        List<NmSymbol> symbols = [.. locals, .. defined.Values];
+        resolution.ApplyAssignments(script, referenced);
+        resolution.DefineSectionBounds(referenced);
+        var symbols = resolution.Symbols;
         if (!textRanges) return (symbols, elfClass);
 
         var laidOut = LaidSections(script, linked, placement, extraPlaced.Select(e => e.Place), linkerIsLld, linkerFlags, machine);
         var layout = LinkLayout.Compute(script, laidOut.Sections, outputs.Kept, OrphansTakeRoom(script, linked, placement),
-            (partial, name) => definedInputs.TryGetValue(name, out var d) ? laidOut.AddressOf(partial, d.Object, d.Symbol) : null);
-        var at = localInputs.Select(l => laidOut.AddressOf(layout, l.Object, l.Symbol)).Concat(defined.Keys.Select(name =>
-            definedByScript.TryGetValue(name, out var statement) ? statement(layout)
-            : definedInputs.TryGetValue(name, out var d) ? laidOut.AddressOf(layout, d.Object, d.Symbol) : null)).ToList();
-        return (AgreeOnTextRanges(symbols, at), elfClass);
+            (partial, name) => resolution.InputAddress(laidOut, partial, name));
+        return (AgreeOnTextRanges(symbols, resolution.Addresses(laidOut, layout)), elfClass);
+    }
+
+    /// <summary>
+    /// Which definition each name gets, as the linker resolves it: the inputs' symbols (locals as they are; one definition
+    /// per global name, the first strong one, else the first weak one), the extra object's labels, the script's
+    /// assignments and ld's __start_/__stop_ names — each with its placeholder address and type, and what it is for its
+    /// address in the link's layout (an input's symbol or a script statement).
+    /// </summary>
+    private sealed class Resolution
+    {
+        private readonly OutputSections _outputs;
+        private readonly bool _hiddenAreLocal;
+        private readonly HashSet<string> _hidden;
+        private readonly Dictionary<string, NmSymbol> _defined = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _strong = new(StringComparer.Ordinal);
+        private readonly List<NmSymbol> _locals = [];
+        private readonly List<(int Object, ElfSymbol Symbol)> _localInputs = [];
+        private readonly Dictionary<string, (int Object, ElfSymbol Symbol)> _definedInputs = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Func<LinkLayout, LayoutAddress?>> _definedByScript = new(StringComparer.Ordinal);
+
+        /// <param name="hiddenAreLocal">ld.lld merges the visibility of every symbol of a name, references included
+        /// (Symbol::mergeProperties, resolve): the most constraining one wins, and a hidden or internal symbol is local in
+        /// the output (computeBinding). GNU ld merges the same way (elf_merge_st_other) and makes such a symbol local in a
+        /// -shared link only. arm64's startup code references __pi_memcpy or the script's PROVIDE(__pi__text = _text)
+        /// hidden (pi/Makefile: hidden.h).</param>
+        public Resolution(OutputSections outputs, IReadOnlyList<ObjectSymbols> linked, bool hiddenAreLocal)
+        {
+            _outputs = outputs;
+            _hiddenAreLocal = hiddenAreLocal;
+            _hidden = hiddenAreLocal
+                ? linked.SelectMany(o => o.Symbols).Where(s => s.Binding != ElfSymbolBinding.Local && s.Visibility is StvInternal or StvHidden)
+                    .Select(s => s.Name).ToHashSet(StringComparer.Ordinal)
+                : [];
+        }
+
+        /// <summary>The locals, then one symbol per defined name.</summary>
+        public List<NmSymbol> Symbols => [.. _locals, .. _defined.Values];
+
+        public void DefineInputSymbols(IReadOnlyList<ObjectSymbols> linked, IReadOnlyList<(int Section, int Position)?[]> placement)
+        {
+            for (var i = 0; i < linked.Count; i++)
+            {
+                foreach (var s in linked[i].Symbols)
+                {
+                    if (!NmClassifier.IsListed(s) || s.IsUndefined || s.Name.Length == 0) continue;
+                    (char Letter, ulong Address) w;
+                    if (s.IsAbsolute || !s.IsCommon && s.SectionIndex >= linked[i].Sections.Length) w = ('a', 0);
+                    else if ((s.IsCommon ? _outputs.Common() : placement[i][s.SectionIndex]) is { } place)
+                        w = (_outputs.Letter(place.Section), _outputs.Address(place.Section, place.Position) + 1);
+                    else continue; // discarded
+                    // GNU ld keeps hidden globals global in a static or -pie link; ld.lld makes them local (lld's computeBinding).
+                    var madeLocal = s.Binding != ElfSymbolBinding.Local && _hidden.Contains(s.Name);
+                    var type = s.IsCommon ? (madeLocal ? 'b' : 'B')
+                        : NmClassifier.TypeOf(madeLocal ? s with { Binding = ElfSymbolBinding.Local } : s, w.Letter);
+                    var symbol = new NmSymbol(w.Address, type, s.Name);
+                    if (s.Binding == ElfSymbolBinding.Local) { _locals.Add(symbol); _localInputs.Add((i, s)); continue; }
+                    var isStrong = s.Binding != ElfSymbolBinding.Weak && !s.IsCommon;
+                    if (!_defined.ContainsKey(s.Name) || (isStrong && _strong.Add(s.Name)))
+                        (_defined[s.Name], _definedInputs[s.Name]) = (symbol, (i, s));
+                    if (isStrong) _strong.Add(s.Name);
+                }
+            }
+        }
+
+        /// <summary>The extra object's labels, where no input defines the name.</summary>
+        public void DefineExtra(IEnumerable<(string Name, (int Section, int Position)? Place)> extraPlaced)
+        {
+            foreach (var (name, place) in extraPlaced)
+                if (place is { } p && !_defined.ContainsKey(name))
+                    _defined[name] = new NmSymbol(_outputs.Address(p.Section, p.Position) + 1, Global(_outputs.Letter(p.Section), name), name);
+        }
+
+        /// <summary>The script's assignments (a PROVIDE only for a referenced name no input defines). One outside SECTIONS
+        /// (x86: init_per_cpu__x = ABSOLUTE(x) + __per_cpu_load; arm64's PROVIDE(__pi__text = _text) after SECTIONS) sees the
+        /// sections' own: ld.lld evaluates it after them, GNU ld's last pass has their values.</summary>
+        public void ApplyAssignments(LinkerScriptLayout script, IReadOnlySet<string> referenced)
+        {
+            var order = Enumerable.Range(0, script.Assignments.Count)
+                .OrderBy(index => script.Assignments[index] is { Section: < 0, PreviousSection: < 0 } ? 1 : 0);
+            foreach (var index in order)
+            {
+                var a = script.Assignments[index];
+                if (a.Provide && (!referenced.Contains(a.Name) || _defined.ContainsKey(a.Name) && !_outputs.IsScriptDefined(a.Name))) continue;
+                var (letter, address) = _outputs.PlaceAssignment(a, name => _defined.TryGetValue(name, out var t) ? t : null);
+                (_defined[a.Name], _definedByScript[a.Name]) = (new NmSymbol(address, Global(letter, a.Name, a.Hidden), a.Name), l => l.Assignment(index));
+                _outputs.MarkScriptDefined(a.Name);
+            }
+        }
+
+        /// <summary>ld's __start_SECTION and __stop_SECTION for a referenced name nothing else defines.</summary>
+        public void DefineSectionBounds(IReadOnlySet<string> referenced)
+        {
+            foreach (var name in referenced.Where(n => !_defined.ContainsKey(n)))
+            {
+                var prefix = name.StartsWith("__start_", StringComparison.Ordinal) ? "__start_"
+                    : name.StartsWith("__stop_", StringComparison.Ordinal) ? "__stop_" : null;
+                if (prefix != null && _outputs.Bounds(name[prefix.Length..], prefix == "__start_") is { } bound)
+                    (_defined[name], _definedByScript[name]) = (new NmSymbol(bound.Address, Global(bound.Letter, name), name),
+                        l => prefix == "__start_" ? l.SectionStart(bound.Section) : l.SectionEnd(bound.Section));
+            }
+        }
+
+        /// <summary>The address an input's definition of the name gets in a (partial) layout, null if no input defines it.</summary>
+        public LayoutAddress? InputAddress(LaidOut laidOut, LinkLayout layout, string name) =>
+            _definedInputs.TryGetValue(name, out var d) ? laidOut.AddressOf(layout, d.Object, d.Symbol) : null;
+
+        /// <summary>Each symbol's address in the link's layout, in the order of <see cref="Symbols"/>.</summary>
+        public List<LayoutAddress?> Addresses(LaidOut laidOut, LinkLayout layout) =>
+            [.. _localInputs.Select(l => laidOut.AddressOf(layout, l.Object, l.Symbol)), .. _defined.Keys.Select(name =>
+                _definedByScript.TryGetValue(name, out var statement) ? statement(layout) : InputAddress(laidOut, layout, name))];
+
+        private char Global(char letter, string name, bool hiddenByScript = false) =>
+            _hiddenAreLocal && (hiddenByScript || _hidden.Contains(name)) ? char.ToLowerInvariant(letter) : char.ToUpperInvariant(letter);
     }
 
     private static ElfClass CommonClass(IReadOnlyList<ObjectSymbols> inputs)
