@@ -28,7 +28,7 @@
 # (cold: 967 s CPU, user+sys).
 # arm64gcc = the same config built with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- (Debian's gcc-12 cross, GNU ld).
 # P = tinyconfig + A.config + P.config (7.x production-like: SMP, KASLR, modules, IBT, ORC, ftrace, BTF, no KALLSYMS_ALL;
-# KBUILD_BUILD_TIMESTAMP fixed as for BTF; cold: about 15 min on 2 cores). 7.x needs LLVM 17: its fixtures use GCC.
+# KBUILD_BUILD_TIMESTAMP fixed as for BTF; cold: 250 s in the cold CI run of 2026-12-06). 7.x needs LLVM 17: its fixtures use GCC.
 # Idempotent: a fixture is done when its stamp holds the fingerprint of its fragments and this recipe; a done
 # fixture is brought up to date by make in its own environment (a no-op unless something made there since);
 # an interrupted extraction is redone, an interrupted build is continued by make. Prints one line per
@@ -181,31 +181,24 @@ fixture() {  # ver-cfg
   # One builder per fixture at a time (tests or other shells may call this script concurrently).
   exec 9>"$F/build/.$name.lock"
   flock 9
+  # A done fixture is made again too: make in the fixture's own environment is what keeps it make's reference. A make
+  # run there without it (another KBUILD_BUILD_TIMESTAMP regenerates the version header) leaves objects newer than
+  # vmlinux, and every test would then compare against a stale image. Up to date, this make writes nothing (seconds).
+  local done= run_log=$log before=
   if [ "$(cat "$out/.kbuild-fixture" 2>/dev/null)" = "$(fingerprint "$ver" "$cfg")" ]; then
-    # make in the fixture's own environment is what keeps it make's reference: a make run there without it (another
-    # KBUILD_BUILD_TIMESTAMP regenerates the version header) leaves objects newer than vmlinux, and every test would
-    # then compare against a stale image. Up to date, this make writes nothing (a few seconds).
-    local before; before=$(stat -c %Y.%s "$out/vmlinux" 2>/dev/null || true)
-    if ! "${BASH_SOURCE[0]}" __build "$name" > "$F/log/$name.refresh.log" 2>&1; then
-      echo "fixture $name: FAILED to bring up to date; last lines of $F/log/$name.refresh.log:" >&2
-      tail -n 40 "$F/log/$name.refresh.log" >&2
-      exec 9>&-
-      return 1
-    fi
-    if [ "$(stat -c %Y.%s "$out/vmlinux" 2>/dev/null)" = "$before" ]; then echo "fixture $name: ready ($out)"
-    else echo "fixture $name: ready, relinked by make: its vmlinux was older than its inputs ($out)"
-    fi
-  else
-    start=$SECONDS
-    # A fresh process: errexit is off in anything run from a condition, subshells included.
-    if "${BASH_SOURCE[0]}" __build "$name" > "$log" 2>&1; then
-      echo "fixture $name: built in $((SECONDS - start)) s ($out)"
-    else
-      echo "fixture $name: FAILED after $((SECONDS - start)) s; last lines of $log:" >&2
-      tail -n 40 "$log" >&2
-      exec 9>&-
-      return 1
-    fi
+    done=1 run_log=$F/log/$name.refresh.log before=$(stat -c %Y.%s "$out/vmlinux" 2>/dev/null || true)
+  fi
+  start=$SECONDS
+  # A fresh process: errexit is off in anything run from a condition, subshells included.
+  if ! "${BASH_SOURCE[0]}" __build "$name" > "$run_log" 2>&1; then
+    echo "fixture $name: FAILED after $((SECONDS - start)) s; last lines of $run_log:" >&2
+    tail -n 40 "$run_log" >&2
+    exec 9>&-
+    return 1
+  fi
+  if [ -z "$done" ]; then echo "fixture $name: built in $((SECONDS - start)) s ($out)"
+  elif [ "$(stat -c %Y.%s "$out/vmlinux" 2>/dev/null)" = "$before" ]; then echo "fixture $name: ready ($out)"
+  else echo "fixture $name: ready, relinked by make: its vmlinux was older than its inputs ($out)"
   fi
   exec 9>&-
 }

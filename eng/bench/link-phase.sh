@@ -278,10 +278,13 @@ step() {  # target [case] -> median ms of that MSBuild target over the runs of a
 }
 
 steps() {  # case -> "reservation N, link N, ..."
-  local reserve; reserve=$(step KbuildReserveKallsyms "$1")
-  [ "$reserve" != - ] || reserve=$(step KbuildReserveKallsyms "$1")  # a BASE from before GenerateKallsyms was pass 1
+  local reserve patch
+  reserve=$(step KbuildReserveKallsyms "$1")
+  [ "$reserve" != - ] || reserve=$(step KbuildGenerateKallsyms "$1")  # a BASE from before the targets were renamed
+  patch=$(step KbuildPatchKallsyms "$1")
+  [ "$patch" != - ] && [ "$patch" != 0 ] || patch=$(step _KbuildPatchKallsyms "$1")  # there, an empty wrapper of the patch
   echo "reservation $reserve, BTF $(step KbuildBtf "$1"), link $(step _KbuildLinkCore "$1"), resolve_btfids $(step KernelTreeResolveBtfIds "$1")," \
-       "patch+verify $(step KbuildPatchKallsyms "$1"), System.map $(step KbuildSystemMap "$1"), post-link $(step _KernelTreePostLink "$1")," \
+       "patch+verify $patch, System.map $(step KbuildSystemMap "$1"), post-link $(step _KernelTreePostLink "$1")," \
        "link values (make off) $(step KernelTreeProbe "$1"), inputs check/hash $(step KbuildPrepareForLink "$1")"
 }
 
